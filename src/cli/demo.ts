@@ -1,0 +1,35 @@
+/**
+ * The demo `berth up --demo` brings up: the manifests under examples/demo, created through the
+ * API like any client would (objects that exist are left alone).
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseAllDocuments } from 'yaml';
+import { StatusError } from '../controlplane/api/errors.js';
+import type { Client } from '../controlplane/client/client.js';
+import { registry } from '../controlplane/resources/registry.js';
+import type { KubeObject } from '../controlplane/resources/types.js';
+
+export const DEMO_DIR = join(dirname(fileURLToPath(import.meta.url)), '../../examples/demo');
+
+export async function applyDemo(client: Client, log: (line: string) => void): Promise<void> {
+  const files = readdirSync(DEMO_DIR).filter((f) => f.endsWith('.yaml')).sort();
+  for (const file of files) {
+    for (const doc of parseAllDocuments(readFileSync(join(DEMO_DIR, file), 'utf8'))) {
+      const obj = doc.toJS() as KubeObject | null;
+      if (!obj) continue;
+      const type = registry.findKind(String(obj.apiVersion), String(obj.kind));
+      if (!type) throw new Error(`${file}: the server does not serve ${String(obj.apiVersion)} ${String(obj.kind)}`);
+      const ref = { group: type.group, version: type.version, resource: type.resource, namespaced: type.namespaced };
+      const what = `${type.resource}/${obj.metadata?.name}`;
+      try {
+        await client.create(ref, obj, { namespace: type.namespaced ? (obj.metadata?.namespace ?? 'default') : undefined, fieldManager: 'berth-demo' });
+        log(`demo: ${what} created`);
+      } catch (e) {
+        if (e instanceof StatusError && e.reason === 'AlreadyExists') log(`demo: ${what} unchanged`);
+        else throw new Error(`demo: ${file}: ${what}: ${(e as Error).message}`);
+      }
+    }
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * The API server's single entry point: authenticate, route (discovery, OpenAPI, health, resources),
+ * authorize, then hand resource requests to the REST layer. Both transports — HTTP and in-process —
+ * call `ApiHandler.handle`, so every request takes the same path.
+ */
+import { errors, asStatusError, StatusError } from './errors.js';
+import { alwaysAllow, type AdmissionPlugin, type Authenticator, type Authorizer } from './admission.js';
+import { ObjectService } from './objects.js';
+import { parseResourcePath } from './paths.js';
+import { jsonResponse, type ApiRequest, type ApiResponse, type UserInfo } from './request.js';
+import { RestHandler } from './rest.js';
+import { discoveryResponse } from './discovery-routes.js';
+import type { ObjectStore } from '../store/types.js';
+import { registry } from '../resources/registry.js';
+
+export interface ApiHandlerOptions {
+  store: ObjectStore;
+  authenticator: Authenticator;
+  authorizer?: Authorizer;
+  admission?: AdmissionPlugin[];
+  /** let requests without credentials in as system:anonymous (off by default) */
+  allowAnonymous?: boolean;
+  now?: () => number;
+}
+
+const ANONYMOUS: UserInfo = { username: 'system:anonymous', groups: ['system:unauthenticated'] };
+
+/** Paths anyone may read, as Kubernetes' system:public-info-viewer role allows. */
+const PUBLIC_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version']);
+
+/** The verb RBAC sees for a request (Kubernetes' RequestInfoFactory). */
+function verbOf(method: string, hasName: boolean, watch: boolean): string {
+  switch (method) {
+    case 'GET':
+      if (watch) return 'watch';
+      return hasName ? 'get' : 'list';
+    case 'POST':
+      return 'create';
+    case 'PUT':
+      return 'update';
+    case 'PATCH':
+      return 'patch';
+    case 'DELETE':
+      return hasName ? 'delete' : 'deletecollection';
+    default:
+      return method.toLowerCase();
+  }
+}
+
+export class ApiHandler {
+  readonly objects: ObjectService;
+  private readonly rest: RestHandler;
+  private readonly authenticator: Authenticator;
+  private readonly authorizer: Authorizer;
+  private readonly allowAnonymous: boolean;
+  private ready = true;
+
+  constructor(opts: ApiHandlerOptions) {
+    const now = opts.now ?? Date.now;
+    const namespaceType = registry.find('', 'v1', 'namespaces');
+    if (!namespaceType) throw new Error('the registry has no core/v1 namespaces');
+    this.objects = new ObjectService({ store: opts.store, admission: opts.admission ?? [], namespaceType, now });
+    this.rest = new RestHandler(this.objects, opts.store, now);
+    this.authenticator = opts.authenticator;
+    this.authorizer = opts.authorizer ?? alwaysAllow;
+    this.allowAnonymous = opts.allowAnonymous ?? false;
+  }
+
+  /** Marks the server as shutting down: /readyz fails so load balancers stop sending work. */
+  setReady(ready: boolean): void {
+    this.ready = ready;
+  }
+
+  /** Never throws: every failure becomes a Kubernetes Status response. */
+  async handle(req: ApiRequest): Promise<ApiResponse> {
+    try {
+      return await this.route(req);
+    } catch (e) {
+      const err = asStatusError(e);
+      if (err.code >= 500) console.error(`berth api: ${req.method} ${req.path}: ${(e as Error).stack ?? String(e)}`);
+      return jsonResponse(err.code, err.toStatus());
+    }
+  }
+
+  private async route(req: ApiRequest): Promise<ApiResponse> {
+    const path = req.path.length > 1 && req.path.endsWith('/') ? req.path.slice(0, -1) : req.path;
+    if (PUBLIC_PATHS.has(path)) return this.health(path);
+    const user = req.user ?? (await this.authenticator.authenticate(req)) ?? (this.allowAnonymous ? ANONYMOUS : undefined);
+    if (!user) throw errors.unauthorized();
+
+    const rp = parseResourcePath(path);
+    const method = req.method.toUpperCase();
+    if (!rp) {
+      await this.authorize({ user, verb: method === 'GET' ? 'get' : method.toLowerCase(), path, resourceRequest: false });
+      const res = discoveryResponse(path, req);
+      if (res) return res;
+      throw new StatusError('NotFound', `the server could not find the requested resource (${method} ${path})`);
+    }
+    const type = registry.find(rp.group, rp.version, rp.resource);
+    if (!type) {
+      const gv = rp.group ? `${rp.group}/${rp.version}` : rp.version;
+      throw new StatusError('NotFound', `the server could not find the requested resource: no resource "${rp.resource}" in ${gv}`);
+    }
+    if (rp.namespace !== undefined && !type.namespaced) {
+      throw new StatusError('NotFound', `${type.resource} is not namespaced: use the path without /namespaces/${rp.namespace}`);
+    }
+    const watch = req.query.get('watch') === 'true' || req.query.get('watch') === '1';
+    const verb = rp.subresource === 'binding' || rp.subresource === 'eviction' ? 'create' : verbOf(method, rp.name !== undefined, watch);
+    const namespace = type.namespaced ? (rp.namespace ?? '') : '';
+    if (type.namespaced && !namespace && (rp.name !== undefined || method === 'POST')) {
+      throw errors.badRequest(`${type.resource} is namespaced: the request must name a namespace (/namespaces/NAME/${type.resource})`);
+    }
+    await this.authorize({
+      user,
+      verb,
+      group: type.group,
+      version: type.version,
+      resource: type.resource,
+      subresource: rp.subresource,
+      namespace: namespace || undefined,
+      name: rp.name,
+      resourceRequest: true,
+    });
+    return this.rest.handle({ req, user, path: rp, type, namespace });
+  }
+
+  private async authorize(attrs: Parameters<Authorizer['authorize']>[0]): Promise<void> {
+    const d = await this.authorizer.authorize(attrs);
+    if (d.allowed) return;
+    const who = `User "${attrs.user.username}"`;
+    const what = attrs.resourceRequest
+      ? `cannot ${attrs.verb} resource "${attrs.resource}${attrs.subresource ? '/' + attrs.subresource : ''}" in API group "${attrs.group ?? ''}"${attrs.namespace ? ` in the namespace "${attrs.namespace}"` : ' at the cluster scope'}`
+      : `cannot ${attrs.verb} path "${attrs.path}"`;
+    throw errors.forbidden(`${who} ${what}${d.reason ? `: ${d.reason}` : ''}`);
+  }
+
+  private health(path: string): ApiResponse {
+    if (path === '/version') return discoveryResponse(path, undefined)!;
+    if (path === '/readyz' && !this.ready) return { status: 500, headers: { 'content-type': 'text/plain' }, body: '[-]shutdown failed: reason withheld\nreadyz check failed' };
+    return { status: 200, headers: { 'content-type': 'text/plain' }, body: 'ok' };
+  }
+}

@@ -1,0 +1,424 @@
+/**
+ * The write path of the API server, shared by every verb and subresource: defaulting, admission,
+ * validation, metadata rules, managed fields, deletion with finalizers and grace periods, and the
+ * compare-and-swap commit to the store. Transport-free: it takes objects, not HTTP requests.
+ */
+import { errors, StatusError, type StatusCause } from './errors.js';
+import { runMutating, runValidating, type AdmissionAttributes, type AdmissionOperation, type AdmissionPlugin } from './admission.js';
+import type { UserInfo } from './request.js';
+import { carryUpdateMetadata, clone, initCreateMetadata, isNoOpUpdate, meta, randomSuffix, timestamp } from './metadata.js';
+import { pruneUnknownFields } from './prune.js';
+import { updateManagedFields } from './apply/managed-fields.js';
+import { validateSchema } from '../resources/validation.js';
+import type { ObjectStore, ResourceKey, StoredObject } from '../store/types.js';
+import { apiVersionOf, type KubeObject, type ResourceType } from '../resources/types.js';
+
+export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
+
+export interface WriteOptions {
+  user: UserInfo;
+  dryRun: boolean;
+  /** who is writing, for managedFields (`kubectl-client-side-apply`, `berth-controller`...) */
+  fieldManager: string;
+  fieldValidation: FieldValidation;
+  /** the subresource written (`status`, `scale`, `binding`...), when not the main resource */
+  subresource?: string;
+  /** server-side apply already computed managedFields; don't record an Update entry */
+  applied?: boolean;
+}
+
+export interface WriteResult {
+  object: KubeObject;
+  /** the object's JSON as stored (not stored for dry runs) */
+  json: string;
+  warnings: string[];
+  /** true when the write created the object */
+  created: boolean;
+}
+
+export interface DeleteOptions {
+  propagationPolicy?: 'Foreground' | 'Background' | 'Orphan';
+  gracePeriodSeconds?: number;
+  preconditions?: { uid?: string; resourceVersion?: string };
+  orphanDependents?: boolean;
+  dryRun: boolean;
+  user: UserInfo;
+}
+
+/** Returned by a mutation function to say "leave the object as it is". */
+export const UNCHANGED = Symbol('unchanged');
+
+/** How often a read-modify-write retries when another writer got in between. */
+const MAX_CAS_RETRIES = 8;
+
+export function storeKey(type: ResourceType): ResourceKey {
+  return { group: type.group, resource: type.resource };
+}
+
+function objectRef(type: ResourceType, name: string) {
+  return { resource: type.resource, group: type.group, name };
+}
+
+export interface ObjectServiceOptions {
+  store: ObjectStore;
+  admission: AdmissionPlugin[];
+  /** resolves the Namespace kind, to check writes into namespaces */
+  namespaceType: ResourceType;
+  now?: () => number;
+}
+
+export class ObjectService {
+  private readonly store: ObjectStore;
+  private readonly admission: AdmissionPlugin[];
+  private readonly namespaceType: ResourceType;
+  private readonly now: () => number;
+
+  constructor(opts: ObjectServiceOptions) {
+    this.store = opts.store;
+    this.admission = opts.admission;
+    this.namespaceType = opts.namespaceType;
+    this.now = opts.now ?? Date.now;
+  }
+
+  /** The stored object, parsed; NotFound when absent. */
+  async get(type: ResourceType, namespace: string, name: string): Promise<{ object: KubeObject; stored: StoredObject }> {
+    const stored = await this.store.get(storeKey(type), namespace, name);
+    if (!stored) throw errors.notFound(objectRef(type, name));
+    return { object: JSON.parse(stored.json) as KubeObject, stored };
+  }
+
+  /** Creates `input` in `namespace` ('' for cluster-scoped kinds). */
+  async create(type: ResourceType, namespace: string, input: KubeObject, opts: WriteOptions): Promise<WriteResult> {
+    const obj = clone(input);
+    const warnings: string[] = [];
+    this.checkTypeMeta(type, obj);
+    const m = meta(obj);
+    if (type.namespaced) {
+      if (m.namespace && m.namespace !== namespace) {
+        throw errors.badRequest(`the namespace of the provided object (${m.namespace}) does not match the namespace sent on the request (${namespace})`);
+      }
+      m.namespace = namespace;
+    } else {
+      delete m.namespace;
+    }
+    if (!m.name) {
+      if (m.generateName) m.name = m.generateName + randomSuffix();
+      else throw errors.invalid(type.kind, type.group, '', [{ field: 'metadata.name', reason: 'FieldValueRequired', message: 'Required value: name or generateName is required' }]);
+    }
+    const name = m.name;
+    this.pruneAndCheckFields(type, obj, opts.fieldValidation, warnings);
+    initCreateMetadata(obj, this.now());
+    if (type.hasStatus) resetStatusOnCreate(type, obj);
+    type.defaults(obj);
+    const attrs = this.attrs('CREATE', type, namespace, name, opts, warnings, obj);
+    await runMutating(this.admission, attrs);
+    this.validate(type, obj, undefined);
+    await runValidating(this.admission, attrs);
+    await this.checkNamespace(type, namespace);
+    if (!opts.applied) obj.metadata!.managedFields = updateManagedFields({
+      old: undefined,
+      next: obj,
+      manager: opts.fieldManager,
+      operation: 'Update',
+      subresource: opts.subresource,
+      schema: type.schema(),
+      apiVersion: apiVersionOf(type),
+      now: timestamp(this.now()),
+    });
+    if (opts.dryRun) return { object: obj, json: JSON.stringify(obj), warnings, created: true };
+    const stored = await this.store.create(storeKey(type), namespace, name, obj);
+    return { object: JSON.parse(stored.json) as KubeObject, json: stored.json, warnings, created: true };
+  }
+
+  /**
+   * Read-modify-write: `mutate` gets the current object (a copy; undefined if absent) and returns the
+   * next one, UNCHANGED, or throws. Retries on conflicts with fresh state unless `expectedRv` pins
+   * the version the caller based its change on. Returns the created object when `mutate` produced
+   * one for an absent name and `allowCreate` is set.
+   */
+  async mutate(
+    type: ResourceType,
+    namespace: string,
+    name: string,
+    mutate: (current: KubeObject | undefined) => KubeObject | typeof UNCHANGED,
+    opts: WriteOptions & { allowCreate?: boolean; expectedRv?: string },
+  ): Promise<WriteResult> {
+    for (let attempt = 0; ; attempt++) {
+      const stored = await this.store.get(storeKey(type), namespace, name);
+      if (!stored) {
+        if (!opts.allowCreate) throw errors.notFound(objectRef(type, name));
+        const next = mutate(undefined);
+        if (next === UNCHANGED) throw errors.notFound(objectRef(type, name));
+        try {
+          return await this.create(type, namespace, next, opts);
+        } catch (e) {
+          if (e instanceof StatusError && e.reason === 'AlreadyExists' && attempt < MAX_CAS_RETRIES) continue;
+          throw e;
+        }
+      }
+      const old = JSON.parse(stored.json) as KubeObject;
+      if (opts.expectedRv && opts.expectedRv !== stored.rv) throw errors.conflict(objectRef(type, name));
+      const next = mutate(clone(old));
+      if (next === UNCHANGED) return { object: old, json: stored.json, warnings: [], created: false };
+      try {
+        return await this.commitUpdate(type, namespace, name, next, old, stored, opts);
+      } catch (e) {
+        const retriable = e instanceof StatusError && e.reason === 'Conflict' && !opts.expectedRv;
+        if (retriable && attempt < MAX_CAS_RETRIES) continue;
+        throw e;
+      }
+    }
+  }
+
+  /** PUT: replaces the object; a resourceVersion in the body must match the stored one. */
+  async update(type: ResourceType, namespace: string, name: string, input: KubeObject, opts: WriteOptions): Promise<WriteResult> {
+    const obj = clone(input);
+    this.checkTypeMeta(type, obj);
+    const m = meta(obj);
+    if (m.name !== undefined && m.name !== name) {
+      throw errors.badRequest(`the name of the object (${m.name}) does not match the name on the URL (${name})`);
+    }
+    if (type.namespaced && m.namespace !== undefined && m.namespace !== namespace) {
+      throw errors.badRequest(`the namespace of the provided object (${m.namespace}) does not match the namespace sent on the request (${namespace})`);
+    }
+    const expectedRv = m.resourceVersion || undefined;
+    return this.mutate(type, namespace, name, () => obj, { ...opts, expectedRv });
+  }
+
+  /** Runs the update pipeline on `next` against the stored `old`, and commits it with CAS. */
+  private async commitUpdate(
+    type: ResourceType,
+    namespace: string,
+    name: string,
+    input: KubeObject,
+    old: KubeObject,
+    stored: StoredObject,
+    opts: WriteOptions,
+  ): Promise<WriteResult> {
+    const warnings: string[] = [];
+    let next = clone(input);
+    this.checkTypeMeta(type, next);
+    this.pruneAndCheckFields(type, next, opts.fieldValidation, warnings);
+    if (opts.subresource === 'status') {
+      next = { ...clone(old), status: next.status };
+    } else if (type.hasStatus && opts.subresource === undefined) {
+      if (old.status === undefined) delete next.status;
+      else next.status = clone(old.status);
+    }
+    carryUpdateMetadata(next, old);
+    if (type.namespaced) meta(next).namespace = namespace;
+    type.defaults(next);
+    const attrs = this.attrs('UPDATE', type, namespace, name, opts, warnings, next, old);
+    await runMutating(this.admission, attrs);
+    this.validate(type, next, old);
+    await runValidating(this.admission, attrs);
+    if (!opts.applied && (!opts.subresource || opts.subresource === 'status')) {
+      next.metadata!.managedFields = updateManagedFields({
+        old,
+        next,
+        manager: opts.fieldManager,
+        operation: 'Update',
+        subresource: opts.subresource,
+        schema: type.schema(),
+        apiVersion: apiVersionOf(type),
+        now: timestamp(this.now()),
+      });
+    }
+    if (isNoOpUpdate(next, old)) return { object: old, json: stored.json, warnings, created: false };
+    if (opts.dryRun) return { object: next, json: JSON.stringify(next), warnings, created: false };
+    if (isFinalized(type, next)) {
+      const gone = await this.store.delete(storeKey(type), namespace, name, stored.rv, next);
+      return { object: JSON.parse(gone.json) as KubeObject, json: gone.json, warnings, created: false };
+    }
+    const written = await this.store.update(storeKey(type), namespace, name, next, stored.rv);
+    return { object: JSON.parse(written.json) as KubeObject, json: written.json, warnings, created: false };
+  }
+
+  /**
+   * DELETE. Objects with finalizers (or a propagation policy that adds one, or a bound pod's grace
+   * period, or a namespace with spec.finalizers) get a deletionTimestamp and stay until their
+   * finalizers are removed; others go at once. Returns the object as deleted or as marked.
+   */
+  async delete(type: ResourceType, namespace: string, name: string, opts: DeleteOptions): Promise<{ object: KubeObject; json: string; deleted: boolean }> {
+    for (let attempt = 0; ; attempt++) {
+      const { object: cur, stored } = await this.get(type, namespace, name);
+      const m = meta(cur);
+      const pre = opts.preconditions;
+      if (pre?.uid && pre.uid !== m.uid) {
+        throw errors.conflict(objectRef(type, name), `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${m.uid}`);
+      }
+      if (pre?.resourceVersion && pre.resourceVersion !== m.resourceVersion) {
+        throw errors.conflict(objectRef(type, name), `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${m.resourceVersion}`);
+      }
+      const attrs = this.attrs('DELETE', type, namespace, name, { user: opts.user, dryRun: opts.dryRun }, [], undefined, cur);
+      await runValidating(this.admission, attrs);
+
+      const next = clone(cur);
+      const nm = meta(next);
+      const finalizers = new Set(nm.finalizers ?? []);
+      const orphan = opts.propagationPolicy === 'Orphan' || (opts.propagationPolicy === undefined && opts.orphanDependents === true);
+      if (opts.propagationPolicy === 'Foreground') finalizers.add('foregroundDeletion');
+      if (orphan) finalizers.add('orphan');
+      const grace = gracePeriod(type, cur, opts.gracePeriodSeconds);
+      const nsFinalizers = type.resource === 'namespaces' && ((cur.spec as { finalizers?: string[] } | undefined)?.finalizers?.length ?? 0) > 0;
+      const mustWait = finalizers.size > 0 || grace > 0 || nsFinalizers;
+
+      let result: { object: KubeObject; json: string; deleted: boolean };
+      if (!mustWait) {
+        if (opts.dryRun) return { object: cur, json: stored.json, deleted: true };
+        try {
+          const gone = await this.store.delete(storeKey(type), namespace, name, stored.rv, cur);
+          result = { object: JSON.parse(gone.json) as KubeObject, json: gone.json, deleted: true };
+        } catch (e) {
+          if (e instanceof StatusError && e.reason === 'Conflict' && attempt < MAX_CAS_RETRIES) continue;
+          throw e;
+        }
+        return result;
+      }
+      const now = this.now();
+      if (!nm.deletionTimestamp) {
+        nm.deletionTimestamp = timestamp(now + grace * 1000);
+        nm.deletionGracePeriodSeconds = grace;
+        if (nm.generation !== undefined) nm.generation += 1;
+      } else if (grace < (nm.deletionGracePeriodSeconds ?? 0)) {
+        // a shorter grace period shortens a deletion already under way, as for pods in Kubernetes
+        nm.deletionTimestamp = timestamp(now + grace * 1000);
+        nm.deletionGracePeriodSeconds = grace;
+      }
+      nm.finalizers = finalizers.size > 0 ? [...finalizers] : undefined;
+      if (!nm.finalizers) delete nm.finalizers;
+      if (type.resource === 'namespaces') next.status = { ...(next.status as object), phase: 'Terminating' };
+      if (grace === 0 && finalizers.size === 0 && !nsFinalizers) {
+        // grace period over and nothing left to wait for: remove now
+        if (opts.dryRun) return { object: next, json: JSON.stringify(next), deleted: true };
+        try {
+          const gone = await this.store.delete(storeKey(type), namespace, name, stored.rv, next);
+          return { object: JSON.parse(gone.json) as KubeObject, json: gone.json, deleted: true };
+        } catch (e) {
+          if (e instanceof StatusError && e.reason === 'Conflict' && attempt < MAX_CAS_RETRIES) continue;
+          throw e;
+        }
+      }
+      if (opts.dryRun) return { object: next, json: JSON.stringify(next), deleted: false };
+      if (isNoOpUpdate(next, cur)) return { object: cur, json: stored.json, deleted: false };
+      try {
+        const written = await this.store.update(storeKey(type), namespace, name, next, stored.rv);
+        return { object: JSON.parse(written.json) as KubeObject, json: written.json, deleted: false };
+      } catch (e) {
+        if (e instanceof StatusError && e.reason === 'Conflict' && attempt < MAX_CAS_RETRIES) continue;
+        throw e;
+      }
+    }
+  }
+
+  private attrs(
+    operation: AdmissionOperation,
+    type: ResourceType,
+    namespace: string,
+    name: string,
+    opts: { user: UserInfo; dryRun: boolean; subresource?: string },
+    warnings: string[],
+    object?: KubeObject,
+    oldObject?: KubeObject,
+  ): AdmissionAttributes {
+    return { operation, type, subresource: opts.subresource, namespace, name, object, oldObject, user: opts.user, dryRun: opts.dryRun, warnings };
+  }
+
+  /** apiVersion and kind must name this endpoint's kind (they may be omitted). */
+  private checkTypeMeta(type: ResourceType, obj: KubeObject): void {
+    const want = apiVersionOf(type);
+    if (obj.apiVersion !== undefined && obj.apiVersion !== want) {
+      throw errors.badRequest(`the API version in the data (${String(obj.apiVersion)}) does not match the expected API version (${want})`);
+    }
+    if (obj.kind !== undefined && obj.kind !== type.kind) {
+      throw errors.badRequest(`the kind in the data (${String(obj.kind)}) does not match the expected kind (${type.kind})`);
+    }
+    obj.apiVersion = want;
+    obj.kind = type.kind;
+  }
+
+  private pruneAndCheckFields(type: ResourceType, obj: KubeObject, mode: FieldValidation, warnings: string[]): void {
+    const typeCauses = validateSchema(obj, type.schema());
+    if (typeCauses.length > 0) throw errors.invalid(type.kind, type.group, obj.metadata?.name ?? '', typeCauses);
+    const unknown = pruneUnknownFields(obj, type.schema());
+    if (unknown.length === 0 || mode === 'Ignore') return;
+    if (mode === 'Strict') {
+      const list = unknown.map((p) => `unknown field "${p}"`).join(', ');
+      throw errors.badRequest(`strict decoding error: ${list}`);
+    }
+    for (const p of unknown) warnings.push(`unknown field "${p}"`);
+  }
+
+  private validate(type: ResourceType, obj: KubeObject, old: KubeObject | undefined): void {
+    const causes: StatusCause[] = type.validate(obj, old);
+    if (causes.length > 0) throw errors.invalid(type.kind, type.group, obj.metadata?.name ?? '', causes);
+  }
+
+  /** Writes into a namespace that does not exist, or is being deleted, are refused (NamespaceLifecycle). */
+  private async checkNamespace(type: ResourceType, namespace: string): Promise<void> {
+    if (!type.namespaced) return;
+    const ns = await this.store.get(storeKey(this.namespaceType), '', namespace);
+    if (!ns) throw new StatusError('NotFound', `namespaces "${namespace}" not found`, { name: namespace, kind: 'namespaces' });
+    const obj = JSON.parse(ns.json) as KubeObject;
+    if (obj.metadata?.deletionTimestamp) {
+      throw new StatusError('Forbidden', `${type.resource}${type.group ? '.' + type.group : ''} is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`, {
+        kind: type.resource,
+        group: type.group || undefined,
+        causes: [{ reason: 'NamespaceTerminating', message: `namespace ${namespace} is being terminated`, field: 'metadata.namespace' }],
+      });
+    }
+  }
+}
+
+/** An object marked for deletion whose finalizers are all gone is removed by the write that cleared them. */
+function isFinalized(type: ResourceType, obj: KubeObject): boolean {
+  const m = obj.metadata ?? {};
+  if (!m.deletionTimestamp || (m.finalizers?.length ?? 0) > 0) return false;
+  if (type.resource === 'namespaces' && ((obj.spec as { finalizers?: string[] } | undefined)?.finalizers?.length ?? 0) > 0) return false;
+  if (type.resource === 'pods' && (m.deletionGracePeriodSeconds ?? 0) > 0) return false;
+  return true;
+}
+
+/**
+ * Seconds a deletion waits: pods bound to a node and still running get their grace period (the node
+ * agent finishes the deletion); everything else goes at once.
+ */
+function gracePeriod(type: ResourceType, obj: KubeObject, requested: number | undefined): number {
+  if (type.resource !== 'pods') return 0;
+  const spec = (obj.spec ?? {}) as { nodeName?: string; terminationGracePeriodSeconds?: number };
+  const phase = (obj.status as { phase?: string } | undefined)?.phase;
+  if (!spec.nodeName || phase === 'Succeeded' || phase === 'Failed') return 0;
+  const g = requested ?? spec.terminationGracePeriodSeconds ?? 30;
+  return Math.max(0, g);
+}
+
+/** What a new object's status starts as: nothing, except the phases Kubernetes sets on create. */
+function resetStatusOnCreate(type: ResourceType, obj: KubeObject): void {
+  if (type.group === '' && type.resource === 'pods') obj.status = { phase: 'Pending', qosClass: qosClass(obj) };
+  else if (type.group === '' && type.resource === 'namespaces') obj.status = { phase: 'Active' };
+  else if (type.group === '' && (type.resource === 'persistentvolumeclaims' || type.resource === 'persistentvolumes')) obj.status = { phase: 'Pending' };
+  else delete obj.status;
+}
+
+type Resources = { requests?: Record<string, string>; limits?: Record<string, string> };
+
+/** Pod QoS class from container requests and limits (Guaranteed / Burstable / BestEffort). */
+export function qosClass(pod: KubeObject): string {
+  const spec = (pod.spec ?? {}) as { containers?: { resources?: Resources }[]; initContainers?: { resources?: Resources }[] };
+  const all = [...(spec.containers ?? []), ...(spec.initContainers ?? [])];
+  let any = false;
+  let guaranteed = all.length > 0;
+  for (const c of all) {
+    const r = c.resources ?? {};
+    const req = r.requests ?? {};
+    const lim = r.limits ?? {};
+    if (Object.keys(req).length > 0 || Object.keys(lim).length > 0) any = true;
+    for (const res of ['cpu', 'memory']) {
+      const l = lim[res];
+      const q = req[res] ?? l;
+      if (l === undefined || q !== l) guaranteed = false;
+    }
+  }
+  if (!any) return 'BestEffort';
+  return guaranteed ? 'Guaranteed' : 'Burstable';
+}

@@ -1,0 +1,145 @@
+/**
+ * The HTTP transport of the API server: turns Node requests into `ApiRequest`s for the shared
+ * handler and writes its responses back, streaming watches. Bodies over the limit are refused
+ * while they arrive, and watchers that stop reading are dropped instead of buffered forever.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { MAX_BODY_BYTES } from './body.js';
+import { errors, type StatusError } from './errors.js';
+import type { ApiHandler } from './handler.js';
+import type { ApiRequest, ApiResponse } from './request.js';
+
+/** A watcher this far behind is cut off; it re-lists, as client-go does after a closed watch. */
+const MAX_WATCH_BACKLOG_BYTES = 32 * 1024 * 1024;
+
+function sendStatus(res: ServerResponse, err: StatusError): void {
+  const body = JSON.stringify(err.toStatus());
+  res.writeHead(err.code, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), connection: 'close' });
+  res.end(body);
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer | StatusError> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'] ?? '0');
+    if (declared > MAX_BODY_BYTES) {
+      req.resume();
+      resolve(errors.tooLarge(`the request body is ${declared} bytes; the limit is ${MAX_BODY_BYTES}`));
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let refused = false;
+    req.on('data', (c: Buffer) => {
+      if (refused) return;
+      size += c.length;
+      if (size > MAX_BODY_BYTES) {
+        refused = true;
+        chunks.length = 0;
+        resolve(errors.tooLarge(`the request body is over the limit of ${MAX_BODY_BYTES} bytes`));
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => {
+      if (!refused) resolve(Buffer.concat(chunks));
+    });
+    req.on('error', reject);
+  });
+}
+
+function lowerHeaders(req: IncomingMessage): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(req.headers)) out[k] = Array.isArray(v) ? v.join(', ') : v;
+  return out;
+}
+
+function writeResponse(res: ServerResponse, req: IncomingMessage, response: ApiResponse): void {
+  if (response.stream) {
+    res.writeHead(response.status, response.headers);
+    res.flushHeaders();
+    let stop: (() => void) | undefined;
+    let ended = false;
+    stop = response.stream({
+      write: (chunk) => {
+        if (ended) return false;
+        if (res.writableLength > MAX_WATCH_BACKLOG_BYTES) {
+          ended = true;
+          res.destroy();
+          stop?.();
+          return false;
+        }
+        return res.write(chunk);
+      },
+      end: () => {
+        if (ended) return;
+        ended = true;
+        res.end();
+      },
+    });
+    const onClose = () => {
+      ended = true;
+      stop?.();
+    };
+    req.on('close', onClose);
+    res.on('close', onClose);
+    return;
+  }
+  const body = response.body ?? '';
+  res.writeHead(response.status, { ...response.headers, 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+export interface ListeningServer {
+  server: Server;
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Serves `handler` over plain HTTP on host:port (port 0 picks a free one). */
+export async function listen(handler: ApiHandler, host: string, port: number): Promise<ListeningServer> {
+  const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, (req, res) => {
+    void (async () => {
+      try {
+        const body = await readBody(req);
+        if (!(body instanceof Buffer)) {
+          sendStatus(res, body);
+          return;
+        }
+        const url = new URL(req.url ?? '/', 'http://localhost');
+        const controller = new AbortController();
+        req.on('close', () => controller.abort());
+        const apiReq: ApiRequest = {
+          method: req.method ?? 'GET',
+          path: url.pathname,
+          query: url.searchParams,
+          headers: lowerHeaders(req),
+          body: body.length > 0 ? body : undefined,
+          signal: controller.signal,
+        };
+        writeResponse(res, req, await handler.handle(apiReq));
+      } catch (e) {
+        if (!res.headersSent) sendStatus(res, errors.internal((e as Error).message));
+        else res.destroy();
+      }
+    })();
+  });
+  server.headersTimeout = 30_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const actual = (server.address() as AddressInfo).port;
+  const shownHost = host.includes(':') ? `[${host}]` : host;
+  return {
+    server,
+    url: `http://${shownHost}:${actual}`,
+    port: actual,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,184 @@
+/**
+ * Subresources: `status` (writes only status), `scale` (autoscaling/v1 Scale over spec.replicas),
+ * pods `binding` (the scheduler's write) and `eviction` (drain's), namespaces `finalize`.
+ */
+import { decodeBody, isPlainObject } from './body.js';
+import { errors, StatusError } from './errors.js';
+import { UNCHANGED, type ObjectService } from './objects.js';
+import { jsonResponse, type ApiResponse } from './request.js';
+import { patchObject, writeOptions, writeResponse, type RestContext } from './rest.js';
+import { timestamp } from './metadata.js';
+import { applyJsonPatch } from './patch/json-patch.js';
+import { applyMergePatch } from './patch/merge-patch.js';
+import { formatLabelSelector } from '../store/selectors.js';
+import type { KubeObject } from '../resources/types.js';
+
+function success(details: Record<string, unknown>): Record<string, unknown> {
+  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details, code: 201 };
+}
+
+function hasSubresource(ctx: RestContext, name: string): boolean {
+  return ctx.type.subresources.some((s) => s.name === name);
+}
+
+export async function handleSubresource(objects: ObjectService, ctx: RestContext, method: string): Promise<ApiResponse> {
+  const sub = ctx.path.subresource!;
+  const name = ctx.path.name!;
+  if (!hasSubresource(ctx, sub)) throw errors.notFound({ resource: `${ctx.type.resource}/${sub}`, group: ctx.type.group, name });
+  switch (sub) {
+    case 'status':
+      return status(objects, ctx, name, method);
+    case 'scale':
+      return scale(objects, ctx, name, method);
+    case 'binding':
+      if (method !== 'POST') break;
+      return binding(objects, ctx, name);
+    case 'eviction':
+      if (method !== 'POST') break;
+      return eviction(objects, ctx, name);
+    case 'finalize':
+      if (method !== 'PUT') break;
+      return finalize(objects, ctx, name);
+    default:
+      throw new StatusError('NotFound', `${ctx.type.resource}/${sub} is served by the node agent running the pod, and none serves "${name}" yet`);
+  }
+  throw errors.methodNotAllowed(`${method} is not supported on ${ctx.type.resource}/${sub}`);
+}
+
+async function status(objects: ObjectService, ctx: RestContext, name: string, method: string): Promise<ApiResponse> {
+  if (method === 'GET') {
+    const { stored } = await objects.get(ctx.type, ctx.namespace, name);
+    return jsonResponse(200, stored.json);
+  }
+  const opts = writeOptions(ctx, 'status');
+  if (method === 'PUT') {
+    const body = decodeBody(ctx.req.body, ctx.req.headers['content-type']);
+    if (!isPlainObject(body)) throw errors.badRequest(`the body must be a ${ctx.type.kind} object`);
+    return writeResponse(200, await objects.update(ctx.type, ctx.namespace, name, body as KubeObject, opts));
+  }
+  if (method === 'PATCH') return writeResponse(200, await patchObject(objects, ctx, name, opts, Date.now));
+  throw errors.methodNotAllowed(`${method} is not supported on ${ctx.type.resource}/status`);
+}
+
+/** The label selector of a scalable object as the Scale's status.selector string. */
+function selectorString(obj: KubeObject): string {
+  const sel = (obj.spec as { selector?: unknown } | undefined)?.selector;
+  if (!isPlainObject(sel)) return '';
+  // ReplicationController selectors are plain maps; the others are metav1.LabelSelector.
+  if (!('matchLabels' in sel) && !('matchExpressions' in sel)) {
+    return Object.entries(sel).map(([k, v]) => `${k}=${String(v)}`).join(',');
+  }
+  return formatLabelSelector(sel as Parameters<typeof formatLabelSelector>[0]);
+}
+
+function toScale(obj: KubeObject): Record<string, unknown> {
+  const m = obj.metadata ?? {};
+  const spec = (obj.spec ?? {}) as { replicas?: number };
+  const st = (obj.status ?? {}) as { replicas?: number };
+  return {
+    kind: 'Scale',
+    apiVersion: 'autoscaling/v1',
+    metadata: { name: m.name, namespace: m.namespace, uid: m.uid, resourceVersion: m.resourceVersion, creationTimestamp: m.creationTimestamp },
+    spec: { replicas: spec.replicas ?? 0 },
+    status: { replicas: st.replicas ?? 0, selector: selectorString(obj) },
+  };
+}
+
+async function scale(objects: ObjectService, ctx: RestContext, name: string, method: string): Promise<ApiResponse> {
+  if (method === 'GET') {
+    const { object } = await objects.get(ctx.type, ctx.namespace, name);
+    return jsonResponse(200, toScale(object));
+  }
+  if (method !== 'PUT' && method !== 'PATCH') throw errors.methodNotAllowed(`${method} is not supported on ${ctx.type.resource}/scale`);
+  const contentType = (ctx.req.headers['content-type'] ?? '').split(';')[0].trim();
+  const body = decodeBody(ctx.req.body, contentType, method === 'PATCH');
+  const opts = writeOptions(ctx, 'scale');
+  let expectedRv: string | undefined;
+  const result = await objects.mutate(
+    ctx.type,
+    ctx.namespace,
+    name,
+    (cur) => {
+      if (!cur) return UNCHANGED;
+      const current = toScale(cur);
+      let next: unknown;
+      if (method === 'PUT') next = body;
+      else if (contentType === 'application/json-patch+json') next = applyJsonPatch(current, body);
+      else if (contentType === 'application/merge-patch+json' || contentType === 'application/strategic-merge-patch+json') next = applyMergePatch(current, body);
+      else throw new StatusError('UnsupportedMediaType', `scale accepts merge, strategic merge and JSON patches (got ${contentType || 'none'})`);
+      const replicas = (next as { spec?: { replicas?: unknown } }).spec?.replicas;
+      if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
+        throw errors.invalid('Scale', 'autoscaling', name, [{ field: 'spec.replicas', message: `Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0` }]);
+      }
+      const rv = (next as { metadata?: { resourceVersion?: string } }).metadata?.resourceVersion;
+      if (method === 'PUT' && rv) expectedRv = rv;
+      if (expectedRv && expectedRv !== cur.metadata?.resourceVersion) throw errors.conflict({ resource: ctx.type.resource, group: ctx.type.group, name });
+      return { ...cur, spec: { ...(cur.spec as object), replicas } };
+    },
+    opts,
+  );
+  return jsonResponse(200, toScale(result.object));
+}
+
+async function binding(objects: ObjectService, ctx: RestContext, name: string): Promise<ApiResponse> {
+  const body = decodeBody(ctx.req.body, ctx.req.headers['content-type']);
+  const target = isPlainObject(body) && isPlainObject(body.target) ? (body.target as { kind?: string; name?: string }) : undefined;
+  if (!target?.name) {
+    throw errors.invalid('Binding', '', name, [{ field: 'target.name', reason: 'FieldValueRequired', message: 'Required value: the node to bind to' }]);
+  }
+  if (target.kind && target.kind !== 'Node') throw errors.invalid('Binding', '', name, [{ field: 'target.kind', message: `Unsupported value: "${target.kind}": supported values: "Node"` }]);
+  const opts = writeOptions(ctx, 'binding');
+  await objects.mutate(
+    ctx.type,
+    ctx.namespace,
+    name,
+    (pod) => {
+      if (!pod) return UNCHANGED;
+      const spec = (pod.spec ?? {}) as { nodeName?: string };
+      if (pod.metadata?.deletionTimestamp) throw errors.conflict({ resource: 'pods', group: '', name }, 'pod is being deleted, cannot be assigned to a host');
+      if (spec.nodeName) throw errors.conflict({ resource: 'pods', group: '', name }, `pod ${name} is already assigned to node "${spec.nodeName}"`);
+      spec.nodeName = target.name;
+      pod.spec = spec;
+      const st = (pod.status ?? {}) as { conditions?: Record<string, unknown>[] };
+      const conditions = (st.conditions ?? []).filter((c) => c.type !== 'PodScheduled');
+      conditions.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: timestamp() });
+      pod.status = { ...st, conditions };
+      return pod;
+    },
+    opts,
+  );
+  return jsonResponse(201, success({ name, kind: 'pods' }));
+}
+
+async function eviction(objects: ObjectService, ctx: RestContext, name: string): Promise<ApiResponse> {
+  const body = decodeBody(ctx.req.body, ctx.req.headers['content-type']);
+  const del = isPlainObject(body) && isPlainObject(body.deleteOptions) ? (body.deleteOptions as Record<string, unknown>) : {};
+  await objects.delete(ctx.type, ctx.namespace, name, {
+    gracePeriodSeconds: typeof del.gracePeriodSeconds === 'number' ? del.gracePeriodSeconds : undefined,
+    preconditions: isPlainObject(del.preconditions) ? (del.preconditions as { uid?: string }) : undefined,
+    dryRun: Array.isArray(del.dryRun) && del.dryRun.includes('All'),
+    user: ctx.user,
+  });
+  return jsonResponse(201, success({ name, kind: 'pods' }));
+}
+
+/** PUT namespaces/{name}/finalize: only spec.finalizers changes; an emptied list lets a terminating namespace go. */
+async function finalize(objects: ObjectService, ctx: RestContext, name: string): Promise<ApiResponse> {
+  const body = decodeBody(ctx.req.body, ctx.req.headers['content-type']);
+  if (!isPlainObject(body)) throw errors.badRequest('the body must be a Namespace');
+  const finalizers = (body.spec as { finalizers?: unknown } | undefined)?.finalizers ?? [];
+  if (!Array.isArray(finalizers) || finalizers.some((f) => typeof f !== 'string')) {
+    throw errors.invalid('Namespace', '', name, [{ field: 'spec.finalizers', message: 'Invalid value: must be a list of strings' }]);
+  }
+  const result = await objects.mutate(
+    ctx.type,
+    '',
+    name,
+    (ns) => {
+      if (!ns) return UNCHANGED;
+      return { ...ns, spec: { ...(ns.spec as object), finalizers } };
+    },
+    writeOptions(ctx, 'finalize'),
+  );
+  return writeResponse(200, result);
+}

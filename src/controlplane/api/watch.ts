@@ -1,0 +1,172 @@
+/**
+ * Watch streams: newline-terminated JSON events (`{"type":"ADDED","object":{...}}\n`), optional
+ * initial ADDED events, bookmarks, timeouts, and Table-mode events for `kubectl get -w`. Each store
+ * event is parsed and encoded once, however many watchers receive it.
+ */
+import type { KubeObject, ResourceType } from '../resources/types.js';
+import type { ObjectStore, StoreEvent, WatchSubscription } from '../store/types.js';
+import { asStatusError } from './errors.js';
+import { storeKey } from './objects.js';
+import type { StreamBody, StreamSink } from './request.js';
+import { buildTable, type TableOptions } from './table.js';
+import { apiVersionOf } from '../resources/types.js';
+
+export interface WatchSpec {
+  type: ResourceType;
+  namespace?: string;
+  /** resume after this rv; undefined = start with the current state as ADDED events */
+  fromRv?: string;
+  /** label/field selector match on the parsed object */
+  filter?: (obj: KubeObject) => boolean;
+  /** Table mode (kubectl get -w) */
+  table?: Omit<TableOptions, 'noHeaders'>;
+  bookmarks: boolean;
+  /** end an initial-state replay with a BOOKMARK annotated `k8s.io/initial-events-end` */
+  sendInitialEvents: boolean;
+  timeoutSeconds?: number;
+  /** ms between bookmarks */
+  bookmarkIntervalMs?: number;
+}
+
+interface Encoded {
+  obj?: KubeObject;
+  lines: Map<string, string>;
+}
+
+/** Per-event memo, so N watchers cost one parse and one encoding per representation. */
+const memo = new WeakMap<StoreEvent, Encoded>();
+
+function encodedOf(ev: StoreEvent): Encoded {
+  let e = memo.get(ev);
+  if (!e) {
+    e = { lines: new Map() };
+    memo.set(ev, e);
+  }
+  return e;
+}
+
+function parsed(ev: StoreEvent): KubeObject {
+  const e = encodedOf(ev);
+  e.obj ??= JSON.parse(ev.json) as KubeObject;
+  return e.obj;
+}
+
+function line(type: string, objectJson: string): string {
+  return `{"type":"${type}","object":${objectJson}}\n`;
+}
+
+function encodeEvent(ev: StoreEvent, spec: WatchSpec, first: boolean): string {
+  const e = encodedOf(ev);
+  const key = spec.table ? `table:${spec.table.includeObject}:${first}` : 'json';
+  let out = e.lines.get(key);
+  if (out === undefined) {
+    if (spec.table) {
+      const t = buildTable(spec.type, [parsed(ev)], { resourceVersion: ev.rv }, { ...spec.table, noHeaders: !first });
+      out = line(ev.type, JSON.stringify(t));
+    } else {
+      out = line(ev.type, ev.json);
+    }
+    e.lines.set(key, out);
+  }
+  return out;
+}
+
+/** Starts a watch; the returned StreamBody runs until the client goes, the timeout passes, or an error ends it. */
+export function watchStream(store: ObjectStore, spec: WatchSpec): StreamBody {
+  return (sink: StreamSink) => {
+    let closed = false;
+    let sub: WatchSubscription | undefined;
+    let lastRv = spec.fromRv ?? '0';
+    let first = true;
+    const timers: NodeJS.Timeout[] = [];
+
+    const close = () => {
+      if (closed) return;
+      closed = true;
+      timers.forEach((t) => clearTimeout(t));
+      sub?.close();
+      sink.end();
+    };
+    const send = (ev: StoreEvent) => {
+      if (closed) return;
+      if (spec.filter && !spec.filter(parsed(ev))) return;
+      sink.write(encodeEvent(ev, spec, first));
+      first = false;
+    };
+    const bookmark = (annotations?: Record<string, string>) => {
+      const metadata: Record<string, unknown> = { resourceVersion: lastRv };
+      if (annotations) metadata.annotations = annotations;
+      sink.write(line('BOOKMARK', JSON.stringify({ kind: spec.type.kind, apiVersion: apiVersionOf(spec.type), metadata })));
+    };
+
+    void (async () => {
+      try {
+        let fromRv = spec.fromRv;
+        const key = storeKey(spec.type);
+        // Subscribe before listing so nothing written in between is missed; events at or below the
+        // list's rv are dropped as already sent.
+        const pending: StoreEvent[] = [];
+        let listed = fromRv !== undefined;
+        let listRv = 0n;
+        sub = await store.watch(
+          { key, namespace: spec.namespace, fromRv },
+          {
+            onEvent: (ev) => {
+              if (!listed) {
+                pending.push(ev);
+                return;
+              }
+              if (BigInt(ev.rv) <= listRv) return;
+              lastRv = ev.rv;
+              send(ev);
+            },
+            onError: (err) => {
+              if (closed) return;
+              sink.write(line('ERROR', JSON.stringify(asStatusError(err).toStatus())));
+              close();
+            },
+          },
+        );
+        if (closed) {
+          sub.close();
+          return;
+        }
+        if (fromRv === undefined) {
+          let cont: string | undefined;
+          do {
+            const page = await store.list(key, { namespace: spec.namespace, continue: cont, limit: 500 });
+            if (listRv === 0n) listRv = BigInt(page.resourceVersion);
+            for (const item of page.items) {
+              send({ type: 'ADDED', rv: item.rv, group: key.group, resource: key.resource, namespace: '', name: '', json: item.json });
+            }
+            cont = page.continue;
+          } while (cont && !closed);
+          lastRv = String(listRv);
+          fromRv = lastRv;
+          listed = true;
+          for (const ev of pending.splice(0)) {
+            if (BigInt(ev.rv) <= listRv) continue;
+            lastRv = ev.rv;
+            send(ev);
+          }
+        }
+        if (spec.sendInitialEvents && spec.bookmarks) bookmark({ 'k8s.io/initial-events-end': 'true' });
+        if (spec.bookmarks) {
+          const every = spec.bookmarkIntervalMs ?? 60_000;
+          const tick = () => {
+            if (closed) return;
+            bookmark();
+            timers.push(setTimeout(tick, every).unref());
+          };
+          timers.push(setTimeout(tick, every).unref());
+        }
+        if (spec.timeoutSeconds && spec.timeoutSeconds > 0) timers.push(setTimeout(close, spec.timeoutSeconds * 1000).unref());
+      } catch (err) {
+        if (closed) return;
+        sink.write(line('ERROR', JSON.stringify(asStatusError(err).toStatus())));
+        close();
+      }
+    })();
+    return close;
+  };
+}

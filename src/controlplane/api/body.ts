@@ -51,7 +51,7 @@ export function parseJson(text: string): unknown {
 
 /** Parses one YAML document (a JSON body is valid YAML too). */
 export function parseYaml(text: string): unknown {
-  const doc = parseDocument(text, { maxAliasCount: 100, uniqueKeys: true, version: '1.2' });
+  const doc = parseDocument(text, { uniqueKeys: true, version: '1.2' });
   if (doc.errors.length > 0) {
     const e = doc.errors[0];
     const where = e.linePos ? ` at line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '';

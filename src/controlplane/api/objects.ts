@@ -8,6 +8,7 @@ import { runMutating, runValidating, type AdmissionAttributes, type AdmissionOpe
 import type { UserInfo } from './request.js';
 import { carryUpdateMetadata, clone, initCreateMetadata, isNoOpUpdate, meta, randomSuffix, timestamp } from './metadata.js';
 import { pruneUnknownFields } from './prune.js';
+import { prepareForCreate } from './strategy.js';
 import { updateManagedFields } from './apply/managed-fields.js';
 import { validateSchema } from '../resources/validation.js';
 import type { ObjectStore, ResourceKey, StoredObject } from '../store/types.js';
@@ -108,7 +109,7 @@ export class ObjectService {
     const name = m.name;
     this.pruneAndCheckFields(type, obj, opts.fieldValidation, warnings);
     initCreateMetadata(obj, this.now());
-    if (type.hasStatus) resetStatusOnCreate(type, obj);
+    prepareForCreate(type, obj);
     type.defaults(obj);
     const attrs = this.attrs('CREATE', type, namespace, name, opts, warnings, obj);
     await runMutating(this.admission, attrs);
@@ -390,35 +391,4 @@ function gracePeriod(type: ResourceType, obj: KubeObject, requested: number | un
   if (!spec.nodeName || phase === 'Succeeded' || phase === 'Failed') return 0;
   const g = requested ?? spec.terminationGracePeriodSeconds ?? 30;
   return Math.max(0, g);
-}
-
-/** What a new object's status starts as: nothing, except the phases Kubernetes sets on create. */
-function resetStatusOnCreate(type: ResourceType, obj: KubeObject): void {
-  if (type.group === '' && type.resource === 'pods') obj.status = { phase: 'Pending', qosClass: qosClass(obj) };
-  else if (type.group === '' && type.resource === 'namespaces') obj.status = { phase: 'Active' };
-  else if (type.group === '' && (type.resource === 'persistentvolumeclaims' || type.resource === 'persistentvolumes')) obj.status = { phase: 'Pending' };
-  else delete obj.status;
-}
-
-type Resources = { requests?: Record<string, string>; limits?: Record<string, string> };
-
-/** Pod QoS class from container requests and limits (Guaranteed / Burstable / BestEffort). */
-export function qosClass(pod: KubeObject): string {
-  const spec = (pod.spec ?? {}) as { containers?: { resources?: Resources }[]; initContainers?: { resources?: Resources }[] };
-  const all = [...(spec.containers ?? []), ...(spec.initContainers ?? [])];
-  let any = false;
-  let guaranteed = all.length > 0;
-  for (const c of all) {
-    const r = c.resources ?? {};
-    const req = r.requests ?? {};
-    const lim = r.limits ?? {};
-    if (Object.keys(req).length > 0 || Object.keys(lim).length > 0) any = true;
-    for (const res of ['cpu', 'memory']) {
-      const l = lim[res];
-      const q = req[res] ?? l;
-      if (l === undefined || q !== l) guaranteed = false;
-    }
-  }
-  if (!any) return 'BestEffort';
-  return guaranteed ? 'Guaranteed' : 'Burstable';
 }

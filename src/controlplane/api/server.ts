@@ -103,8 +103,8 @@ export async function listen(handler: ApiHandler, host: string, port: number): P
     void (async () => {
       try {
         const body = await readBody(req);
-        if (!(body instanceof Buffer)) {
-          sendStatus(res, body);
+        if (!Buffer.isBuffer(body)) {
+          sendStatus(res, body as StatusError);
           return;
         }
         const url = new URL(req.url ?? '/', 'http://localhost');

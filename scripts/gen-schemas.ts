@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as k8s from '@kubernetes/client-node';
+import * as k8s from '@kubernetes/client-node/dist/gen/models/all.js';
 import {
   ATOMIC_STRUCTS,
   BERTH_GROUP,
@@ -37,8 +37,8 @@ const REF = '#/components/schemas/';
 const QUANTITY = 'ResourceQuantity';
 const INT_OR_STRING = 'IntOrString';
 const require = createRequire(import.meta.url);
-const modelsDir = join(dirname(require.resolve('@kubernetes/client-node')), 'gen', 'models');
-const clientNodeVersion = (JSON.parse(readFileSync(join(modelsDir, '..', '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+const modelsDir = dirname(require.resolve('@kubernetes/client-node/dist/gen/models/all.js'));
+const clientNodeVersion = (JSON.parse(readFileSync(require.resolve('@kubernetes/client-node/package.json'), 'utf8')) as { version: string }).version;
 const out = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'controlplane', 'resources', 'generated', 'schemas.json');
 
 function attributesOf(model: string): Attribute[] {
@@ -120,7 +120,8 @@ function property(schema: Json, extra: Json): Json {
   return { ...schema, ...extra };
 }
 
-function definitionOf(model: string, reached: Set<string>): Json {
+/** `root`: a top-level kind, whose apiVersion and kind the server fills in; metadata is never required. */
+function definitionOf(model: string, root: boolean, reached: Set<string>): Json {
   const doc = docOf(model);
   const extensions = FIELD_EXTENSIONS[model] ?? {};
   const quantities = QUANTITY_FIELDS[model] ?? [];
@@ -136,7 +137,8 @@ function definitionOf(model: string, reached: Set<string>): Json {
     if (!ext && attr.baseName === 'conditions' && model.endsWith('Status') && schema.type === 'array') ext = CONDITIONS;
     Object.assign(extra, ext);
     properties[attr.baseName] = property(schema, extra);
-    if (fieldDoc?.required && !['apiVersion', 'kind', 'metadata'].includes(attr.baseName)) required.push(attr.baseName);
+    const optional = attr.baseName === 'metadata' || (root && (attr.baseName === 'apiVersion' || attr.baseName === 'kind'));
+    if (fieldDoc?.required && !optional) required.push(attr.baseName);
   }
   for (const name of Object.keys(extensions)) {
     if (!(name in properties)) throw new Error(`${model} has no field ${name} (gen-schemas-tables.ts)`);
@@ -219,7 +221,7 @@ function generate(): Json {
   while (queue.length) {
     const model = queue.pop()!;
     if (schemas[model]) continue;
-    schemas[model] = { ...definitionOf(model, reached), ...roots.get(model) };
+    schemas[model] = { ...definitionOf(model, roots.has(model), reached), ...roots.get(model) };
     for (const m of reached) if (!schemas[m]) queue.push(m);
     reached.clear();
   }

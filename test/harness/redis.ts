@@ -39,6 +39,7 @@ async function waitForPing(port: number, child: ChildProcess, timeoutMs = 10_000
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`redis-server exited with code ${child.exitCode}`);
     const c = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    c.on('error', () => {}); // a refused probe is expected until the server listens; connect() rejects too
     try {
       await c.connect();
       if ((await c.ping()) === 'PONG') {

@@ -48,6 +48,7 @@ export async function startRedisProcess(dataDir: string, fsync: FsyncMode): Prom
     '--daemonize', 'no',
     '--loglevel', 'warning',
     '--logfile', join(dir, 'redis.log'),
+    '--pidfile', join(dir, 'redis.pid'),
   ];
   let child: ChildProcess;
   try {

@@ -5,12 +5,16 @@
  */
 import type { StatusCause } from '../../api/errors.js';
 
-/** How Go's field.Error renders a bad value: strings quoted, numbers and booleans bare, maps as Go does. */
+/**
+ * How Go's field.Error renders a bad value: strings quoted, numbers and booleans bare, string maps
+ * (labels, selectors) as Go's %#v does; other structures as JSON.
+ */
 export function renderValue(value: unknown): string {
   if (value === null || value === undefined) return 'null';
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (typeof value === 'object' && !Array.isArray(value) && Object.values(value).every((v) => typeof v === 'string')) {
+  const values = typeof value === 'object' && !Array.isArray(value) ? Object.values(value) : [];
+  if (values.length > 0 && values.every((v) => typeof v === 'string')) {
     const entries = Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${JSON.stringify((value as Record<string, string>)[k])}`);
     return `map[string]string{${entries.join(', ')}}`;
   }

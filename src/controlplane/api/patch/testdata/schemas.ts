@@ -175,3 +175,14 @@ export const widgetSchema: SchemaNode = {
     spec: { type: 'object', preserveUnknownFields: true },
   },
 };
+
+export const configMapSchema: SchemaNode = {
+  type: 'object',
+  properties: {
+    apiVersion: str,
+    kind: str,
+    metadata: objectMeta,
+    data: stringMap,
+    immutable: bool,
+  },
+};

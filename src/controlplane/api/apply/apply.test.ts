@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { KubeObject, ManagedFieldsEntry } from '../../resources/types.js';
 import { isStatusError, type StatusError } from '../errors.js';
 import type { JsonObject } from '../patch/json-value.js';
-import { deploymentSchema } from '../patch/testdata/schemas.js';
+import { configMapSchema, deploymentSchema } from '../patch/testdata/schemas.js';
 import { serverSideApply } from './apply.js';
 import { updateManagedFields } from './managed-fields.js';
 
@@ -118,6 +118,27 @@ describe('serverSideApply', () => {
       },
     ]);
     expect(object).toEqual({ ...config(), metadata: { ...config().metadata, managedFields } });
+  });
+
+  it('writes the entry of the server-side apply docs example', () => {
+    const cm: KubeObject = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'test-cm', namespace: 'default', labels: { 'test-label': 'test' } },
+      data: { key: 'some value' },
+    };
+    const { managedFields } = serverSideApply({ live: undefined, config: cm, manager: 'kubectl', force: false, schema: configMapSchema, apiVersion: 'v1', now: T0 });
+    // kubernetes.io/docs/reference/using-api/server-side-apply, "Field management".
+    expect(managedFields).toEqual([
+      {
+        manager: 'kubectl',
+        operation: 'Apply',
+        apiVersion: 'v1',
+        time: T0,
+        fieldsType: 'FieldsV1',
+        fieldsV1: { 'f:metadata': { 'f:labels': { 'f:test-label': {} } }, 'f:data': { 'f:key': {} } },
+      },
+    ]);
   });
 
   it('re-applying the same configuration changes nothing, managedFields included', () => {

@@ -33,7 +33,7 @@ function valueRank(v: unknown): number {
 }
 
 /** SMD `value.Compare`: numbers < strings < booleans < lists < maps < null, then by content. */
-export function compareValues(a: unknown, b: unknown): number {
+function compareValues(a: unknown, b: unknown): number {
   const ra = valueRank(a);
   const rb = valueRank(b);
   if (ra !== rb) return ra - rb;

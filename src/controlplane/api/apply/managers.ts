@@ -119,7 +119,7 @@ export function resetFieldsFor(subresource: string | undefined): FieldSet {
 }
 
 /** How a conflict message names a manager: `"kubectl" using apps/v1`, `"x" with subresource "status"`. */
-export function describeManager(m: ManagerId): string {
+function describeManager(m: ManagerId): string {
   let s = JSON.stringify(m.manager);
   if (m.subresource) s += ` with subresource ${JSON.stringify(m.subresource)}`;
   if (m.operation === 'Update') s += ` using ${m.apiVersion}`;

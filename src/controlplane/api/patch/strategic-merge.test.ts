@@ -176,6 +176,7 @@ describe('applyStrategicMergePatch: apimachinery strategicpatch cases', () => {
     ['an unknown $patch', { simpleMap: { a: '1' } }, { simpleMap: { $patch: 'frobnicate' } }, 400, 'unknown patch type: frobnicate in map: map[$patch:frobnicate]'],
     ['a directive without a list name', { mergingIntList: [1] }, { $setElementOrder: [1] }, 400, 'invalid patch format of setElementOrder list'],
     ['a list of lists', { mergingIntList: [1] }, { mergingIntList: [[2]] }, 422, 'the server rejected our request due to an error in our request'],
+    ['a null item in a list of maps', { mergingList: [{ name: '1' }] }, { mergingList: [null] }, 400, 'list element types are not identical'],
   ];
   it.each(bad)('rejects %s', (_name, original, patch, code, message) => {
     const err = failure(() => applyStrategicMergePatch(original, patch, mergeItem));

@@ -215,8 +215,7 @@ function elementKind(values: unknown[]): 'map' | 'scalar' {
   let kind: string | undefined;
   for (const v of values) {
     if (Array.isArray(v)) throw patchRejected('lists of lists are not supported');
-    if (v === null) continue;
-    const k = isObject(v) ? 'map' : typeof v;
+    const k = isObject(v) ? 'map' : v === null ? 'null' : typeof v;
     if (kind !== undefined && k !== kind) throw errors.badRequest(`list element types are not identical: ${goFormat(values)}`);
     kind = k;
   }

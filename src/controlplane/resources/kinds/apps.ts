@@ -18,6 +18,7 @@ import {
   validateStatefulSet,
   validateStatefulSetUpdate,
 } from '../validation/workloads.js';
+import { nameIsDNSLabel } from '../validation/names.js';
 import { as, defineKind, fieldAt, SCALE } from './define.js';
 
 const apps = { group: 'apps', version: 'v1', namespaced: true };
@@ -75,6 +76,8 @@ export const appsKinds: ResourceType[] = [
     printer: statefulSetPrinter,
     defaults: defaultStatefulSet,
     validate: (obj, old) => [...validateStatefulSet(as<StatefulSet>(obj)), ...(old ? validateStatefulSetUpdate(as<StatefulSet>(obj), as<StatefulSet>(old)) : [])],
+    // pods are named <set>-<ordinal> and use it as their hostname
+    nameValidator: nameIsDNSLabel,
   }),
   defineKind({ ...apps, kind: 'ControllerRevision', resource: 'controllerrevisions', printer: controllerRevisionPrinter }),
 ];

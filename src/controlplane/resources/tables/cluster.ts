@@ -132,7 +132,7 @@ export const storageClassPrinter: TablePrinter = {
     column('Provisioner', 'Indicates the type of the provisioner.'),
     column('ReclaimPolicy', 'Dynamically provisioned PersistentVolumes of this storage class are created with this reclaimPolicy.'),
     column('VolumeBindingMode', 'VolumeBindingMode indicates how PersistentVolumeClaims should be provisioned and bound.'),
-    column('AllowVolumeExpansion', 'AllowVolumeExpansion shows whether the storage class allow volume expand.', { type: 'boolean' }),
+    column('AllowVolumeExpansion', 'AllowVolumeExpansion shows whether the storage class allow volume expand.'),
     AGE_COLUMN,
   ],
   cells(obj: KubeObject, now: number): unknown[] {

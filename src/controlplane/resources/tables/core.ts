@@ -125,7 +125,7 @@ export const namespacePrinter: TablePrinter = {
 };
 
 export const configMapPrinter: TablePrinter = {
-  columns: [NAME_COLUMN, column('Data', 'Data contains the configuration data.', { type: 'integer' }), AGE_COLUMN],
+  columns: [NAME_COLUMN, column('Data', 'Data contains the configuration data.'), AGE_COLUMN],
   cells(obj: KubeObject, now: number): unknown[] {
     const cm = obj as unknown as ConfigMap;
     return [nameOf(obj), Object.keys(cm.data ?? {}).length + Object.keys(cm.binaryData ?? {}).length, ageOf(obj, now)];
@@ -133,7 +133,7 @@ export const configMapPrinter: TablePrinter = {
 };
 
 export const secretPrinter: TablePrinter = {
-  columns: [NAME_COLUMN, column('Type', 'The type of the secret'), column('Data', 'The number of data entries in the secret', { type: 'integer' }), AGE_COLUMN],
+  columns: [NAME_COLUMN, column('Type', 'The type of the secret'), column('Data', 'The number of data entries in the secret'), AGE_COLUMN],
   cells(obj: KubeObject, now: number): unknown[] {
     const s = obj as unknown as Secret;
     return [nameOf(obj), s.type ?? '', Object.keys(s.data ?? {}).length, ageOf(obj, now)];
@@ -141,7 +141,7 @@ export const secretPrinter: TablePrinter = {
 };
 
 export const serviceAccountPrinter: TablePrinter = {
-  columns: [NAME_COLUMN, column('Secrets', 'Secrets is a list of the secrets in the same namespace that pods running using this ServiceAccount are allowed to use.', { type: 'integer' }), AGE_COLUMN],
+  columns: [NAME_COLUMN, column('Secrets', 'Secrets is a list of the secrets in the same namespace that pods running using this ServiceAccount are allowed to use.'), AGE_COLUMN],
   cells: (obj, now) => [nameOf(obj), ((obj as unknown as ServiceAccount).secrets ?? []).length, ageOf(obj, now)],
 };
 
@@ -210,7 +210,7 @@ export const eventPrinter: TablePrinter = {
     wide('Source', 'The component reporting this event. Should be a short machine understandable string.'),
     column('Message', 'A human-readable description of the status of this operation.'),
     wide('First Seen', 'The time at which the event was first recorded. (Time of server receipt is in TypeMeta.)'),
-    column('Count', 'The number of times this event has occurred.', { priority: 1, type: 'integer' }),
+    wide('Count', 'The number of times this event has occurred.'),
     column('Name', NAME_COLUMN.description, { priority: 1, format: 'name' }),
   ],
   cells(obj: KubeObject, now: number): unknown[] {
@@ -313,9 +313,9 @@ export const persistentVolumeClaimPrinter: TablePrinter = {
 export const resourceQuotaPrinter: TablePrinter = {
   columns: [
     NAME_COLUMN,
-    AGE_COLUMN,
     column('Request', 'Request represents a minimum amount of cpu/memory that a container may consume.'),
     column('Limit', 'Limits control the maximum amount of cpu/memory that a container may use independent of contention on the node.'),
+    AGE_COLUMN,
   ],
   cells(obj: KubeObject, now: number): unknown[] {
     const q = obj as unknown as ResourceQuota;
@@ -327,7 +327,7 @@ export const resourceQuotaPrinter: TablePrinter = {
       const entry = `${name}: ${String(used[name] ?? '0')}/${String(hard[name])}`;
       (name.startsWith('limits.') ? limits : requests).push(entry);
     }
-    return [nameOf(obj), ageOf(obj, now), requests.join(', '), limits.join(', ')];
+    return [nameOf(obj), requests.join(', '), limits.join(', '), ageOf(obj, now)];
   },
 };
 

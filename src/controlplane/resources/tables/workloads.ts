@@ -198,7 +198,7 @@ export const controllerRevisionPrinter: TablePrinter = {
   columns: [
     NAME_COLUMN,
     column('Controller', 'Controller of the object'),
-    column('Revision', 'Revision indicates the revision of the state represented by Data.', { type: 'integer' }),
+    column('Revision', 'Revision indicates the revision of the state represented by Data.'),
     AGE_COLUMN,
   ],
   cells(obj: KubeObject, now: number): unknown[] {

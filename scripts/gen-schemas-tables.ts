@@ -277,6 +277,8 @@ export const QUANTITY_FIELDS: Record<string, string[]> = {
   V1PersistentVolumeSpec: ['capacity*'],
   V1PersistentVolumeClaimStatus: ['allocatedResources*', 'capacity*'],
   V1ContainerStatus: ['allocatedResources*'],
+  V1PodStatus: ['allocatedResources*'],
+  V1NodeAllocatableResourceClaimStatus: ['resources*'],
   V1PodSpec: ['overhead*'],
   V1EmptyDirVolumeSource: ['sizeLimit'],
   V1ResourceFieldSelector: ['divisor'],

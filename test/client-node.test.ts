@@ -8,7 +8,7 @@ import { startCluster, type TestCluster } from './harness/cluster.js';
 
 let c: TestCluster;
 beforeAll(async () => {
-  c = await startCluster();
+  c = await startCluster({ tls: true });
 });
 afterAll(async () => {
   await c?.stop();

@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { HttpTransport } from '../src/controlplane/client/transport.js';
 
 const BERTH = join(import.meta.dirname, '../bin/berth.js');
 const dataDir = mkdtempSync(join(tmpdir(), 'berth-durable-'));
@@ -52,7 +53,8 @@ describe('berth up durability', () => {
   it('keeps every acknowledged write across kill -9 of berth and redis-server', async () => {
     const first = await up();
     const token = readFileSync(join(dataDir, 'admin-token'), 'utf8').trim();
-    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    const ca = readFileSync(join(dataDir, 'pki/ca.crt'), 'utf8');
+    const api = new HttpTransport(first.url, token, ca);
     const acked: string[] = [];
     // Write concurrently, and kill while writes are still in flight.
     let stop = false;
@@ -60,9 +62,10 @@ describe('berth up durability', () => {
       for (let i = 0; !stop && i < 10_000; i++) {
         const name = `cm-${w}-${i}`;
         try {
-          const res = await fetch(`${first.url}/api/v1/namespaces/default/configmaps`, {
+          const res = await api.request({
             method: 'POST',
-            headers,
+            path: '/api/v1/namespaces/default/configmaps',
+            headers: { 'content-type': 'application/json' },
             body: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { i: String(i) } }),
           });
           if (res.status === 201) acked.push(name);
@@ -77,13 +80,16 @@ describe('berth up durability', () => {
     first.child.kill('SIGKILL');
     stop = true;
     await Promise.all(writers);
+    api.close();
     await new Promise((r) => first.child.exitCode !== null ? r(null) : first.child.once('exit', r));
     expect(acked.length).toBeGreaterThan(50);
 
     const second = await up();
     try {
-      const res = await fetch(`${second.url}/api/v1/namespaces/default/configmaps`, { headers });
-      const list = (await res.json()) as { items: { metadata: { name: string } }[] };
+      const api2 = new HttpTransport(second.url, token, ca);
+      const res = await api2.request({ method: 'GET', path: '/api/v1/namespaces/default/configmaps' });
+      api2.close();
+      const list = JSON.parse(res.body) as { items: { metadata: { name: string } }[] };
       const names = new Set(list.items.map((i) => i.metadata.name));
       const lost = acked.filter((n) => !names.has(n));
       expect(lost).toEqual([]);

@@ -13,7 +13,7 @@ const seedFiles = readdirSync(SEEDS).filter((f) => f.endsWith('.yaml')).sort();
 let c: TestCluster;
 
 beforeAll(async () => {
-  c = await startCluster();
+  c = await startCluster({ tls: true });
 });
 afterAll(async () => {
   await c?.stop();
@@ -37,16 +37,22 @@ describe('kubectl', () => {
     expect(await ok(['get', 'ns', 'x', '-o', 'jsonpath={.status.phase}'])).toBe('Active');
   });
 
-  it('applies every seed manifest, and a second apply is unchanged', async () => {
+  it('applies every seed manifest, and a second apply changes nothing', async () => {
     for (const f of seedFiles) {
       const out = await ok(['apply', '-f', join(SEEDS, f)]);
       expect(out, f).toMatch(/created/);
     }
+    const versions = async () => ok(['get', 'all,ns,sa', '-A', '-o', 'jsonpath={range .items[*]}{.kind}/{.metadata.name}={.metadata.resourceVersion}{"\\n"}{end}']);
+    const before = await versions();
     for (const f of seedFiles) {
       const out = await ok(['apply', '-f', join(SEEDS, f)]);
-      expect(out, f).toMatch(/unchanged/);
-      expect(out, f).not.toMatch(/configured/);
+      // kubectl's three-way patch for a Deployment whose manifest sets only strategy.type carries a
+      // lone `$retainKeys` directive (upstream strategicpatch behaviour), so kubectl says
+      // "configured"; the server sees a no-op and nothing is written (checked below).
+      if (f === 'deployment-myapp.yaml') expect(out, f).toMatch(/unchanged|configured/);
+      else expect(out, f).toMatch(/unchanged/);
     }
+    expect(await versions()).toBe(before);
   });
 
   it('gets pods wide, by label, and as yaml', async () => {

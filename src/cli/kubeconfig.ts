@@ -4,11 +4,14 @@
 import { writeFileSync } from 'node:fs';
 import { stringify } from 'yaml';
 
-export function kubeconfigYaml(server: string, token: string, name = 'berth'): string {
+/** `caPem` is the CA that signed the server's certificate (for https servers). */
+export function kubeconfigYaml(server: string, token: string, caPem?: string, name = 'berth'): string {
+  const cluster: Record<string, string> = { server };
+  if (caPem) cluster['certificate-authority-data'] = Buffer.from(caPem).toString('base64');
   return stringify({
     apiVersion: 'v1',
     kind: 'Config',
-    clusters: [{ name, cluster: { server } }],
+    clusters: [{ name, cluster }],
     users: [{ name: `${name}-admin`, user: { token } }],
     contexts: [{ name, context: { cluster: name, user: `${name}-admin`, namespace: 'default' } }],
     'current-context': name,
@@ -16,6 +19,6 @@ export function kubeconfigYaml(server: string, token: string, name = 'berth'): s
   });
 }
 
-export function writeKubeconfig(path: string, server: string, token: string): void {
-  writeFileSync(path, kubeconfigYaml(server, token), { mode: 0o600 });
+export function writeKubeconfig(path: string, server: string, token: string, caPem?: string): void {
+  writeFileSync(path, kubeconfigYaml(server, token, caPem), { mode: 0o600 });
 }

@@ -10,6 +10,7 @@ import { ADMIN_USER, newToken, TokenAuthenticator } from '../policy/authn/tokens
 import { startRedisProcess, type FsyncMode, type RedisProcess } from './redis-process.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import { applyDemo } from './demo.js';
+import { ensureServingCerts, servingNames } from '../controlplane/pki.js';
 
 export interface UpOptions {
   apiPort: number;
@@ -48,9 +49,11 @@ export async function up(opts: UpOptions, log: (line: string) => void = console.
     redis = await startRedisProcess(dataDir, opts.fsync);
     redisUrl = redis.url;
   }
+  const certs = ensureServingCerts(join(dataDir, 'pki'), servingNames(opts.host));
   let api: RunningApiServer;
   try {
     api = await startApiServer({
+      tls: { cert: certs.cert, key: certs.key },
       redisUrl,
       authenticator: new TokenAuthenticator({ [token]: ADMIN_USER }),
       host: opts.host,
@@ -61,7 +64,7 @@ export async function up(opts: UpOptions, log: (line: string) => void = console.
     throw e;
   }
   const kubeconfig = join(dataDir, 'kubeconfig');
-  writeKubeconfig(kubeconfig, api.url, token);
+  writeKubeconfig(kubeconfig, api.url, token, certs.ca);
   log(`API server listening on ${api.url}`);
   log(`kubeconfig written to ${kubeconfig}: kubectl --kubeconfig ${kubeconfig} get ns`);
   if (opts.demo) await applyDemo(api.client(ADMIN_USER, 'berth-demo'), log);

@@ -6,7 +6,7 @@
 import { Redis } from 'ioredis';
 import { ApiHandler } from './api/handler.js';
 import type { AdmissionPlugin, Authenticator, Authorizer } from './api/admission.js';
-import { listen, type ListeningServer } from './api/server.js';
+import { listen, type ListeningServer, type TlsOptions } from './api/server.js';
 import type { UserInfo } from './api/request.js';
 import { StatusError } from './api/errors.js';
 import { RedisStore } from './store/redis-store.js';
@@ -31,6 +31,8 @@ export interface ApiServerOptions {
   port?: number;
   /** key prefix (hash tag) in Redis; several clusters can share one Redis */
   prefix?: string;
+  /** serve HTTPS with this certificate (kubectl sends tokens only over TLS) */
+  tls?: TlsOptions;
 }
 
 export interface RunningApiServer {
@@ -67,7 +69,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   const handler = new ApiHandler({ store, authenticator: opts.authenticator, authorizer: opts.authorizer, admission: opts.admission });
   const client = (user: UserInfo = APISERVER_USER, userAgent = 'berth-apiserver') => new Client(new InProcessTransport(handler, user, userAgent));
   await ensureSystemNamespaces(client());
-  const http = await listen(handler, opts.host ?? '127.0.0.1', opts.port ?? 0);
+  const http = await listen(handler, opts.host ?? '127.0.0.1', opts.port ?? 0, opts.tls);
   return {
     handler,
     store,

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { startApiServer, type RunningApiServer } from '../../src/controlplane/apiserver.js';
 import { ADMIN_USER, newToken, TokenAuthenticator } from '../../src/policy/authn/tokens.js';
 import { writeKubeconfig } from '../../src/cli/kubeconfig.js';
+import { ensureServingCerts, servingNames } from '../../src/controlplane/pki.js';
 import { startRedis, type TestRedis } from './redis.js';
 
 export interface KubectlResult {
@@ -30,13 +31,23 @@ export interface TestCluster {
   stop(): Promise<void>;
 }
 
-export async function startCluster(): Promise<TestCluster> {
+/**
+ * `tls` serves HTTPS with a fresh CA (kubectl sends the token only over TLS); without it the API is
+ * plain HTTP, for tests that call it with fetch.
+ */
+export async function startCluster(opts: { tls?: boolean } = {}): Promise<TestCluster> {
   const redis = await startRedis();
   const token = newToken();
-  const api = await startApiServer({ redisUrl: redis.url, authenticator: new TokenAuthenticator({ [token]: ADMIN_USER }), port: 0 });
   const dir = mkdtempSync(join(tmpdir(), 'berth-test-'));
+  const certs = opts.tls ? ensureServingCerts(join(dir, 'pki'), servingNames('127.0.0.1')) : undefined;
+  const api = await startApiServer({
+    redisUrl: redis.url,
+    authenticator: new TokenAuthenticator({ [token]: ADMIN_USER }),
+    port: 0,
+    tls: certs && { cert: certs.cert, key: certs.key },
+  });
   const kubeconfig = join(dir, 'kubeconfig');
-  writeKubeconfig(kubeconfig, api.url, token);
+  writeKubeconfig(kubeconfig, api.url, token, certs?.ca);
   const base = ['--kubeconfig', kubeconfig, '--cache-dir', join(dir, 'kube-cache')];
   return {
     redis,

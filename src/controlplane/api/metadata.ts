@@ -63,7 +63,7 @@ export function initCreateMetadata(obj: KubeObject, now: number): void {
 
 /**
  * Carries the server-owned metadata of `old` over to `next` (a client can't change uid,
- * creationTimestamp, deletion state, generation) and bumps generation when the spec changed.
+ * creationTimestamp, deletion state, generation). Call `setGeneration` once `next` is final.
  */
 export function carryUpdateMetadata(next: KubeObject, old: KubeObject): void {
   const m = meta(next);
@@ -80,9 +80,14 @@ export function carryUpdateMetadata(next: KubeObject, old: KubeObject): void {
     delete m.deletionGracePeriodSeconds;
   }
   if (m.generateName === undefined && o.generateName !== undefined) m.generateName = o.generateName;
-  const gen = o.generation ?? 1;
-  m.generation = deepEqual(specPart(next), specPart(old)) ? gen : gen + 1;
+  m.generation = o.generation ?? 1;
   delete m.selfLink;
+}
+
+/** Bumps generation when the spec of the defaulted, admitted `next` differs from `old`'s. */
+export function setGeneration(next: KubeObject, old: KubeObject): void {
+  const gen = old.metadata?.generation ?? 1;
+  meta(next).generation = deepEqual(specPart(next), specPart(old)) ? gen : gen + 1;
 }
 
 /** True when `next` differs from `old` in anything but resourceVersion and managedFields timestamps. */

@@ -6,7 +6,7 @@
 import { errors, StatusError, type StatusCause } from './errors.js';
 import { runMutating, runValidating, type AdmissionAttributes, type AdmissionOperation, type AdmissionPlugin } from './admission.js';
 import type { UserInfo } from './request.js';
-import { carryUpdateMetadata, clone, initCreateMetadata, isNoOpUpdate, meta, randomSuffix, timestamp } from './metadata.js';
+import { carryUpdateMetadata, clone, initCreateMetadata, isNoOpUpdate, meta, randomSuffix, setGeneration, timestamp } from './metadata.js';
 import { pruneUnknownFields } from './prune.js';
 import { prepareForCreate } from './strategy.js';
 import { updateManagedFields } from './apply/managed-fields.js';
@@ -211,6 +211,7 @@ export class ObjectService {
     type.defaults(next);
     const attrs = this.attrs('UPDATE', type, namespace, name, opts, warnings, next, old);
     await runMutating(this.admission, attrs);
+    setGeneration(next, old);
     this.validate(type, next, old);
     await runValidating(this.admission, attrs);
     if (!opts.applied && (!opts.subresource || opts.subresource === 'status')) {

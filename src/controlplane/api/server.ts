@@ -3,7 +3,8 @@
  * handler and writes its responses back, streaming watches. Bodies over the limit are refused
  * while they arrive, and watchers that stop reading are dropped instead of buffered forever.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { MAX_BODY_BYTES } from './body.js';
 import { errors, type StatusError } from './errors.js';
@@ -97,9 +98,14 @@ export interface ListeningServer {
   close(): Promise<void>;
 }
 
-/** Serves `handler` over plain HTTP on host:port (port 0 picks a free one). */
-export async function listen(handler: ApiHandler, host: string, port: number): Promise<ListeningServer> {
-  const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, (req, res) => {
+export interface TlsOptions {
+  cert: string;
+  key: string;
+}
+
+/** Serves `handler` on host:port (port 0 picks a free one), over TLS when `tls` is given. */
+export async function listen(handler: ApiHandler, host: string, port: number, tls?: TlsOptions): Promise<ListeningServer> {
+  const onRequest: RequestListener = (req, res) => {
     void (async () => {
       try {
         const body = await readBody(req);
@@ -124,7 +130,9 @@ export async function listen(handler: ApiHandler, host: string, port: number): P
         else res.destroy();
       }
     })();
-  });
+  };
+  const base = { keepAliveTimeout: 65_000, requestTimeout: 0 };
+  const server: Server = tls ? createTlsServer({ ...base, cert: tls.cert, key: tls.key }, onRequest) : createServer(base, onRequest);
   server.headersTimeout = 30_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -134,7 +142,7 @@ export async function listen(handler: ApiHandler, host: string, port: number): P
   const shownHost = host.includes(':') ? `[${host}]` : host;
   return {
     server,
-    url: `http://${shownHost}:${actual}`,
+    url: `${tls ? 'https' : 'http'}://${shownHost}:${actual}`,
     port: actual,
     close: () =>
       new Promise<void>((resolve) => {

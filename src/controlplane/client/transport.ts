@@ -3,6 +3,8 @@
  * HTTP server uses) or over HTTP. Both implement `Transport`, so components don't care where the
  * API server runs (ARCHITECTURE rule 1).
  */
+import http from 'node:http';
+import https from 'node:https';
 import type { ApiHandler } from '../api/handler.js';
 import type { ApiRequest, UserInfo } from '../api/request.js';
 
@@ -103,39 +105,57 @@ export class InProcessTransport implements Transport {
 
 /** Talks to an API server over HTTP(S) with a bearer token, keeping connections alive. */
 export class HttpTransport implements Transport {
-  constructor(
-    private readonly baseUrl: string,
-    private readonly token?: string,
-    private readonly userAgent = 'berth',
-  ) {}
+  private readonly url: URL;
+  private readonly agent: http.Agent;
 
-  private headers(req: TransportRequest): Record<string, string> {
-    const h: Record<string, string> = { 'user-agent': this.userAgent, ...(req.headers ?? {}) };
-    if (this.token) h.authorization = `Bearer ${this.token}`;
-    return h;
+  /** `ca` is the PEM of the CA that signed an https server's certificate. */
+  constructor(
+    baseUrl: string,
+    private readonly token?: string,
+    ca?: string,
+    private readonly userAgent = 'berth',
+  ) {
+    this.url = new URL(baseUrl);
+    this.agent = this.url.protocol === 'https:' ? new https.Agent({ keepAlive: true, ca }) : new http.Agent({ keepAlive: true });
+  }
+
+  private open(req: TransportRequest, signal?: AbortSignal): Promise<http.IncomingMessage> {
+    const headers: Record<string, string> = { 'user-agent': this.userAgent, ...(req.headers ?? {}) };
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    if (req.body !== undefined) headers['content-length'] = String(Buffer.byteLength(req.body));
+    const mod = this.url.protocol === 'https:' ? https : http;
+    return new Promise((resolve, reject) => {
+      const r = mod.request(
+        { host: this.url.hostname, port: this.url.port, path: req.path, method: req.method, headers, agent: this.agent, signal },
+        resolve,
+      );
+      r.on('error', reject);
+      r.end(req.body);
+    });
   }
 
   async request(req: TransportRequest): Promise<TransportResponse> {
-    const res = await fetch(this.baseUrl + req.path, { method: req.method, headers: this.headers(req), body: req.body });
+    const res = await this.open(req);
+    const chunks: Buffer[] = [];
+    for await (const c of res) chunks.push(c as Buffer);
     const headers: Record<string, string> = {};
-    res.headers.forEach((v, k) => (headers[k] = v));
-    return { status: res.status, headers, body: await res.text() };
+    for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+    return { status: res.statusCode ?? 0, headers, body: Buffer.concat(chunks).toString('utf8') };
   }
 
   async *stream(req: TransportRequest, signal: AbortSignal): AsyncIterable<string> {
-    let res: Response;
+    let res: http.IncomingMessage;
     try {
-      res = await fetch(this.baseUrl + req.path, { method: req.method, headers: this.headers(req), body: req.body, signal });
+      res = await this.open(req, signal);
     } catch (e) {
       if (signal.aborted) return;
       throw e;
     }
-    if (!res.body) return;
-    const decoder = new TextDecoder();
+    res.setEncoding('utf8');
     let buf = '';
     try {
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-        buf += decoder.decode(chunk, { stream: true });
+      for await (const chunk of res) {
+        buf += chunk as string;
         let i: number;
         while ((i = buf.indexOf('\n')) >= 0) {
           const line = buf.slice(0, i);
@@ -146,6 +166,13 @@ export class HttpTransport implements Transport {
       if (buf) yield buf;
     } catch (e) {
       if (!signal.aborted) throw e;
+    } finally {
+      res.destroy();
     }
+  }
+
+  /** Closes idle keep-alive connections. */
+  close(): void {
+    this.agent.destroy();
   }
 }

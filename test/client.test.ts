@@ -34,7 +34,7 @@ describe.each(transports)('client over %s', (name, make) => {
     const client = make();
     const cmName = `cm-${name}`;
     const created = await client.create(CM, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: cmName, namespace: 'default', labels: { t: name } }, data: { a: '1' } });
-    expect(created.metadata?.uid).toMatch(/^[0-9a-f-]{36}$/);
+    expect((created.metadata as { uid?: string }).uid).toMatch(/^[0-9a-f-]{36}$/);
     expect((await client.get(CM, cmName, 'default')).data).toEqual({ a: '1' });
     const list = await client.list(CM, { namespace: 'default', labelSelector: `t=${name}` });
     expect(list.items.map((i) => i.metadata?.name)).toEqual([cmName]);
@@ -70,5 +70,25 @@ describe.each(transports)('client over %s', (name, make) => {
     await client.delete(CM, cmName, { namespace: 'default' });
     await Promise.race([done, new Promise((_, rej) => setTimeout(() => rej(new Error(`saw only ${seen.join(', ')}`)), 10_000))]);
     expect(seen).toEqual(['ADDED 1', 'MODIFIED 2', 'DELETED 2']);
+  });
+
+  it('a selecting watch sees objects enter and leave the selection as ADDED and DELETED', async () => {
+    const client = make();
+    const cmName = `sel-${name}`;
+    const start = await client.list(CM, { namespace: 'default' });
+    const ac = new AbortController();
+    const seen: string[] = [];
+    const done = (async () => {
+      for await (const ev of client.watch(CM, { namespace: 'default', labelSelector: `pick=${name}`, resourceVersion: start.metadata.resourceVersion, signal: ac.signal })) {
+        seen.push(`${ev.type} ${(ev.object.data as Record<string, string> | undefined)?.v ?? ''}`);
+        if (seen.length === 3) ac.abort();
+      }
+    })();
+    await client.create(CM, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: cmName, namespace: 'default', labels: { pick: name } }, data: { v: '1' } });
+    await client.patch(CM, cmName, 'merge', { metadata: { labels: { pick: null } }, data: { v: '2' } }, { namespace: 'default' });
+    await client.patch(CM, cmName, 'merge', { data: { v: '3' } }, { namespace: 'default' });
+    await client.patch(CM, cmName, 'merge', { metadata: { labels: { pick: name } }, data: { v: '4' } }, { namespace: 'default' });
+    await Promise.race([done, new Promise((_, rej) => setTimeout(() => rej(new Error(`saw only ${seen.join(', ')}`)), 10_000))]);
+    expect(seen).toEqual(['ADDED 1', 'DELETED 2', 'ADDED 4']);
   });
 });

@@ -9,6 +9,7 @@ import type { UserInfo } from './request.js';
 import { carryUpdateMetadata, clone, initCreateMetadata, isNoOpUpdate, meta, randomSuffix, setGeneration, timestamp } from './metadata.js';
 import { pruneUnknownFields } from './prune.js';
 import { prepareForCreate } from './strategy.js';
+import { selectableOf } from './selection.js';
 import { updateManagedFields } from './apply/managed-fields.js';
 import { validateSchema } from '../resources/validation.js';
 import type { ObjectStore, ResourceKey, StoredObject } from '../store/types.js';
@@ -232,7 +233,7 @@ export class ObjectService {
       const gone = await this.store.delete(storeKey(type), namespace, name, stored.rv, next);
       return { object: JSON.parse(gone.json) as KubeObject, json: gone.json, warnings, created: false };
     }
-    const written = await this.store.update(storeKey(type), namespace, name, next, stored.rv);
+    const written = await this.store.update(storeKey(type), namespace, name, next, stored.rv, { prev: JSON.stringify(selectableOf(type, old)) });
     return { object: JSON.parse(written.json) as KubeObject, json: written.json, warnings, created: false };
   }
 
@@ -304,7 +305,7 @@ export class ObjectService {
       if (opts.dryRun) return { object: next, json: JSON.stringify(next), deleted: false };
       if (isNoOpUpdate(next, cur)) return { object: cur, json: stored.json, deleted: false };
       try {
-        const written = await this.store.update(storeKey(type), namespace, name, next, stored.rv);
+        const written = await this.store.update(storeKey(type), namespace, name, next, stored.rv, { prev: JSON.stringify(selectableOf(type, cur)) });
         return { object: JSON.parse(written.json) as KubeObject, json: written.json, deleted: false };
       } catch (e) {
         if (e instanceof StatusError && e.reason === 'Conflict' && attempt < MAX_CAS_RETRIES) continue;

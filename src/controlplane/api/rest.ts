@@ -16,7 +16,7 @@ import { applyStrategicMergePatch } from './patch/strategic-merge.js';
 import { serverSideApply } from './apply/apply.js';
 import { handleSubresource } from './subresources.js';
 import { timestamp } from './metadata.js';
-import { parseFieldSelector, parseLabelSelector, matchesFields } from '../store/selectors.js';
+import { parseSelection, selectableOf, type Selection } from './selection.js';
 import type { ObjectStore } from '../store/types.js';
 import { apiVersionOf, type KubeObject, type ResourceType } from '../resources/types.js';
 
@@ -86,26 +86,15 @@ function isTrue(v: string | null): boolean {
   return v === 'true' || v === '1';
 }
 
-/** Builds the label + field selector filter of a list or watch, refusing unknown fields with 400. */
-function selectorFilter(type: ResourceType, q: URLSearchParams): ((obj: KubeObject) => boolean) | undefined {
-  const ls = q.get('labelSelector');
-  const fs = q.get('fieldSelector');
-  const labels = ls ? parseLabelSelector(ls) : undefined;
-  const fields = fs ? parseFieldSelector(fs) : undefined;
-  if (fields) {
-    for (const r of fields) {
-      if (r.field !== 'metadata.name' && r.field !== 'metadata.namespace' && !type.fieldSelectors[r.field]) {
-        throw errors.badRequest(`field label not supported: ${r.field}`);
-      }
-    }
-  }
-  if (!labels && !fields) return undefined;
-  const get = (obj: KubeObject, field: string): string | undefined => {
-    if (field === 'metadata.name') return obj.metadata?.name ?? '';
-    if (field === 'metadata.namespace') return obj.metadata?.namespace ?? '';
-    return type.fieldSelectors[field]?.(obj) ?? '';
-  };
-  return (obj) => (!labels || labels.matches(obj.metadata?.labels)) && (!fields || matchesFields(fields, (f) => get(obj, f)));
+/** The list/watch selection from the query; undefined when there is none. */
+function selectionOf(type: ResourceType, q: URLSearchParams): Selection | undefined {
+  return parseSelection(type, q.get('labelSelector'), q.get('fieldSelector'));
+}
+
+/** A predicate on parsed objects for lists. */
+function objectFilter(type: ResourceType, q: URLSearchParams): ((obj: KubeObject) => boolean) | undefined {
+  const sel = selectionOf(type, q);
+  return sel && ((obj) => sel.matches(selectableOf(type, obj)));
 }
 
 function deleteOptionsOf(ctx: RestContext): DeleteOptions {
@@ -183,7 +172,7 @@ export class RestHandler {
 
   private async list(ctx: RestContext): Promise<ApiResponse> {
     const q = ctx.req.query;
-    const filter = selectorFilter(ctx.type, q);
+    const filter = objectFilter(ctx.type, q);
     const limit = intParam(q, 'limit');
     const page = await this.store.list(storeKey(ctx.type), {
       namespace: ctx.type.namespaced && ctx.namespace ? ctx.namespace : undefined,
@@ -216,7 +205,7 @@ export class RestHandler {
       type: ctx.type,
       namespace: ctx.type.namespaced && ctx.namespace ? ctx.namespace : undefined,
       fromRv: fromStart ? undefined : rv,
-      filter: selectorFilter(ctx.type, q),
+      selection: selectionOf(ctx.type, q),
       table,
       bookmarks: isTrue(q.get('allowWatchBookmarks')),
       sendInitialEvents: isTrue(sendInitial),
@@ -249,7 +238,7 @@ export class RestHandler {
 
   private async deleteCollection(ctx: RestContext): Promise<ApiResponse> {
     const q = ctx.req.query;
-    const filter = selectorFilter(ctx.type, q);
+    const filter = objectFilter(ctx.type, q);
     const opts = deleteOptionsOf(ctx);
     const page = await this.store.list(storeKey(ctx.type), { namespace: ctx.type.namespaced && ctx.namespace ? ctx.namespace : undefined });
     const deleted: string[] = [];

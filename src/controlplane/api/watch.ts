@@ -10,14 +10,15 @@ import { storeKey } from './objects.js';
 import type { StreamBody, StreamSink } from './request.js';
 import { buildTable, type TableOptions } from './table.js';
 import { apiVersionOf } from '../resources/types.js';
+import { selectableOf, type Selectable, type Selection } from './selection.js';
 
 export interface WatchSpec {
   type: ResourceType;
   namespace?: string;
   /** resume after this rv; undefined = start with the current state as ADDED events */
   fromRv?: string;
-  /** label/field selector match on the parsed object */
-  filter?: (obj: KubeObject) => boolean;
+  /** label/field selection; objects entering or leaving it are reported as ADDED / DELETED */
+  selection?: Selection;
   /** Table mode (kubectl get -w) */
   table?: Omit<TableOptions, 'noHeaders'>;
   bookmarks: boolean;
@@ -30,6 +31,7 @@ export interface WatchSpec {
 
 interface Encoded {
   obj?: KubeObject;
+  selectable?: Selectable;
   lines: Map<string, string>;
 }
 
@@ -55,16 +57,31 @@ function line(type: string, objectJson: string): string {
   return `{"type":"${type}","object":${objectJson}}\n`;
 }
 
-function encodeEvent(ev: StoreEvent, spec: WatchSpec, first: boolean): string {
+/**
+ * The event type a selecting watcher sees: a MODIFIED object that entered the selection is ADDED,
+ * one that left it is DELETED; undefined when the watcher sees nothing of it.
+ */
+function selectedType(ev: StoreEvent, spec: WatchSpec): string | undefined {
+  if (!spec.selection) return ev.type;
   const e = encodedOf(ev);
-  const key = spec.table ? `table:${spec.table.includeObject}:${first}` : 'json';
+  e.selectable ??= selectableOf(spec.type, parsed(ev));
+  const now = spec.selection.matches(e.selectable);
+  if (ev.type !== 'MODIFIED' || !ev.prev) return now ? ev.type : undefined;
+  const before = spec.selection.matches(JSON.parse(ev.prev) as Selectable);
+  if (now) return before ? 'MODIFIED' : 'ADDED';
+  return before ? 'DELETED' : undefined;
+}
+
+function encodeEvent(ev: StoreEvent, type: string, spec: WatchSpec, first: boolean): string {
+  const e = encodedOf(ev);
+  const key = spec.table ? `${type}:table:${spec.table.includeObject}:${first}` : `${type}:json`;
   let out = e.lines.get(key);
   if (out === undefined) {
     if (spec.table) {
       const t = buildTable(spec.type, [parsed(ev)], { resourceVersion: ev.rv }, { ...spec.table, noHeaders: !first });
-      out = line(ev.type, JSON.stringify(t));
+      out = line(type, JSON.stringify(t));
     } else {
-      out = line(ev.type, ev.json);
+      out = line(type, ev.json);
     }
     e.lines.set(key, out);
   }
@@ -89,8 +106,9 @@ export function watchStream(store: ObjectStore, spec: WatchSpec): StreamBody {
     };
     const send = (ev: StoreEvent) => {
       if (closed) return;
-      if (spec.filter && !spec.filter(parsed(ev))) return;
-      sink.write(encodeEvent(ev, spec, first));
+      const type = selectedType(ev, spec);
+      if (type === undefined) return;
+      sink.write(encodeEvent(ev, type, spec, first));
       first = false;
     };
     const bookmark = (annotations?: Record<string, string>) => {

@@ -16,6 +16,7 @@ import type {
   StoredObject,
   WatchHandlers,
   WatchOptions,
+  UpdateOptions,
   WatchSubscription,
 } from './types.js';
 import { WatchHub } from './watch-hub.js';
@@ -126,13 +127,13 @@ export class RedisStore implements ObjectStore {
     return { rv, json: fillRv(text, rv) };
   }
 
-  async update(key: ResourceKey, namespace: string, name: string, obj: object, expectedRv: string): Promise<StoredObject> {
+  async update(key: ResourceKey, namespace: string, name: string, obj: object, expectedRv: string, opts: UpdateOptions = {}): Promise<StoredObject> {
     const text = withPlaceholder(obj);
     const k = this.keys;
     const reply = await this.run(
       updateScript,
       [k.object(key, namespace, name), k.counter, k.stream],
-      [...this.writeArgs(key, namespace, name, text), expectedRv],
+      [...this.writeArgs(key, namespace, name, text), expectedRv, opts.prev ?? ''],
     );
     const rv = RedisStore.written(reply, { ...key, name });
     return { rv, json: fillRv(text, rv) };

@@ -50,11 +50,16 @@ end
 local function splice(s, e, rv)
   return string.sub(ARGV[1], 1, s - 1) .. rv .. string.sub(ARGV[1], e + 1)
 end
-local function publish(counterKey, streamKey, eventType, s, e)
+local function publish(counterKey, streamKey, eventType, s, e, prev)
   local rv = tostring(redis.call('INCR', counterKey))
   local json = splice(s, e, rv)
-  redis.call('XADD', streamKey, 'MAXLEN', '~', ARGV[7], rv .. '-0',
-    'type', eventType, 'group', ARGV[3], 'resource', ARGV[4], 'namespace', ARGV[5], 'name', ARGV[6], 'json', json)
+  if prev and prev ~= '' then
+    redis.call('XADD', streamKey, 'MAXLEN', '~', ARGV[7], rv .. '-0',
+      'type', eventType, 'group', ARGV[3], 'resource', ARGV[4], 'namespace', ARGV[5], 'name', ARGV[6], 'json', json, 'prev', prev)
+  else
+    redis.call('XADD', streamKey, 'MAXLEN', '~', ARGV[7], rv .. '-0',
+      'type', eventType, 'group', ARGV[3], 'resource', ARGV[4], 'namespace', ARGV[5], 'name', ARGV[6], 'json', json)
+  end
   return rv, json
 end
 `;
@@ -90,7 +95,7 @@ return rv
 /**
  * update-3: replaces an object whose rv is ARGV[8].
  * KEYS[1] object hash, KEYS[2] rv counter, KEYS[3] change stream
- * ARGV[1..7] as create, ARGV[8] expected current rv
+ * ARGV[1..7] as create, ARGV[8] expected current rv, ARGV[9] the caller's `prev` note for the event ('' = none)
  * Returns the new rv (string), or NotFound / Conflict / NoPlaceholder.
  */
 export const updateScript: ScriptDef = {
@@ -102,7 +107,7 @@ if not current then return ${ScriptCode.NotFound} end
 if current ~= ARGV[8] then return ${ScriptCode.Conflict} end
 local s, e = placeholderAt()
 if not s then return ${ScriptCode.NoPlaceholder} end
-local rv, json = publish(KEYS[2], KEYS[3], 'MODIFIED', s, e)
+local rv, json = publish(KEYS[2], KEYS[3], 'MODIFIED', s, e, ARGV[9])
 redis.call('HSET', KEYS[1], 'rv', rv, 'json', json)
 return rv
 `,

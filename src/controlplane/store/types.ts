@@ -29,6 +29,17 @@ export interface StoreEvent {
   namespace: string;
   name: string;
   json: string;
+  /** for MODIFIED: the writer's note about the object before the change (see UpdateOptions.prev) */
+  prev?: string;
+}
+
+export interface UpdateOptions {
+  /**
+   * An opaque note about the object before this change, carried in the MODIFIED event. The API
+   * layer puts the old labels and selectable fields there, so a watch with a selector can tell an
+   * object leaving the selection (DELETED) from one entering it (ADDED).
+   */
+  prev?: string;
 }
 
 export interface ListOptions {
@@ -84,7 +95,7 @@ export interface ObjectStore {
   /** Writes `obj` (its metadata.resourceVersion is replaced by the new rv). AlreadyExists if the name is taken. */
   create(key: ResourceKey, namespace: string, name: string, obj: object): Promise<StoredObject>;
   /** Replaces the object if its current rv equals `expectedRv`; Conflict otherwise, NotFound if absent. */
-  update(key: ResourceKey, namespace: string, name: string, obj: object, expectedRv: string): Promise<StoredObject>;
+  update(key: ResourceKey, namespace: string, name: string, obj: object, expectedRv: string, opts?: UpdateOptions): Promise<StoredObject>;
   /**
    * Removes the object if its current rv equals `expectedRv`. `last` is the object's final state to
    * publish in the DELETED event (its resourceVersion is set to the deletion's rv); returns it.

@@ -52,6 +52,7 @@ function toEvent(id: string, fields: string[]): StoreEvent {
     namespace: f.namespace ?? '',
     name: f.name ?? '',
     json: f.json ?? '',
+    ...(f.prev ? { prev: f.prev } : {}),
   });
 }
 

@@ -1,10 +1,16 @@
 /**
  * The `berth` command line: parses arguments (commander) and dispatches to one module per command.
+ * `up` is defined here; every other command is a module in ./commands/ exporting
+ * `register(program: Command): void`, loaded at start, so components add their command without
+ * touching this file.
  */
+import { readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { up } from './up.js';
 
-function intArg(name: string, min: number) {
+export function intArg(name: string, min: number) {
   return (v: string): number => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be a whole number ≥ ${min} (got "${v}")`);
@@ -43,9 +49,22 @@ export function program(): Command {
   return cmd;
 }
 
+/** Registers the commands in ./commands/ (one module each). */
+async function registerCommands(cmd: Command): Promise<void> {
+  const dir = join(dirname(fileURLToPath(import.meta.url)), 'commands');
+  const files = readdirSync(dir).filter((f) => /\.(ts|js)$/.test(f) && !f.endsWith('.d.ts') && !f.includes('.test.')).sort();
+  for (const f of files) {
+    const mod = (await import(pathToFileURL(join(dir, f)).href)) as { register?: (c: Command) => void };
+    if (typeof mod.register !== 'function') throw new Error(`src/cli/commands/${f} exports no register(program)`);
+    mod.register(cmd);
+  }
+}
+
 export async function main(argv: string[]): Promise<void> {
   try {
-    await program().parseAsync(argv);
+    const cmd = program();
+    await registerCommands(cmd);
+    await cmd.parseAsync(argv);
   } catch (e) {
     console.error(`berth: ${(e as Error).message}`);
     process.exit(1);

@@ -117,16 +117,7 @@ export class ObjectService {
     this.validate(type, obj, undefined);
     await runValidating(this.admission, attrs);
     await this.checkNamespace(type, namespace);
-    if (!opts.applied) obj.metadata!.managedFields = updateManagedFields({
-      old: undefined,
-      next: obj,
-      manager: opts.fieldManager,
-      operation: 'Update',
-      subresource: opts.subresource,
-      schema: type.schema(),
-      apiVersion: apiVersionOf(type),
-      now: timestamp(this.now()),
-    });
+    this.recordManager(type, undefined, obj, opts);
     if (opts.dryRun) return { object: obj, json: JSON.stringify(obj), warnings, created: true };
     const stored = await this.store.create(storeKey(type), namespace, name, obj);
     return { object: JSON.parse(stored.json) as KubeObject, json: stored.json, warnings, created: true };
@@ -215,18 +206,7 @@ export class ObjectService {
     setGeneration(next, old);
     this.validate(type, next, old);
     await runValidating(this.admission, attrs);
-    if (!opts.applied && (!opts.subresource || opts.subresource === 'status')) {
-      next.metadata!.managedFields = updateManagedFields({
-        old,
-        next,
-        manager: opts.fieldManager,
-        operation: 'Update',
-        subresource: opts.subresource,
-        schema: type.schema(),
-        apiVersion: apiVersionOf(type),
-        now: timestamp(this.now()),
-      });
-    }
+    this.recordManager(type, old, next, opts);
     if (isNoOpUpdate(next, old)) return { object: old, json: stored.json, warnings, created: false };
     if (opts.dryRun) return { object: next, json: JSON.stringify(next), warnings, created: false };
     if (isFinalized(type, next)) {
@@ -312,6 +292,24 @@ export class ObjectService {
         throw e;
       }
     }
+  }
+
+  /**
+   * Records in managedFields what the writer's manager changed (an Update operation). Server-side
+   * apply computed them itself; server-internal subresources (binding, scale, finalize) record none.
+   */
+  private recordManager(type: ResourceType, old: KubeObject | undefined, next: KubeObject, opts: WriteOptions): void {
+    if (opts.applied || (opts.subresource && opts.subresource !== 'status')) return;
+    meta(next).managedFields = updateManagedFields({
+      old,
+      next,
+      manager: opts.fieldManager,
+      operation: 'Update',
+      subresource: opts.subresource,
+      schema: type.schema(),
+      apiVersion: apiVersionOf(type),
+      now: timestamp(this.now()),
+    });
   }
 
   private attrs(

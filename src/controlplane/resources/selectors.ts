@@ -1,34 +1,18 @@
 /**
- * Label selectors as the apiserver evaluates and prints them: does a `LabelSelector` (or an RC's
- * map selector) match a label set, and its canonical string (`app=web,tier in (a,b)`), which the
- * printers show in the SELECTOR column.
+ * Label selectors as the printers and validators need them, over the one selector implementation in
+ * src/controlplane/store/selectors.ts: does a `LabelSelector` match a label set, its canonical string
+ * (`app=web,tier in (a,b)`) for the SELECTOR column, and `k=v` label lists.
  */
 import type { LabelSelector } from 'kubernetes-types/meta/v1.js';
+import { formatLabelSelector, labelSelectorFromObject } from '../store/selectors.js';
 
+/** Whether `selector` selects `labels`; an invalid selector selects nothing. */
 export function selectorMatches(selector: LabelSelector, labels: Record<string, string> | undefined): boolean {
-  const l = labels ?? {};
-  for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (l[k] !== v) return false;
-  for (const e of selector.matchExpressions ?? []) {
-    const has = Object.prototype.hasOwnProperty.call(l, e.key);
-    const values = e.values ?? [];
-    switch (e.operator) {
-      case 'In':
-        if (!has || !values.includes(l[e.key])) return false;
-        break;
-      case 'NotIn':
-        if (has && values.includes(l[e.key])) return false;
-        break;
-      case 'Exists':
-        if (!has) return false;
-        break;
-      case 'DoesNotExist':
-        if (has) return false;
-        break;
-      default:
-        return false;
-    }
+  try {
+    return labelSelectorFromObject(selector).matches(labels);
+  } catch {
+    return false;
   }
-  return true;
 }
 
 /** Whether the selector selects nothing-in-particular (no labels, no expressions). */
@@ -39,18 +23,11 @@ export function selectorIsEmpty(selector: LabelSelector): boolean {
 /** labels.Selector.String(): requirements sorted by key; `<none>` when there is no selector. */
 export function selectorString(selector: LabelSelector | undefined | null): string {
   if (!selector) return '<none>';
-  const reqs: Array<{ key: string; text: string }> = [];
-  for (const [k, v] of Object.entries(selector.matchLabels ?? {})) reqs.push({ key: k, text: `${k}=${v}` });
-  for (const e of selector.matchExpressions ?? []) {
-    const values = [...(e.values ?? [])].sort().join(',');
-    const text =
-      e.operator === 'In' ? `${e.key} in (${values})` :
-      e.operator === 'NotIn' ? `${e.key} notin (${values})` :
-      e.operator === 'Exists' ? e.key :
-      e.operator === 'DoesNotExist' ? `!${e.key}` : `${e.key} ${e.operator}`;
-    reqs.push({ key: e.key, text });
+  try {
+    return formatLabelSelector(selector);
+  } catch {
+    return '<invalid>';
   }
-  return reqs.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).map((r) => r.text).join(',');
 }
 
 /** labels.FormatLabels: `k=v,...` sorted by key, `<none>` when empty. */

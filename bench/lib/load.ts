@@ -5,6 +5,7 @@
  * their rates comparable.
  */
 import http from 'node:http';
+import https from 'node:https';
 import { performance } from 'node:perf_hooks';
 import { Histogram } from './histogram.js';
 
@@ -15,6 +16,8 @@ export interface LoadOptions {
   maxOps: number;
   /** the phase stops early after this many failures (a broken target, not a slow one) */
   maxErrors?: number;
+  /** stops issuing (Ctrl-C) */
+  signal?: AbortSignal;
 }
 
 export interface LoadResult {
@@ -40,7 +43,7 @@ export async function closedLoop(op: Operation, opts: LoadOptions): Promise<Load
   const deadline = start + opts.durationMs;
 
   const worker = async () => {
-    while (seq < opts.maxOps && errors < maxErrors && performance.now() < deadline) {
+    while (seq < opts.maxOps && errors < maxErrors && !opts.signal?.aborted && performance.now() < deadline) {
       const i = seq++;
       const t0 = performance.now();
       try {
@@ -68,23 +71,35 @@ function assertLoopback(url: URL): void {
 }
 
 /**
- * Keep-alive HTTP client for one server: at most `maxSockets` connections, reused across requests.
- * Reads every response body in full, so each target pays the same client cost.
+ * Keep-alive HTTP(S) client for one server: at most `maxSockets` connections, reused across
+ * requests (so TLS is negotiated once per connection, as kubectl and client-go do). Reads every
+ * response body in full, so each target pays the same client cost.
  */
 export class HttpTarget {
   readonly base: URL;
   private agent: http.Agent;
+  private transport: typeof http | typeof https;
 
   constructor(
     baseUrl: string,
     maxSockets: number,
     private headers: Record<string, string> = {},
-    private timeoutMs = 10_000,
+    opts: { ca?: string; timeoutMs?: number } = {},
   ) {
     this.base = new URL(baseUrl);
     assertLoopback(this.base);
-    this.agent = new http.Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets });
+    this.timeoutMs = opts.timeoutMs ?? 10_000;
+    const agentOpts = { keepAlive: true, maxSockets, maxFreeSockets: maxSockets };
+    if (this.base.protocol === 'https:') {
+      this.transport = https;
+      this.agent = new https.Agent({ ...agentOpts, ca: opts.ca });
+    } else {
+      this.transport = http;
+      this.agent = new http.Agent(agentOpts);
+    }
   }
+
+  private timeoutMs: number;
 
   request(method: string, path: string, body?: string, expectStatus?: number): Promise<HttpResponse> {
     return new Promise((resolve, reject) => {
@@ -93,7 +108,7 @@ export class HttpTarget {
         headers['content-type'] = 'application/json';
         headers['content-length'] = Buffer.byteLength(body);
       }
-      const req = http.request(
+      const req = this.transport.request(
         { host: this.base.hostname, port: this.base.port, method, path, headers, agent: this.agent, timeout: this.timeoutMs },
         (res) => {
           res.setEncoding('utf8');
@@ -126,6 +141,7 @@ export interface PacedOptions {
   maxInFlight: number;
   /** hard stop for issuing, however far behind */
   maxMs: number;
+  signal?: AbortSignal;
 }
 
 export interface PacedResult extends LoadResult {
@@ -171,12 +187,12 @@ export function pacedLoop(op: Operation, opts: PacedOptions): Promise<PacedResul
         },
       ).finally(() => {
         inFlight--;
-        if (inFlight === 0 && (issued >= opts.total || performance.now() - start > opts.maxMs)) finish();
+        if (inFlight === 0 && (issued >= opts.total || performance.now() - start > opts.maxMs || opts.signal?.aborted)) finish();
       });
     };
     const tick = () => {
       const now = performance.now();
-      if (now - start > opts.maxMs) {
+      if (now - start > opts.maxMs || opts.signal?.aborted) {
         if (inFlight === 0) finish();
         return;
       }

@@ -21,6 +21,9 @@ const children = new Set<Tracked>();
 const dirs = new Set<string>();
 let handlersInstalled = false;
 
+/** aborted on Ctrl-C / SIGTERM: load loops stop issuing and the benchmark stops reporting */
+export const interrupted = new AbortController();
+
 /** Kills every process and removes every directory we own; synchronous, so it works in 'exit'. */
 function killAllNow(): void {
   for (const t of children) {
@@ -45,6 +48,8 @@ export function installCleanupHandlers(): void {
   process.on('exit', killAllNow);
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.on(sig, () => {
+      if (interrupted.signal.aborted) return;
+      interrupted.abort();
       console.error(`\n${sig}: stopping the benchmark's processes`);
       void stopAll().finally(() => process.exit(130));
       setTimeout(() => process.exit(130), 8000).unref();

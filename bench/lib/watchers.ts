@@ -8,6 +8,7 @@
  * | {type:'result', ...WatchResult}.
  */
 import http from 'node:http';
+import https from 'node:https';
 import { parentPort, workerData } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import { Histogram, type HistogramData } from './histogram.js';
@@ -18,6 +19,8 @@ export interface WatchersInput {
   /** path with query, e.g. /api/v1/namespaces/default/configmaps?watch=1&resourceVersion=42 */
   path: string;
   token: string;
+  /** PEM of the CA that signed the server's certificate, for https */
+  ca?: string;
   watchers: number;
   /** object names are PREFIX<seq> */
   namePrefix: string;
@@ -96,8 +99,9 @@ function run(input: WatchersInput, port: NonNullable<typeof parentPort>): void {
     const w: Watcher = { got: new Uint8Array(input.maxSeq), lastRv: 0, closed: false };
     watchers.push(w);
     // agent: false → a connection of its own per watcher, as 100 separate clients would have.
-    w.req = http.request(
-      { host: base.hostname, port: base.port, path: input.path, agent: false, headers: { authorization: `Bearer ${input.token}`, accept: 'application/json' } },
+    const transport = base.protocol === 'https:' ? https : http;
+    w.req = transport.request(
+      { host: base.hostname, port: base.port, path: input.path, agent: false, ca: input.ca, headers: { authorization: `Bearer ${input.token}`, accept: 'application/json' } },
       (res) => {
         if (res.statusCode !== 200) {
           let text = '';

@@ -1,0 +1,63 @@
+/**
+ * NodeInfo bookkeeping: a node's allocatable resources (capacity when allocatable is absent, as
+ * node status defaulting does) and the running sums of the pods bound or assumed to it.
+ */
+import type { Node } from 'kubernetes-types/core/v1.js';
+import { addResourceList, addResources } from './pod-info.js';
+import { emptyResources, type NodeInfo, type PodInfo } from './types.js';
+
+export function nodeInfo(node: Node, pods: PodInfo[] = []): NodeInfo {
+  const allocatable = emptyResources();
+  addResourceList(allocatable, (node.status?.allocatable ?? node.status?.capacity) as Record<string, unknown> | undefined);
+  const info: NodeInfo = {
+    name: node.metadata?.name ?? '',
+    node,
+    labels: node.metadata?.labels ?? {},
+    taints: node.spec?.taints ?? [],
+    allocatable,
+    pods: [],
+    requested: emptyResources(),
+    nonZeroRequested: { milliCPU: 0, memory: 0 },
+    usedPorts: [],
+    podsWithAffinity: 0,
+    podsWithRequiredAntiAffinity: 0,
+  };
+  for (const p of pods) addPod(info, p);
+  return info;
+}
+
+function hasAffinity(p: PodInfo): boolean {
+  return p.requiredAffinity.length + p.requiredAntiAffinity.length + p.preferredAffinity.length + p.preferredAntiAffinity.length > 0;
+}
+
+export function addPod(info: NodeInfo, p: PodInfo): void {
+  info.pods.push(p);
+  addResources(info.requested, p.requests);
+  info.nonZeroRequested.milliCPU += p.nonZeroCPU;
+  info.nonZeroRequested.memory += p.nonZeroMemory;
+  info.usedPorts.push(...p.hostPorts);
+  if (hasAffinity(p)) info.podsWithAffinity++;
+  if (p.requiredAntiAffinity.length > 0) info.podsWithRequiredAntiAffinity++;
+}
+
+/** Removes the pod with `key`; false if it was not there. */
+export function removePod(info: NodeInfo, key: string): boolean {
+  const i = info.pods.findIndex((p) => p.key === key);
+  if (i < 0) return false;
+  const [p] = info.pods.splice(i, 1);
+  addResources(info.requested, p.requests, -1);
+  info.nonZeroRequested.milliCPU -= p.nonZeroCPU;
+  info.nonZeroRequested.memory -= p.nonZeroMemory;
+  for (const hp of p.hostPorts) {
+    const j = info.usedPorts.findIndex((u) => u.ip === hp.ip && u.protocol === hp.protocol && u.port === hp.port);
+    if (j >= 0) info.usedPorts.splice(j, 1);
+  }
+  if (hasAffinity(p)) info.podsWithAffinity--;
+  if (p.requiredAntiAffinity.length > 0) info.podsWithRequiredAntiAffinity--;
+  return true;
+}
+
+/** A copy whose pod list and sums can change without touching the original (preemption dry runs). */
+export function cloneNodeInfo(info: NodeInfo): NodeInfo {
+  return nodeInfo(info.node, info.pods);
+}

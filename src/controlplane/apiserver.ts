@@ -4,7 +4,7 @@
  * API through here, so they run the same thing.
  */
 import { Redis } from 'ioredis';
-import { ApiHandler } from './api/handler.js';
+import { ApiHandler, type ReviewEndpoints } from './api/handler.js';
 import type { AdmissionPlugin, Authenticator, Authorizer } from './api/admission.js';
 import { listen, type ListeningServer, type TlsOptions } from './api/server.js';
 import type { UserInfo } from './api/request.js';
@@ -26,6 +26,10 @@ export interface ApiServerOptions {
   authenticator: Authenticator;
   authorizer?: Authorizer;
   admission?: AdmissionPlugin[];
+  /** the policy engine's review and TokenRequest endpoints */
+  reviews?: ReviewEndpoints;
+  /** let requests without credentials in as system:anonymous */
+  allowAnonymous?: boolean;
   host?: string;
   /** 0 picks a free port */
   port?: number;
@@ -66,7 +70,7 @@ export async function ensureSystemNamespaces(client: Client): Promise<void> {
 export async function startApiServer(opts: ApiServerOptions): Promise<RunningApiServer> {
   const redis = redisFromUrl(opts.redisUrl);
   const store = new RedisStore({ redis, prefix: opts.prefix });
-  const handler = new ApiHandler({ store, authenticator: opts.authenticator, authorizer: opts.authorizer, admission: opts.admission });
+  const handler = new ApiHandler({ store, authenticator: opts.authenticator, authorizer: opts.authorizer, admission: opts.admission, reviews: opts.reviews, allowAnonymous: opts.allowAnonymous });
   const client = (user: UserInfo = APISERVER_USER, userAgent = 'berth-apiserver') => new Client(new InProcessTransport(handler, user, userAgent));
   await ensureSystemNamespaces(client());
   const http = await listen(handler, opts.host ?? '127.0.0.1', opts.port ?? 0, opts.tls);

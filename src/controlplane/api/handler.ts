@@ -6,18 +6,28 @@
 import { errors, asStatusError, StatusError } from './errors.js';
 import { alwaysAllow, type AdmissionPlugin, type Authenticator, type Authorizer } from './admission.js';
 import { ObjectService } from './objects.js';
-import { parseResourcePath } from './paths.js';
+import { parseResourcePath, type ResourcePath } from './paths.js';
 import { jsonResponse, type ApiRequest, type ApiResponse, type UserInfo } from './request.js';
 import { RestHandler } from './rest.js';
 import { discoveryResponse } from './discovery-routes.js';
 import type { ObjectStore } from '../store/types.js';
 import { registry } from '../resources/registry.js';
 
+/**
+ * Create-only endpoints answered by the policy engine and never stored (authorization.k8s.io and
+ * authentication.k8s.io reviews, serviceaccounts/token). The handler authorizes the request first.
+ */
+export interface ReviewEndpoints {
+  serves(path: ResourcePath): boolean;
+  handle(req: ApiRequest, user: UserInfo, path: ResourcePath): Promise<ApiResponse>;
+}
+
 export interface ApiHandlerOptions {
   store: ObjectStore;
   authenticator: Authenticator;
   authorizer?: Authorizer;
   admission?: AdmissionPlugin[];
+  reviews?: ReviewEndpoints;
   /** let requests without credentials in as system:anonymous (off by default) */
   allowAnonymous?: boolean;
   now?: () => number;
@@ -53,6 +63,7 @@ export class ApiHandler {
   private readonly authenticator: Authenticator;
   private readonly authorizer: Authorizer;
   private readonly allowAnonymous: boolean;
+  private readonly reviews?: ReviewEndpoints;
   private ready = true;
 
   constructor(opts: ApiHandlerOptions) {
@@ -64,6 +75,7 @@ export class ApiHandler {
     this.authenticator = opts.authenticator;
     this.authorizer = opts.authorizer ?? alwaysAllow;
     this.allowAnonymous = opts.allowAnonymous ?? false;
+    this.reviews = opts.reviews;
   }
 
   /** Marks the server as shutting down: /readyz fails so load balancers stop sending work. */
@@ -95,6 +107,11 @@ export class ApiHandler {
       const res = discoveryResponse(path, req);
       if (res) return res;
       throw new StatusError('NotFound', `the server could not find the requested resource (${method} ${path})`);
+    }
+    if (this.reviews?.serves(rp)) {
+      const verb = verbOf(method, false, false);
+      await this.authorize({ user, verb, group: rp.group, version: rp.version, resource: rp.resource, subresource: rp.subresource, namespace: rp.namespace, name: rp.name, resourceRequest: true });
+      return this.reviews.handle(req, user, rp);
     }
     const type = registry.find(rp.group, rp.version, rp.resource);
     if (!type) {

@@ -290,8 +290,8 @@ describe('decodeProtobufBody: rejects with BadRequest', () => {
   });
 
   it('an unsupported kind, naming it and asking for JSON', () => {
-    const err = badRequest(() => decodeProtobufBody(envelope('v1', 'Pod', msg(1, str(1, 'p')))));
-    expect(err.message).toContain('Pod');
+    const err = badRequest(() => decodeProtobufBody(envelope('networking.k8s.io/v1', 'Ingress', msg(1, str(1, 'p')))));
+    expect(err.message).toContain('Ingress');
     expect(err.message).toContain('application/json');
   });
 

@@ -1,0 +1,119 @@
+/**
+ * Shared set-up for controller tests: a real API server and redis (startCluster), a controller-manager
+ * on them with a fresh queue prefix, waiting for a condition by watching (no sleeps), and marking pods
+ * Running/Ready in place of a node agent.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Client } from '../../src/controlplane/client/client.js';
+import { refs } from '../../src/controlplane/client/refs.js';
+import { createControllerManager, CONTROLLER_MANAGER_USER, defaultControllers, type ControllerManager } from '../../src/controlplane/controllers/index.js';
+import type { Controller } from '../../src/controlplane/controllers/runtime/controller.js';
+import type { Pod } from '../../src/controlplane/controllers/pods.js';
+import { ADMIN_USER } from '../../src/policy/authn/tokens.js';
+import { startCluster, type TestCluster } from '../harness/cluster.js';
+
+export interface Env {
+  cluster: TestCluster;
+  admin: Client;
+  manager: ControllerManager & { stop(): Promise<void> };
+  prefix: string;
+  stop(): Promise<void>;
+}
+
+export function newPrefix(): string {
+  return `{t${randomBytes(4).toString('hex')}}`;
+}
+
+/** Starts a manager; `stop()` on the result stops it gracefully (waits for reconciles under way). */
+export async function startManager(cluster: TestCluster, prefix: string, controllers: Controller[] = defaultControllers(), lockDurationMs?: number): Promise<ControllerManager & { stop(): Promise<void> }> {
+  const manager = createControllerManager({
+    client: (ua) => cluster.api.client(CONTROLLER_MANAGER_USER, ua),
+    redisUrl: cluster.redis.url,
+    prefix,
+    controllers,
+    lockDurationMs,
+    log: process.env.BERTH_TEST_LOG ? (l) => console.log(l) : undefined,
+  });
+  const ac = new AbortController();
+  await manager.start(ac.signal);
+  return Object.assign(manager, {
+    async stop() {
+      ac.abort();
+      await manager.stopped();
+    },
+  });
+}
+
+export async function startEnv(opts: { tls?: boolean; controllers?: Controller[] } = {}): Promise<Env> {
+  const cluster = await startCluster({ tls: opts.tls });
+  const prefix = newPrefix();
+  const manager = await startManager(cluster, prefix, opts.controllers);
+  return {
+    cluster,
+    admin: cluster.api.client(ADMIN_USER, 'test'),
+    manager,
+    prefix,
+    async stop() {
+      await manager.stop();
+      await cluster.stop();
+    },
+  };
+}
+
+/**
+ * Resolves when `check` returns something truthy, re-checking after every change of `ref` objects in
+ * `namespace` (a watch, no polling); rejects after `timeoutMs` with `what`.
+ */
+export async function waitUntil<T>(client: Client, ref: Parameters<Client['watch']>[0], namespace: string | undefined, check: () => Promise<T | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> {
+  const ac = new AbortController();
+  const timer = setTimeout(() => ac.abort(), timeoutMs);
+  try {
+    const first = await check();
+    if (first) return first;
+    for await (const _ of client.watch(ref, { namespace, signal: ac.signal })) {
+      const v = await check();
+      if (v) return v;
+    }
+    const last = await check();
+    if (last) return last;
+    throw new Error(`timed out waiting for ${what}`);
+  } finally {
+    clearTimeout(timer);
+    ac.abort();
+  }
+}
+
+export async function listPods(client: Client, namespace: string, labelSelector?: string): Promise<Pod[]> {
+  return (await client.list<Pod>(refs.pods, { namespace, labelSelector })).items;
+}
+
+/** Marks a pod Running and Ready now, as a node agent would. */
+export async function markReady(client: Client, pod: Pod, ready = true): Promise<void> {
+  const now = new Date().toISOString();
+  const status = {
+    phase: 'Running',
+    podIP: pod.status?.podIP ?? `10.0.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250) + 1}`,
+    conditions: [{ type: 'Ready', status: ready ? 'True' : 'False', lastTransitionTime: now }],
+  };
+  try {
+    await client.patch(refs.pods, pod.metadata?.name ?? '', 'merge', { status }, { namespace: pod.metadata?.namespace, subresource: 'status' });
+  } catch (e) {
+    if ((e as { reason?: string }).reason !== 'NotFound') throw e;
+  }
+}
+
+/** Marks every pod in `namespace` that is not yet Ready as Ready. */
+export async function readyAll(client: Client, namespace: string): Promise<number> {
+  const pods = (await listPods(client, namespace)).filter((p) => !p.metadata?.deletionTimestamp && !p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+  await Promise.all(pods.map((p) => markReady(client, p)));
+  return pods.length;
+}
+
+export function rsManifest(name: string, replicas: number, labels: Record<string, string> = { app: name }) {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'ReplicaSet',
+    metadata: { name, namespace: 'default' },
+    spec: { replicas, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'c', image: 'nginx' }] } } },
+  };
+}

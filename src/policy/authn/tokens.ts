@@ -1,6 +1,7 @@
 /**
  * Bearer-token authentication against a fixed table of tokens (the admin token `berth up` writes,
- * and later a tokens file). Tokens are compared in constant time.
+ * and the users of the tokens file), and the union of several authenticators. Tokens are compared
+ * in constant time.
  */
 import { timingSafeEqual, randomBytes } from 'node:crypto';
 import type { Authenticator } from '../../controlplane/api/admission.js';
@@ -13,7 +14,8 @@ export function newToken(): string {
   return randomBytes(24).toString('base64url');
 }
 
-function bearer(req: ApiRequest): string | undefined {
+/** The token of an `Authorization: Bearer <token>` header. */
+export function bearerToken(req: ApiRequest): string | undefined {
   const h = req.headers.authorization;
   if (!h) return undefined;
   const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
@@ -28,7 +30,7 @@ export class TokenAuthenticator implements Authenticator {
   }
 
   authenticate(req: ApiRequest): UserInfo | undefined {
-    const presented = bearer(req);
+    const presented = bearerToken(req);
     if (!presented) return undefined;
     const p = Buffer.from(presented);
     for (const { token, user } of this.tokens) {
@@ -36,4 +38,17 @@ export class TokenAuthenticator implements Authenticator {
     }
     return undefined;
   }
+}
+
+/** Tries each authenticator in order; the first that recognises the request wins. */
+export function unionAuthenticator(list: Authenticator[]): Authenticator {
+  return {
+    async authenticate(req) {
+      for (const a of list) {
+        const u = await a.authenticate(req);
+        if (u) return u;
+      }
+      return undefined;
+    },
+  };
 }

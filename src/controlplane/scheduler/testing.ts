@@ -5,7 +5,7 @@
 import type { Node, Pod, Taint } from 'kubernetes-types/core/v1.js';
 import { nodeInfo } from './node-info.js';
 import { podInfo } from './pod-info.js';
-import type { CycleState, NodeInfo, PodInfo, Snapshot } from './types.js';
+import type { CycleState, FilterPlugin, NodeInfo, NodeScore, PodInfo, ScorePlugin, Snapshot } from './types.js';
 
 export interface NodeSpec {
   name: string;
@@ -62,4 +62,31 @@ export function makeSnapshot(nodes: Node[], bound: Record<string, Pod[]> = {}, n
 
 export function cycle(pod: Pod | PodInfo, snapshot: Snapshot): CycleState {
   return { pod: 'key' in pod ? pod : podInfo(pod), snapshot, data: new Map() };
+}
+
+/** Each node → 'ok' or the plugin's reasons (joined by '; '), as the framework would run it. */
+export function runFilter(plugin: FilterPlugin, pod: Pod, snapshot: Snapshot): Record<string, string> {
+  const state = cycle(pod, snapshot);
+  const out: Record<string, string> = {};
+  const pre = plugin.preFilter?.(state);
+  for (const n of snapshot.nodes) {
+    if (pre === 'skip') out[n.name] = 'ok';
+    else if (pre) out[n.name] = pre.reasons.join('; ');
+    else out[n.name] = plugin.filter(state, n)?.reasons.join('; ') ?? 'ok';
+  }
+  return out;
+}
+
+/** Each node → the plugin's normalised score over all nodes of the snapshot (0 everywhere when skipped). */
+export function runScore(plugin: ScorePlugin, pod: Pod, snapshot: Snapshot): Record<string, number> {
+  const state = cycle(pod, snapshot);
+  const out: Record<string, number> = {};
+  if (plugin.preScore?.(state, snapshot.nodes) === 'skip') {
+    for (const n of snapshot.nodes) out[n.name] = 0;
+    return out;
+  }
+  const scores: NodeScore[] = snapshot.nodes.map((node) => ({ node, score: plugin.score(state, node) }));
+  plugin.normalize?.(state, scores);
+  for (const s of scores) out[s.node.name] = s.score;
+  return out;
 }

@@ -72,8 +72,7 @@ describe('Framework', () => {
 
   it('a nominated node that fits is taken at once', () => {
     const snap = makeSnapshot([makeNode({ name: 'a' }), makeNode({ name: 'b' })], { b: [makePod({ cpu: '2' })] });
-    const pod = makePod({ cpu: '1' });
-    pod.status = { nominatedNodeName: 'b' };
+    const pod = { ...makePod({ cpu: '1' }), status: { nominatedNodeName: 'b' } };
     expect((framework().schedule(podInfo(pod), snap) as Placement).node.name).toBe('b');
   });
 

@@ -1,6 +1,7 @@
 /**
  * Subresources: `status` (writes only status), `scale` (autoscaling/v1 Scale over spec.replicas),
- * pods `binding` (the scheduler's write) and `eviction` (drain's), namespaces `finalize`.
+ * pods `binding` (the scheduler's write) and `eviction` (drain's), namespaces `finalize`; pods `log`
+ * is passed to the node agents through a `PodConnector`.
  */
 import { decodeBody, isPlainObject } from './body.js';
 import { errors, StatusError } from './errors.js';
@@ -12,6 +13,22 @@ import { applyJsonPatch } from './patch/json-patch.js';
 import { applyMergePatch } from './patch/merge-patch.js';
 import { formatLabelSelector } from '../store/selectors.js';
 import type { KubeObject } from '../resources/types.js';
+
+/**
+ * Serves the pod subresources that live on the node running the pod (`log`). The node agents'
+ * registry implements it (src/agent/connector.ts); `setPodConnector` installs it on an API handler's
+ * ObjectService. Without one, these subresources answer NotFound.
+ */
+export interface PodConnector {
+  /** answers GET pods/{name}/{subresource} for `pod`, already read and authorized */
+  connect(subresource: string, pod: KubeObject, query: URLSearchParams, signal?: AbortSignal): Promise<ApiResponse>;
+}
+
+const podConnectors = new WeakMap<ObjectService, PodConnector>();
+
+export function setPodConnector(objects: ObjectService, connector: PodConnector): void {
+  podConnectors.set(objects, connector);
+}
 
 function success(details: Record<string, unknown>): Record<string, unknown> {
   return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details, code: 201 };
@@ -39,6 +56,13 @@ export async function handleSubresource(objects: ObjectService, ctx: RestContext
     case 'finalize':
       if (method !== 'PUT') break;
       return finalize(objects, ctx, name);
+    case 'log': {
+      const connector = podConnectors.get(objects);
+      if (!connector) throw new StatusError('NotFound', `${ctx.type.resource}/${sub} is served by the node agent running the pod, and none serves "${name}" yet`);
+      if (method !== 'GET') throw errors.methodNotAllowed(`${method} is not supported on pods/log`);
+      const { object } = await objects.get(ctx.type, ctx.namespace, name);
+      return connector.connect(sub, object, ctx.req.query, ctx.req.signal);
+    }
     default:
       throw new StatusError('NotFound', `${ctx.type.resource}/${sub} is served by the node agent running the pod, and none serves "${name}" yet`);
   }

@@ -1,0 +1,422 @@
+/**
+ * The node agent (berth's kubelet): registers its Node(s), renews their Leases in kube-node-lease,
+ * keeps Ready true, runs the pods bound to them through a runtime (process or sim), writes pod
+ * status, and finishes graceful deletions with the final `DELETE gracePeriodSeconds=0` (uid
+ * precondition). `createAgent` is one node; `createSimNodes` hosts many sim nodes in one process
+ * on one pod informer and one status writer.
+ */
+import { mkdirSync } from 'node:fs';
+import type { Lease } from 'kubernetes-types/coordination/v1.js';
+import type { Node, Pod, Taint } from 'kubernetes-types/core/v1.js';
+import { StatusError } from '../controlplane/api/errors.js';
+import type { UserInfo } from '../controlplane/api/request.js';
+import type { Client } from '../controlplane/client/client.js';
+import { EventRecorder } from '../controlplane/client/events.js';
+import { Informer } from '../controlplane/client/informer.js';
+import { refs } from '../controlplane/client/refs.js';
+import type { KubeObject } from '../controlplane/resources/types.js';
+import type { Runnable } from '../controlplane/runtime/runnable.js';
+import type { PodConnectorRegistry } from './connector.js';
+import { machineCapacity, nodeObject, nodeStatus, type NodeCapacity, type NodeSpecOptions } from './node-object.js';
+import { ProcessRuntime, type ProcessRuntimeOptions } from './runtime/process/process-runtime.js';
+import type { LogOptions, LogStream, NodeContext, PodRuntime, RuntimeHost } from './runtime/runtime.js';
+import { RuntimeError } from './runtime/runtime.js';
+import { SimRuntime, type SimRuntimeOptions } from './runtime/sim/sim-runtime.js';
+
+/** The identity an agent for `nodeName` runs as. */
+export function nodeUser(nodeName: string): UserInfo {
+  return { username: `system:node:${nodeName}`, groups: ['system:nodes', 'system:authenticated'] };
+}
+
+export interface AgentTimings {
+  /** Lease renewal period (kubelet: 10 s) */
+  leaseRenewMs?: number;
+  /** leaseDurationSeconds written on the Lease (kubelet: 40) */
+  leaseDurationSeconds?: number;
+  /** node status is rewritten this often even when unchanged (kubelet: 5 min) */
+  nodeStatusReportMs?: number;
+}
+
+interface CommonOptions extends AgentTimings {
+  /** used for the shared informers (and every write unless `clientFor` is given) */
+  client: Client;
+  /** the client for one node's writes (its identity: nodeUser(name)) */
+  clientFor?: (nodeName: string) => Client;
+  labels?: Record<string, string>;
+  taints?: Taint[];
+  capacity?: Partial<NodeCapacity>;
+  /** registers the agent with the API server's pods/log registry (in-process agents) */
+  connectors?: PodConnectorRegistry;
+  /** concurrent pod status writes (default 16) */
+  statusConcurrency?: number;
+  log?: (line: string) => void;
+}
+
+export interface AgentOptions extends CommonOptions {
+  name: string;
+  runtime: 'process' | 'sim';
+  /** where pods' directories and logs live (process runtime) */
+  dataDir: string;
+  /** InternalIP and pods' IP (default 127.0.0.1: pods of `berth up` are reached on this machine) */
+  address?: string;
+  /** the port of the agent's own server, published on the Node for the API server (remote agents) */
+  agentPort?: number;
+  process?: Omit<ProcessRuntimeOptions, 'dataDir'>;
+  sim?: SimRuntimeOptions;
+}
+
+export interface SimNodesOptions extends CommonOptions {
+  count: number;
+  /** node names are `<prefix><i>` (default `sim-node-`) */
+  namePrefix?: string;
+  sim?: SimRuntimeOptions;
+}
+
+/** A running agent: a Runnable that also serves pods/log for its nodes. */
+export interface Agent extends Runnable {
+  readonly nodeNames: string[];
+  logs(pod: Pod, opts: LogOptions): Promise<LogStream>;
+}
+
+interface NodeSlot {
+  name: string;
+  spec: NodeSpecOptions;
+  ctx: NodeContext;
+  client: Client;
+  runtime: PodRuntime;
+  events: EventRecorder;
+  nodeUid?: string;
+  leaseRv?: string;
+  lastStatusMs: number;
+  timer?: NodeJS.Timeout;
+}
+
+interface CoreOptions extends CommonOptions {
+  name: string;
+  nodes: { spec: NodeSpecOptions; runtime: (ctx: NodeContext, host: RuntimeHost) => PodRuntime }[];
+  podFieldSelector: string;
+  nodeSelector: { fieldSelector?: string; labelSelector?: string };
+}
+
+/** Pods and Nodes as the informer caches them (kubernetes-types views of KubeObjects). */
+type PodObject = Pod & KubeObject;
+type NodeObject = Node & KubeObject;
+
+function microTime(ms = Date.now()): string {
+  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+}
+
+function isReason(e: unknown, ...reasons: string[]): boolean {
+  return e instanceof StatusError && reasons.includes(e.reason);
+}
+
+class AgentCore implements Agent {
+  readonly name: string;
+  private readonly slots = new Map<string, NodeSlot>();
+  private readonly podInformer: Informer<PodObject>;
+  private readonly nodeInformer: Informer<NodeObject>;
+  private readonly podKeyByUid = new Map<string, string>();
+  private readonly written = new Map<string, string>();
+  private readonly dirty = new Map<string, NodeSlot>();
+  private readonly terminating = new Map<string, number>();
+  private writers = 0;
+  private signal?: AbortSignal;
+  private done?: Promise<void>;
+  private unregister: (() => void)[] = [];
+  private readonly log: (line: string) => void;
+
+  constructor(private readonly opts: CoreOptions) {
+    this.name = opts.name;
+    this.log = opts.log ?? (() => {});
+    for (const n of opts.nodes) {
+      const client = opts.clientFor?.(n.spec.name) ?? opts.client;
+      const slot: NodeSlot = {
+        name: n.spec.name,
+        spec: n.spec,
+        client,
+        ctx: { nodeName: n.spec.name, address: n.spec.address, allocatable: { cpu: n.spec.capacity.cpu, memory: n.spec.capacity.memory } },
+        events: new EventRecorder(client, 'kubelet', n.spec.name),
+        runtime: undefined as unknown as PodRuntime,
+        lastStatusMs: 0,
+      };
+      slot.runtime = n.runtime(slot.ctx, this.hostFor(slot));
+      this.slots.set(slot.name, slot);
+    }
+    this.podInformer = new Informer<PodObject>(opts.client, refs.pods, { fieldSelector: opts.podFieldSelector, log: this.log });
+    this.nodeInformer = new Informer<NodeObject>(opts.client, refs.nodes, { ...opts.nodeSelector, log: this.log });
+  }
+
+  get nodeNames(): string[] {
+    return [...this.slots.keys()];
+  }
+
+  private hostFor(slot: NodeSlot): RuntimeHost {
+    return {
+      statusChanged: (uid) => this.markDirty(slot, uid),
+      event: (pod, type, reason, message) => void slot.events.record(pod as never, type, reason, message),
+      lookup: async (kind, ns, name) => slot.client.find(kind === 'ConfigMap' ? refs.configmaps : refs.secrets, name, ns),
+    };
+  }
+
+  async start(signal: AbortSignal): Promise<void> {
+    this.signal = signal;
+    await this.forEachLimited([...this.slots.values()], 32, (s) => this.register(s));
+    await this.nodeInformer.start(signal);
+    this.nodeInformer.on({
+      onUpdate: (_old, node) => this.nodeChanged(node),
+      onDelete: (node) => {
+        const slot = this.slots.get(node.metadata?.name ?? '');
+        if (slot && !signal.aborted) void this.register(slot).catch((e: Error) => this.log(`agent ${slot.name}: re-register: ${e.message}`));
+      },
+    });
+    this.podInformer.on({
+      onAdd: (p) => this.podChanged(p),
+      onUpdate: (_o, p) => this.podChanged(p),
+      onDelete: (p) => this.podGone(p),
+    });
+    await this.podInformer.start(signal);
+    const renewMs = this.opts.leaseRenewMs ?? 10_000;
+    for (const slot of this.slots.values()) {
+      // spread renewals of many nodes over the period
+      const first = this.slots.size > 1 ? Math.floor(Math.random() * renewMs) : renewMs;
+      slot.timer = setTimeout(() => this.heartbeat(slot, renewMs), first);
+    }
+    if (this.opts.connectors) for (const name of this.slots.keys()) this.unregister.push(this.opts.connectors.register(name, this));
+    this.done = new Promise<void>((resolve) => {
+      signal.addEventListener('abort', () => void this.shutdown().then(resolve), { once: true });
+    });
+  }
+
+  stopped(): Promise<void> {
+    return this.done ?? Promise.resolve();
+  }
+
+  private async shutdown(): Promise<void> {
+    for (const u of this.unregister) u();
+    for (const s of this.slots.values()) clearTimeout(s.timer);
+    await Promise.all([this.podInformer.stopped(), this.nodeInformer.stopped()]);
+    await Promise.all([...this.slots.values()].map((s) => s.runtime.close()));
+  }
+
+  private async forEachLimited<T>(items: T[], limit: number, fn: (t: T) => Promise<void>): Promise<void> {
+    let i = 0;
+    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (i < items.length) await fn(items[i++]);
+    }));
+  }
+
+  /** Creates the Node (or adopts an existing one: our labels win), then its status and Lease. */
+  private async register(slot: NodeSlot): Promise<void> {
+    const want = nodeObject(slot.spec);
+    let node: Node;
+    try {
+      node = await slot.client.create(refs.nodes, want as never);
+      this.log(`agent: registered node ${slot.name}`);
+    } catch (e) {
+      if (!isReason(e, 'AlreadyExists')) throw e;
+      node = await slot.client.patch<Node>(refs.nodes, slot.name, 'merge', { metadata: { labels: want.metadata?.labels } });
+    }
+    slot.nodeUid = node.metadata?.uid;
+    await this.writeNodeStatus(slot, node);
+    await this.renewLease(slot);
+  }
+
+  private async writeNodeStatus(slot: NodeSlot, node: Node | undefined): Promise<void> {
+    const status = nodeStatus(slot.spec, new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'), node?.status?.conditions);
+    await slot.client.patch(refs.nodes, slot.name, 'merge', { status }, { subresource: 'status' });
+    slot.lastStatusMs = Date.now();
+  }
+
+  /** A node controller (or a user) changed our Node: put Ready back while we are alive. */
+  private nodeChanged(node: Node): void {
+    const slot = this.slots.get(node.metadata?.name ?? '');
+    if (!slot || this.signal?.aborted) return;
+    const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
+    if (ready?.status !== 'True') void this.writeNodeStatus(slot, node).catch((e: Error) => this.log(`agent ${slot.name}: node status: ${e.message}`));
+  }
+
+  private heartbeat(slot: NodeSlot, renewMs: number): void {
+    if (this.signal?.aborted) return;
+    const work = async () => {
+      await this.renewLease(slot);
+      if (Date.now() - slot.lastStatusMs >= (this.opts.nodeStatusReportMs ?? 300_000)) {
+        await this.writeNodeStatus(slot, this.nodeInformer.get(slot.name));
+      }
+    };
+    work()
+      .catch((e: Error) => this.log(`agent ${slot.name}: heartbeat: ${e.message}`))
+      .finally(() => {
+        if (!this.signal?.aborted) slot.timer = setTimeout(() => this.heartbeat(slot, renewMs), renewMs);
+      });
+  }
+
+  /** PUT with the last resourceVersion; on a conflict or a missing Lease, read or create and retry once. */
+  private async renewLease(slot: NodeSlot): Promise<void> {
+    const lease = (resourceVersion: string | undefined): KubeObject => ({
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: {
+        name: slot.name,
+        namespace: 'kube-node-lease',
+        resourceVersion,
+        ownerReferences: slot.nodeUid ? [{ apiVersion: 'v1', kind: 'Node', name: slot.name, uid: slot.nodeUid }] : undefined,
+      },
+      spec: { holderIdentity: slot.name, leaseDurationSeconds: this.opts.leaseDurationSeconds ?? 40, renewTime: microTime() } satisfies Lease['spec'],
+    });
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const written = slot.leaseRv ? await slot.client.update(refs.leases, lease(slot.leaseRv)) : await slot.client.create(refs.leases, lease(undefined));
+        slot.leaseRv = written.metadata?.resourceVersion;
+        return;
+      } catch (e) {
+        if (attempt > 0 || !isReason(e, 'Conflict', 'NotFound', 'AlreadyExists')) throw e;
+        const cur = await slot.client.find<Lease>(refs.leases, slot.name, 'kube-node-lease');
+        slot.leaseRv = cur?.metadata?.resourceVersion;
+      }
+    }
+  }
+
+  private podChanged(pod: Pod): void {
+    const slot = this.slots.get(pod.spec?.nodeName ?? '');
+    const uid = pod.metadata?.uid ?? '';
+    if (!slot) return;
+    this.podKeyByUid.set(uid, `${pod.metadata?.namespace}/${pod.metadata?.name}`);
+    if (pod.metadata?.deletionTimestamp) return this.terminate(slot, pod);
+    const phase = pod.status?.phase;
+    // A pod that finished before this agent (re)started stays finished.
+    if ((phase === 'Succeeded' || phase === 'Failed') && !slot.runtime.status(uid)) return;
+    slot.runtime.sync(pod);
+  }
+
+  private terminate(slot: NodeSlot, pod: Pod): void {
+    const uid = pod.metadata!.uid!;
+    const grace = pod.metadata?.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30;
+    const prev = this.terminating.get(uid);
+    if (prev !== undefined && prev <= grace) return;
+    this.terminating.set(uid, grace);
+    slot.runtime
+      .terminate(pod, grace)
+      .then(() => {
+        if (this.terminating.get(uid) !== grace) return;
+        return slot.client.delete(refs.pods, pod.metadata!.name!, { namespace: pod.metadata?.namespace, gracePeriodSeconds: 0, preconditions: { uid } });
+      })
+      .catch((e: Error) => {
+        if (!isReason(e, 'NotFound', 'Conflict')) this.log(`agent ${slot.name}: deleting pod ${pod.metadata?.name}: ${e.message}`);
+      });
+  }
+
+  private podGone(pod: Pod): void {
+    const slot = this.slots.get(pod.spec?.nodeName ?? '');
+    const uid = pod.metadata?.uid ?? '';
+    this.podKeyByUid.delete(uid);
+    this.written.delete(uid);
+    this.terminating.delete(uid);
+    this.dirty.delete(uid);
+    if (slot) void slot.runtime.forget(uid);
+  }
+
+  private markDirty(slot: NodeSlot, uid: string): void {
+    this.dirty.set(uid, slot);
+    this.pump();
+  }
+
+  /** Drains dirty pods with a bounded number of concurrent status writes. */
+  private pump(): void {
+    const limit = this.opts.statusConcurrency ?? 16;
+    while (this.writers < limit && this.dirty.size > 0) {
+      const [uid, slot] = this.dirty.entries().next().value!;
+      this.dirty.delete(uid);
+      this.writers++;
+      void this.writeStatus(slot, uid).finally(() => {
+        this.writers--;
+        this.pump();
+      });
+    }
+  }
+
+  private async writeStatus(slot: NodeSlot, uid: string): Promise<void> {
+    const key = this.podKeyByUid.get(uid);
+    const pod = key ? this.podInformer.get(key) : undefined;
+    const status = slot.runtime.status(uid);
+    if (!pod || !status || pod.metadata?.uid !== uid) return;
+    const json = JSON.stringify(status);
+    if (this.written.get(uid) === json) return;
+    try {
+      await slot.client.patch(refs.pods, pod.metadata!.name!, 'merge', { status }, { namespace: pod.metadata?.namespace, subresource: 'status' });
+      this.written.set(uid, json);
+    } catch (e) {
+      if (isReason(e, 'NotFound')) return;
+      this.log(`agent ${slot.name}: status of pod ${key}: ${(e as Error).message}`);
+      setTimeout(() => this.markDirty(slot, uid), 1000).unref();
+    }
+  }
+
+  async logs(pod: Pod, opts: LogOptions): Promise<LogStream> {
+    const slot = this.slots.get(pod.spec?.nodeName ?? '');
+    if (!slot) throw new RuntimeError('NotFound', `pod ${pod.metadata?.name} is not on a node of this agent`);
+    return slot.runtime.logs(pod, opts);
+  }
+}
+
+function capacityOf(c: Partial<NodeCapacity> | undefined, dataDir?: string): NodeCapacity {
+  return { ...machineCapacity(dataDir), ...c } as NodeCapacity;
+}
+
+/**
+ * One node agent. Run it as `nodeUser(name)`: `client: api.client(nodeUser(name), 'berth-agent')`
+ * in-process, or an HttpTransport with the node's token.
+ */
+export function createAgent(opts: AgentOptions): Agent {
+  mkdirSync(opts.dataDir, { recursive: true });
+  const spec: NodeSpecOptions = {
+    name: opts.name,
+    address: opts.address ?? '127.0.0.1',
+    labels: opts.labels,
+    taints: opts.taints,
+    capacity: capacityOf(opts.capacity, opts.dataDir),
+    runtime: opts.runtime,
+    agentPort: opts.agentPort,
+  };
+  const runtime =
+    opts.runtime === 'process'
+      ? (ctx: NodeContext, host: RuntimeHost) => new ProcessRuntime(ctx, host, { ...opts.process, dataDir: opts.dataDir })
+      : (ctx: NodeContext, host: RuntimeHost) => new SimRuntime(ctx, host, opts.sim);
+  return new AgentCore({
+    ...opts,
+    name: `agent ${opts.name}`,
+    nodes: [{ spec, runtime }],
+    podFieldSelector: `spec.nodeName=${opts.name}`,
+    nodeSelector: { fieldSelector: `metadata.name=${opts.name}` },
+  });
+}
+
+/** Label every node of one sim fleet carries, so its node informer sees only its own nodes. */
+export const SIM_FLEET_LABEL = 'node.berth.dev/sim-fleet';
+
+/**
+ * `count` sim nodes in this process, sharing one pod informer (all bound pods, filtered by node
+ * name here) and one node informer (by the fleet label).
+ */
+export function createSimNodes(opts: SimNodesOptions): Agent {
+  const prefix = opts.namePrefix ?? 'sim-node-';
+  const fleet = prefix.replace(/[^A-Za-z0-9_.-]/g, '').replace(/[-_.]+$/, '') || 'sim';
+  const capacity = capacityOf(opts.capacity);
+  const nodes = Array.from({ length: opts.count }, (_, i) => ({
+    spec: {
+      name: `${prefix}${i}`,
+      address: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${(i & 255) + 0}`.replace(/^10\./, '10.'),
+      labels: { ...opts.labels, [SIM_FLEET_LABEL]: fleet },
+      taints: opts.taints,
+      capacity,
+      runtime: 'sim',
+    },
+    runtime: (ctx: NodeContext, host: RuntimeHost) => new SimRuntime(ctx, host, opts.sim),
+  }));
+  return new AgentCore({
+    ...opts,
+    name: `sim nodes ${prefix}0..${opts.count - 1}`,
+    nodes,
+    podFieldSelector: 'spec.nodeName!=',
+    nodeSelector: { labelSelector: `${SIM_FLEET_LABEL}=${fleet}` },
+  });
+}

@@ -1,0 +1,154 @@
+/**
+ * How the API server reaches node agents for pods/log: a registry keyed by node name, installed on
+ * the API handler with `servePodSubresources`. Agents in the same process (`berth up`) register
+ * themselves; for other nodes the registry asks the agent's own HTTP server (agent-server.ts) at the
+ * node's InternalIP and daemonEndpoints port, authenticated with the node's agent key.
+ */
+import http from 'node:http';
+import type { Node, Pod } from 'kubernetes-types/core/v1.js';
+import type { ApiHandler } from '../controlplane/api/handler.js';
+import { errors, StatusError } from '../controlplane/api/errors.js';
+import type { ApiResponse } from '../controlplane/api/request.js';
+import { setPodConnector, type PodConnector } from '../controlplane/api/subresources.js';
+import type { KubeObject } from '../controlplane/resources/types.js';
+import type { Client } from '../controlplane/client/client.js';
+import { refs } from '../controlplane/client/refs.js';
+import { RuntimeError, type LogOptions, type LogStream } from './runtime/runtime.js';
+
+/** What a node agent serves to the registry. */
+export interface PodLogSource {
+  logs(pod: Pod, opts: LogOptions): Promise<LogStream>;
+}
+
+/** pods/log query parameters as LogOptions; throws BadRequest on malformed numbers. */
+export function logOptions(q: URLSearchParams): LogOptions {
+  const num = (k: string): number | undefined => {
+    const v = q.get(k);
+    if (v === null || v === '') return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n)) throw errors.badRequest(`${k} must be an integer (got "${v}")`);
+    return n;
+  };
+  const flag = (k: string) => q.get(k) === 'true' || q.get(k) === '1';
+  return {
+    container: q.get('container') || undefined,
+    follow: flag('follow'),
+    previous: flag('previous'),
+    timestamps: flag('timestamps'),
+    tailLines: num('tailLines'),
+    sinceSeconds: num('sinceSeconds'),
+    sinceTime: q.get('sinceTime') || undefined,
+    limitBytes: num('limitBytes'),
+  };
+}
+
+/** A LogStream as an API response: a plain body when it ends at once, else a chunked stream. */
+export function logResponse(stream: LogStream): ApiResponse {
+  const headers = { 'content-type': 'text/plain' };
+  const early: string[] = [];
+  let ended = false;
+  let sink: { write(c: string): boolean; end(): void } | undefined;
+  const stop = stream.start(
+    (c) => (sink ? sink.write(c) : early.push(c)),
+    () => {
+      ended = true;
+      sink?.end();
+    },
+  );
+  if (ended) return { status: 200, headers, body: early.join('') };
+  return {
+    status: 200,
+    headers,
+    stream: (s) => {
+      sink = s;
+      for (const c of early.splice(0)) s.write(c);
+      if (ended) s.end();
+      return stop;
+    },
+  };
+}
+
+export interface RegistryOptions {
+  /** reads Nodes and agent keys for agents in other processes; without it only local agents are reachable */
+  client?: Client;
+}
+
+/** The registry of node agents the API server proxies pods/log to. */
+export class PodConnectorRegistry implements PodConnector {
+  private readonly local = new Map<string, PodLogSource>();
+
+  constructor(private readonly opts: RegistryOptions = {}) {}
+
+  /** An in-process agent serves `nodeName`; returns the unregister function. */
+  register(nodeName: string, source: PodLogSource): () => void {
+    this.local.set(nodeName, source);
+    return () => {
+      if (this.local.get(nodeName) === source) this.local.delete(nodeName);
+    };
+  }
+
+  async connect(subresource: string, obj: KubeObject, query: URLSearchParams, signal?: AbortSignal): Promise<ApiResponse> {
+    const pod = obj as Pod;
+    const name = pod.metadata?.name ?? '';
+    if (subresource !== 'log') throw new StatusError('NotFound', `pods/${subresource} is not served by berth's node agents yet`);
+    const nodeName = pod.spec?.nodeName;
+    if (!nodeName) throw errors.badRequest(`pod ${name} does not have a host assigned`);
+    const opts = logOptions(query);
+    const source = this.local.get(nodeName);
+    if (source) {
+      try {
+        return logResponse(await source.logs(pod, opts));
+      } catch (e) {
+        if (e instanceof RuntimeError) throw new StatusError(e.reason, e.message);
+        throw e;
+      }
+    }
+    return this.remote(nodeName, pod, query, signal);
+  }
+
+  /** Proxies to the agent's own server, as the API server proxies to the kubelet's port. */
+  private async remote(nodeName: string, pod: Pod, query: URLSearchParams, signal?: AbortSignal): Promise<ApiResponse> {
+    const client = this.opts.client;
+    const node = client && (await client.find<Node>(refs.nodes, nodeName));
+    const port = node?.status?.daemonEndpoints?.kubeletEndpoint?.Port;
+    const address = node?.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
+    if (!client || !node || !port || !address) {
+      throw new StatusError('ServiceUnavailable', `no node agent serves node "${nodeName}" (it registered no endpoint for pods/log)`);
+    }
+    const key = await client.find<{ data?: Record<string, string> }>(refs.secrets, agentKeySecretName(nodeName), 'kube-node-lease');
+    const token = key?.data?.key ? Buffer.from(key.data.key, 'base64').toString('utf8') : '';
+    const path = `/pods/${encodeURIComponent(pod.metadata?.namespace ?? '')}/${encodeURIComponent(pod.metadata?.name ?? '')}/log?${query.toString()}`;
+    const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      const r = http.request({ host: address, port, path, method: 'GET', headers: { authorization: `Bearer ${token}`, 'x-pod-uid': pod.metadata?.uid ?? '' }, signal }, resolve);
+      r.on('error', (e) => reject(new StatusError('ServiceUnavailable', `node agent of "${nodeName}" at ${address}:${port}: ${e.message}`)));
+      r.end();
+    });
+    const headers: Record<string, string> = { 'content-type': String(res.headers['content-type'] ?? 'text/plain') };
+    return {
+      status: res.statusCode ?? 502,
+      headers,
+      stream: (sink) => {
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => sink.write(c));
+        res.on('end', () => sink.end());
+        res.on('error', () => sink.end());
+        return () => res.destroy();
+      },
+    };
+  }
+}
+
+/** The Secret (in kube-node-lease) holding the key an agent's server accepts from the API server. */
+export function agentKeySecretName(nodeName: string): string {
+  return `berth-agent-${nodeName}`;
+}
+
+/**
+ * Installs a registry on an API server so pods/log reaches the agents; `client` (the API server's
+ * own) lets it reach agents in other processes too.
+ */
+export function servePodSubresources(handler: ApiHandler, opts: RegistryOptions = {}): PodConnectorRegistry {
+  const registry = new PodConnectorRegistry(opts);
+  setPodConnector(handler.objects, registry);
+  return registry;
+}

@@ -1,0 +1,416 @@
+/**
+ * One pod of the process runtime, as the kubelet's pod worker runs it: prepare (host ports,
+ * volumes), init containers one at a time, then the app containers, each supervised — probes,
+ * postStart, exits recorded in containerStatuses, restarts per restartPolicy with exponential
+ * back-off (CrashLoopBackOff) — and graceful termination (preStop, SIGTERM, SIGKILL after the grace
+ * period) of whole process groups.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { constants } from 'node:os';
+import { isAbsolute, join } from 'node:path';
+import type { Container, ContainerState, ContainerStatus, Pod, PodStatus } from 'kubernetes-types/core/v1.js';
+import { timestamp } from '../../../controlplane/api/metadata.js';
+import { computePodStatus } from '../../pods/pod-status.js';
+import type { NodeContext, RuntimeHost } from '../runtime.js';
+import { commandLine, ConfigError, containerEnv } from './container-env.js';
+import { RunLog, type LogLimits } from './container-log.js';
+import { runHandler, type Handler, type HandlerContext } from './handlers.js';
+import { killGroup, reapGroup } from './process-group.js';
+import { Prober, type ProbeKind } from './prober.js';
+import { containerMounts, prepareVolumes, rewritePath, volumeEnv, type Mount } from './volumes.js';
+
+export interface WorkerOptions {
+  /** first restart delay after the immediate one (kubelet: 10 s) */
+  backoffBaseMs: number;
+  /** back-off cap (kubelet: 5 min) */
+  backoffMaxMs: number;
+  logLimits: LogLimits;
+  /** environment every container starts from (PATH, HOME) */
+  baseEnv: Record<string, string>;
+}
+
+interface Run {
+  proc: ChildProcess;
+  pid: number;
+  startedAt: string;
+  exited: Promise<{ code: number; startError?: string }>;
+  probers: Prober[];
+  ctx: HandlerContext;
+  stopping: boolean;
+  killAt: number;
+  killTimer?: NodeJS.Timeout;
+  readinessOk: boolean;
+  postStartDone: boolean;
+}
+
+interface Slot {
+  spec: Container;
+  init: boolean;
+  status: ContainerStatus;
+  run?: Run;
+  /** run number → its log (run number = restartCount when it started) */
+  logs: Map<number, RunLog>;
+  backoffMs: number;
+  lastStartMs: number;
+  ports: { byName: Map<string, number>; byNumber: Map<number, number>; first?: number };
+}
+
+/** Back-off resets after a container ran this long without failing (kubelet: 2 × the cap, 10 min). */
+const BACKOFF_RESET_FACTOR = 2;
+const CONFIG_RETRY_MS = 2000;
+
+function waiting(reason: string, message?: string): ContainerState {
+  return { waiting: message ? { reason, message } : { reason } };
+}
+
+async function freeHostPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.on('error', reject);
+    srv.listen(0, () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export class PodWorker {
+  pod: Pod;
+  private readonly slots: Slot[];
+  private readonly stop = new AbortController();
+  private terminating = false;
+  private main?: Promise<void>;
+  private volumes = new Map<string, string>();
+  private readonly startTime = timestamp();
+  readonly dir: string;
+
+  constructor(
+    pod: Pod,
+    private readonly node: NodeContext,
+    private readonly host: RuntimeHost,
+    podsDir: string,
+    private readonly opts: WorkerOptions,
+  ) {
+    this.pod = pod;
+    this.dir = join(podsDir, `${pod.metadata?.namespace}_${pod.metadata?.name}_${pod.metadata?.uid}`);
+    const mk = (c: Container, init: boolean): Slot => ({
+      spec: c,
+      init,
+      status: { name: c.name, image: c.image ?? '', imageID: '', ready: false, started: false, restartCount: 0, state: waiting(init || !(pod.spec?.initContainers?.length) ? 'ContainerCreating' : 'PodInitializing') },
+      logs: new Map(),
+      backoffMs: 0,
+      lastStartMs: 0,
+      ports: { byName: new Map(), byNumber: new Map() },
+    });
+    this.slots = [...(pod.spec?.initContainers ?? []).map((c) => mk(c, true)), ...pod.spec!.containers.map((c) => mk(c, false))];
+  }
+
+  get uid(): string {
+    return this.pod.metadata?.uid ?? '';
+  }
+
+  start(): void {
+    this.main ??= this.runPod().catch((e: Error) => {
+      this.host.event(this.pod, 'Warning', 'FailedSync', `error syncing pod: ${e.message}`);
+    });
+  }
+
+  status(): PodStatus {
+    return computePodStatus({
+      pod: this.pod,
+      init: this.slots.filter((s) => s.init).map((s) => s.status),
+      containers: this.slots.filter((s) => !s.init).map((s) => s.status),
+      hostIP: this.node.address,
+      podIP: this.node.address,
+      startTime: this.startTime,
+      now: timestamp(),
+    });
+  }
+
+  /** The log of a container run: `previous` is the run before the current one. */
+  log(container: string, previous: boolean): RunLog | undefined {
+    const slot = this.slots.find((s) => s.spec.name === container);
+    if (!slot) return undefined;
+    const current = Math.max(-1, ...slot.logs.keys());
+    return slot.logs.get(previous ? current - 1 : current);
+  }
+
+  containerNames(): string[] {
+    return this.slots.map((s) => s.spec.name);
+  }
+
+  /** Stops every container (preStop, SIGTERM, SIGKILL at the grace deadline); a shorter grace cuts a wait short. */
+  async terminate(graceSeconds: number): Promise<void> {
+    this.terminating = true;
+    this.stop.abort();
+    await Promise.all(this.slots.map((s) => (s.run ? this.kill(s, graceSeconds, `Stopping container ${s.spec.name}`) : undefined)));
+    await this.main;
+  }
+
+  private changed(): void {
+    this.host.statusChanged(this.uid);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.stop.signal.aborted) return resolve();
+      const t = setTimeout(done, ms);
+      function done() {
+        clearTimeout(t);
+        resolve();
+      }
+      this.stop.signal.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  private async runPod(): Promise<void> {
+    if (!(await this.prepare())) return;
+    for (const slot of this.slots.filter((s) => s.init)) {
+      if (!(await this.supervise(slot))) return;
+    }
+    for (const s of this.slots) if (!s.init && s.status.state?.waiting?.reason === 'PodInitializing') s.status.state = waiting('ContainerCreating');
+    this.changed();
+    await Promise.all(this.slots.filter((s) => !s.init).map((s) => this.supervise(s)));
+  }
+
+  /** Host ports and volumes; a missing ConfigMap/Secret is retried until it appears or the pod goes. */
+  private async prepare(): Promise<boolean> {
+    for (const s of this.slots) {
+      for (const p of s.spec.ports ?? []) {
+        const hostPort = p.hostPort ?? (await freeHostPort());
+        s.ports.byNumber.set(p.containerPort, hostPort);
+        if (p.name) s.ports.byName.set(p.name, hostPort);
+        s.ports.first ??= hostPort;
+      }
+    }
+    while (!this.terminating) {
+      try {
+        this.volumes = await prepareVolumes(this.pod, this.dir, this.node, this.host);
+        return true;
+      } catch (e) {
+        if (!(e instanceof ConfigError)) throw e;
+        this.host.event(this.pod, 'Warning', 'FailedMount', e.message);
+        for (const s of this.slots) s.status.state = waiting('ContainerCreating', e.message);
+        this.changed();
+        await this.sleep(CONFIG_RETRY_MS);
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Runs a container until it is done per restartPolicy: true when it ended successfully (what an
+   * init container must do before the next starts), false when it failed for good or the pod goes.
+   */
+  private async supervise(slot: Slot): Promise<boolean> {
+    const policy = this.pod.spec?.restartPolicy ?? 'Always';
+    for (;;) {
+      const r = await this.runOnce(slot);
+      if (this.terminating) return false;
+      if (r === 'stalled') return false;
+      if (r === 'retry') {
+        await this.sleep(CONFIG_RETRY_MS);
+        continue;
+      }
+      const restart = slot.init ? r !== 0 && policy !== 'Never' : policy === 'Always' || (policy === 'OnFailure' && r !== 0);
+      if (!restart) return r === 0;
+      await this.backoff(slot);
+      if (this.terminating) return false;
+    }
+  }
+
+  private async backoff(slot: Slot): Promise<void> {
+    if (Date.now() - slot.lastStartMs > this.opts.backoffMaxMs * BACKOFF_RESET_FACTOR) slot.backoffMs = 0;
+    const delay = slot.backoffMs;
+    slot.backoffMs = delay === 0 ? this.opts.backoffBaseMs : Math.min(delay * 2, this.opts.backoffMaxMs);
+    const last = slot.status.state?.terminated;
+    if (last) {
+      slot.status.lastState = { terminated: last };
+    }
+    if (delay === 0) return;
+    const m = this.pod.metadata ?? {};
+    const secs = delay >= 1000 ? `${Math.round(delay / 1000)}s` : `${delay}ms`;
+    slot.status.state = waiting('CrashLoopBackOff', `back-off ${secs} restarting failed container=${slot.spec.name} pod=${m.name}_${m.namespace}(${m.uid})`);
+    slot.status.ready = false;
+    this.changed();
+    this.host.event(this.pod, 'Warning', 'BackOff', `Back-off restarting failed container ${slot.spec.name} in pod ${m.name}_${m.namespace}(${m.uid})`);
+    await this.sleep(delay);
+  }
+
+  private readyChanged(slot: Slot): void {
+    const run = slot.run;
+    const ready = !!run && !run.stopping && run.postStartDone && !!slot.status.started && run.readinessOk;
+    if (slot.status.ready !== ready) {
+      slot.status.ready = ready;
+      this.changed();
+    }
+  }
+
+  /** One run of a container: its exit code, or why it could not start. */
+  private async runOnce(slot: Slot): Promise<number | 'stalled' | 'retry'> {
+    const c = slot.spec;
+    let env: Record<string, string>;
+    let cmd: { file: string; args: string[] };
+    let mounts: Mount[];
+    try {
+      mounts = containerMounts(c, this.volumes);
+      env = await containerEnv({ pod: this.pod, container: c, node: this.node, host: this.host, ports: slot.ports, base: { ...this.opts.baseEnv, HOSTNAME: this.pod.metadata?.name ?? '', ...volumeEnv(c, this.volumes) } });
+      for (const k of Object.keys(env)) env[k] = rewritePath(env[k], mounts);
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      slot.status.state = waiting('CreateContainerConfigError', e.message);
+      this.changed();
+      this.host.event(this.pod, 'Warning', 'Failed', `Error: ${e.message}`);
+      return 'retry';
+    }
+    try {
+      cmd = commandLine(c, env);
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      slot.status.state = waiting('CreateContainerError', e.message);
+      this.changed();
+      this.host.event(this.pod, 'Warning', 'Failed', `Error: ${e.message}`);
+      // Retrying cannot help: the spec must change (a new pod).
+      await new Promise((r) => (this.stop.signal.aborted ? r(undefined) : this.stop.signal.addEventListener('abort', r, { once: true })));
+      return 'stalled';
+    }
+    if (this.terminating) return 'stalled';
+    let cwd = join(this.dir, 'work', c.name);
+    if (c.workingDir) {
+      const w = rewritePath(c.workingDir, mounts);
+      cwd = isAbsolute(w) && existsSync(w) ? w : join(this.dir, 'rootfs', w);
+    }
+    mkdirSync(cwd, { recursive: true });
+
+    const runNo = slot.logs.size === 0 ? 0 : slot.status.restartCount! + 1;
+    if (runNo > 0) slot.status.restartCount = runNo;
+    const log = new RunLog(join(this.dir, 'logs', c.name, `${runNo}.log`), this.opts.logLimits);
+    slot.logs.set(runNo, log);
+    const proc = spawn(cmd.file, cmd.args.map((a) => rewritePath(a, mounts)), { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    proc.stdout!.on('data', (b: Buffer) => log.write('stdout', b));
+    proc.stderr!.on('data', (b: Buffer) => log.write('stderr', b));
+    const exited = new Promise<{ code: number; startError?: string }>((resolve) => {
+      proc.once('error', (e) => resolve({ code: 128, startError: `failed to start ${cmd.file}: ${e.message}` }));
+      proc.once('exit', (code, sig) => resolve({ code: code ?? 128 + (sig ? (constants.signals[sig] ?? 9) : 9) }));
+    });
+    const startedAt = timestamp();
+    slot.lastStartMs = Date.now();
+    const portsNote = [...slot.ports.byNumber].map(([cp, hp]) => `${cp}→${hp}`).join(', ');
+    const ctx: HandlerContext = {
+      podIP: this.node.address,
+      env,
+      cwd,
+      rewrite: (a) => rewritePath(a, mounts),
+      resolvePort: (p) => (typeof p === 'number' ? (slot.ports.byNumber.get(p) ?? p) : (slot.ports.byName.get(p) ?? (/^\d+$/.test(p) ? Number(p) : undefined))),
+    };
+    const run: Run = { proc, pid: proc.pid ?? 0, startedAt, exited, probers: [], ctx, stopping: false, killAt: Infinity, readinessOk: !c.readinessProbe, postStartDone: !c.lifecycle?.postStart };
+    slot.run = run;
+    if (run.pid) {
+      slot.status.state = { running: { startedAt } };
+      slot.status.containerID = `process://${run.pid}`;
+      slot.status.started = !c.startupProbe;
+      this.changed();
+      this.host.event(this.pod, 'Normal', 'Started', `Started container ${c.name}${portsNote ? ` (host ports ${portsNote})` : ''}`);
+      this.startProbes(slot, run);
+      if (c.lifecycle?.postStart) void this.postStart(slot, run, c.lifecycle.postStart as Handler);
+      this.readyChanged(slot);
+      if (this.terminating) void this.kill(slot, 0, `Stopping container ${c.name}`);
+    }
+
+    const { code, startError } = await exited;
+    for (const p of run.probers) p.stop();
+    clearTimeout(run.killTimer);
+    if (run.pid) await reapGroup(run.pid);
+    log.end();
+    slot.run = undefined;
+    const terminated = { exitCode: code, reason: startError ? 'StartError' : code === 0 ? 'Completed' : 'Error', startedAt, finishedAt: timestamp(), containerID: slot.status.containerID } as NonNullable<ContainerState['terminated']>;
+    if (startError) terminated.message = startError;
+    slot.status.state = { terminated };
+    slot.status.ready = false;
+    slot.status.started = false;
+    this.changed();
+    if (startError) this.host.event(this.pod, 'Warning', 'Failed', `Error: ${startError}`);
+    return code;
+  }
+
+  private async postStart(slot: Slot, run: Run, h: Handler): Promise<void> {
+    const grace = this.pod.spec?.terminationGracePeriodSeconds ?? 30;
+    const r = await runHandler(h, run.ctx, Math.max(1, grace) * 1000, this.stop.signal);
+    if (run.stopping || slot.run !== run) return;
+    if (!r.ok) {
+      this.host.event(this.pod, 'Warning', 'FailedPostStartHook', `PostStartHook failed: ${r.message}`);
+      void this.kill(slot, grace, `FailedPostStartHook`);
+      return;
+    }
+    run.postStartDone = true;
+    this.readyChanged(slot);
+  }
+
+  private startProbes(slot: Slot, run: Run): void {
+    const c = slot.spec;
+    const mk = (kind: ProbeKind, onChange: (ok: boolean, message: string) => void) => {
+      const probe = kind === 'liveness' ? c.livenessProbe : kind === 'readiness' ? c.readinessProbe : c.startupProbe;
+      if (!probe) return;
+      const label = kind[0].toUpperCase() + kind.slice(1);
+      const p = new Prober(kind, probe, (timeoutMs, signal) => runHandler(probe as Handler, run.ctx, timeoutMs, signal), {
+        onChange,
+        onFailure: (message) => this.host.event(this.pod, 'Warning', 'Unhealthy', `${label} probe failed: ${message}`),
+      });
+      run.probers.push(p);
+      p.start();
+    };
+    const killFor = (kind: ProbeKind) => {
+      const probe = kind === 'liveness' ? c.livenessProbe : c.startupProbe;
+      const grace = probe?.terminationGracePeriodSeconds ?? this.pod.spec?.terminationGracePeriodSeconds ?? 30;
+      void this.kill(slot, grace, `Container ${c.name} failed ${kind} probe, will be restarted`);
+    };
+    const afterStartup = () => {
+      mk('liveness', (ok) => {
+        if (!ok) killFor('liveness');
+      });
+      mk('readiness', (ok) => {
+        run.readinessOk = ok;
+        this.readyChanged(slot);
+      });
+    };
+    if (c.startupProbe) {
+      mk('startup', (ok) => {
+        if (!ok) return killFor('startup');
+        slot.status.started = true;
+        this.changed();
+        this.readyChanged(slot);
+        afterStartup();
+      });
+    } else afterStartup();
+  }
+
+  /** preStop, SIGTERM to the group, SIGKILL at the deadline; resolves when the process exited. */
+  private kill(slot: Slot, graceSeconds: number, message: string): Promise<unknown> {
+    const run = slot.run;
+    if (!run) return Promise.resolve();
+    const deadline = Date.now() + Math.max(0, graceSeconds) * 1000;
+    if (deadline < run.killAt) {
+      run.killAt = deadline;
+      clearTimeout(run.killTimer);
+      run.killTimer = setTimeout(() => killGroup(run.pid, 'SIGKILL'), Math.max(0, deadline - Date.now()));
+    }
+    if (!run.stopping) {
+      run.stopping = true;
+      for (const p of run.probers) p.stop();
+      this.readyChanged(slot);
+      this.host.event(this.pod, 'Normal', 'Killing', message);
+      void (async () => {
+        const preStop = slot.spec.lifecycle?.preStop as Handler | undefined;
+        if (preStop && run.killAt > Date.now()) {
+          const r = await Promise.race([runHandler(preStop, run.ctx, Math.max(1, run.killAt - Date.now())), run.exited.then(() => ({ ok: true, message: '' }))]);
+          if (!r.ok) this.host.event(this.pod, 'Warning', 'FailedPreStopHook', `PreStopHook failed: ${r.message}`);
+        }
+        if (run.pid) killGroup(run.pid, 'SIGTERM');
+      })();
+    }
+    return run.exited;
+  }
+}
+

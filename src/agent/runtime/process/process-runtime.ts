@@ -1,0 +1,91 @@
+/**
+ * The `process` runtime: every container is a child process on this machine (see pod-worker.ts),
+ * its logs are files under the agent's data dir, and nothing of a pod outlives its deletion.
+ */
+import { join } from 'node:path';
+import type { Pod, PodStatus } from 'kubernetes-types/core/v1.js';
+import { RuntimeError, type LogOptions, type LogStream, type NodeContext, type PodRuntime, type RuntimeHost } from '../runtime.js';
+import { DEFAULT_LOG_LIMITS, logStream, type LogLimits } from './container-log.js';
+import { PodWorker } from './pod-worker.js';
+import { removePodDir } from './volumes.js';
+
+export interface ProcessRuntimeOptions {
+  /** pods' directories (volumes, logs, working dirs) go under `<dataDir>/pods` */
+  dataDir: string;
+  /** restart back-off base (default 10 s) and cap (default 5 min); tests shorten them */
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+  logLimits?: Partial<LogLimits>;
+  /** environment every container starts from (default: PATH and HOME of the agent) */
+  baseEnv?: Record<string, string>;
+}
+
+export class ProcessRuntime implements PodRuntime {
+  readonly kind = 'process';
+  private readonly workers = new Map<string, PodWorker>();
+  private readonly podsDir: string;
+
+  constructor(
+    private readonly node: NodeContext,
+    private readonly host: RuntimeHost,
+    private readonly opts: ProcessRuntimeOptions,
+  ) {
+    this.podsDir = join(opts.dataDir, 'pods');
+  }
+
+  sync(pod: Pod): void {
+    const uid = pod.metadata?.uid ?? '';
+    const w = this.workers.get(uid);
+    if (w) {
+      w.pod = pod;
+      return;
+    }
+    const worker = new PodWorker(pod, this.node, this.host, this.podsDir, {
+      backoffBaseMs: this.opts.backoffBaseMs ?? 10_000,
+      backoffMaxMs: this.opts.backoffMaxMs ?? 300_000,
+      logLimits: { ...DEFAULT_LOG_LIMITS, ...this.opts.logLimits },
+      baseEnv: this.opts.baseEnv ?? { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin', HOME: process.env.HOME ?? '/' },
+    });
+    this.workers.set(uid, worker);
+    this.host.statusChanged(uid);
+    worker.start();
+  }
+
+  async terminate(pod: Pod, gracePeriodSeconds: number): Promise<void> {
+    const w = this.workers.get(pod.metadata?.uid ?? '');
+    if (!w) return;
+    w.pod = pod;
+    await w.terminate(gracePeriodSeconds);
+  }
+
+  async forget(uid: string): Promise<void> {
+    const w = this.workers.get(uid);
+    if (!w) return;
+    await w.terminate(0);
+    this.workers.delete(uid);
+    removePodDir(w.dir);
+  }
+
+  status(uid: string): PodStatus | undefined {
+    return this.workers.get(uid)?.status();
+  }
+
+  async logs(pod: Pod, opts: LogOptions): Promise<LogStream> {
+    const w = this.workers.get(pod.metadata?.uid ?? '');
+    const name = pod.metadata?.name;
+    if (!w) throw new RuntimeError('NotFound', `pod "${name}" is not running on this node (yet)`);
+    const names = w.containerNames();
+    const container = opts.container ?? (names.length === 1 ? names[0] : undefined);
+    if (!container) throw new RuntimeError('BadRequest', `a container name must be specified for pod ${name}, choose one of: [${names.join(' ')}]`);
+    if (!names.includes(container)) throw new RuntimeError('BadRequest', `container ${container} is not valid for pod ${name}`);
+    const log = w.log(container, opts.previous ?? false);
+    if (!log) {
+      throw new RuntimeError('BadRequest', opts.previous ? `previous terminated container "${container}" in pod "${name}" not found` : `container "${container}" in pod "${name}" is waiting to start`);
+    }
+    return logStream(log, opts);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.workers.keys()].map((uid) => this.workers.get(uid)!.terminate(0)));
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * An API server on real Redis with node agents attached (pods/log served through the registry),
+ * and helpers to create pods and wait for what the agent does with them.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Pod } from 'kubernetes-types/core/v1.js';
+import { startCluster, type TestCluster } from '../harness/cluster.js';
+import type { Client } from '../../src/controlplane/client/client.js';
+import { refs } from '../../src/controlplane/client/refs.js';
+import type { KubeObject } from '../../src/controlplane/resources/types.js';
+import { createAgent, nodeUser, type Agent, type AgentOptions } from '../../src/agent/agent.js';
+import { servePodSubresources, type PodConnectorRegistry } from '../../src/agent/connector.js';
+
+export interface AgentCluster {
+  cluster: TestCluster;
+  client: Client;
+  registry: PodConnectorRegistry;
+  agents: Agent[];
+  dataDir: string;
+  addAgent(opts: Partial<AgentOptions> & { name: string }): Promise<Agent>;
+  /** creates a pod bound to `node` (default: the first agent's) */
+  createPod(pod: Pod, node?: string): Promise<Pod>;
+  getPod(name: string): Promise<Pod | undefined>;
+  /** polls the pod until `check` holds; throws with the last status when `ms` pass */
+  waitPod(name: string, check: (p: Pod) => boolean, ms?: number): Promise<Pod>;
+  stop(): Promise<void>;
+}
+
+/** Polls `fn` until it returns a truthy value (deadline `ms`). */
+export async function until<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, ms = 15_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export async function startAgentCluster(agent: Partial<AgentOptions> & { name: string }): Promise<AgentCluster> {
+  const cluster = await startCluster({ tls: true });
+  const client = cluster.api.client();
+  const registry = servePodSubresources(cluster.api.handler, { client });
+  const dataDir = mkdtempSync(join(tmpdir(), 'berth-agent-'));
+  const agents: Agent[] = [];
+  const controllers: AbortController[] = [];
+  const addAgent = async (o: Partial<AgentOptions> & { name: string }) => {
+    const a = createAgent({
+      client: cluster.api.client(nodeUser(o.name), 'berth-agent'),
+      runtime: 'process',
+      dataDir: join(dataDir, o.name),
+      connectors: registry,
+      process: { backoffBaseMs: 200, backoffMaxMs: 2000 },
+      leaseRenewMs: 1000,
+      ...o,
+    });
+    const ac = new AbortController();
+    await a.start(ac.signal);
+    agents.push(a);
+    controllers.push(ac);
+    return a;
+  };
+  await addAgent(agent);
+  const getPod = (name: string) => client.find<Pod & KubeObject>(refs.pods, name, 'default');
+  return {
+    cluster,
+    client,
+    registry,
+    agents,
+    dataDir,
+    addAgent,
+    async createPod(pod, node) {
+      const obj = { apiVersion: 'v1', kind: 'Pod', ...pod, metadata: { namespace: 'default', ...pod.metadata }, spec: { nodeName: node ?? agent.name, ...pod.spec } };
+      return client.create(refs.pods, obj as Pod & KubeObject);
+    },
+    getPod,
+    async waitPod(name, check, ms = 15_000) {
+      let last: Pod | undefined;
+      try {
+        return await until(async () => {
+          last = await getPod(name);
+          return last && check(last) ? last : undefined;
+        }, ms, `pod ${name}`);
+      } catch (e) {
+        throw new Error(`${(e as Error).message}; last status: ${JSON.stringify(last?.status)}`);
+      }
+    },
+    async stop() {
+      for (const c of controllers) c.abort();
+      await Promise.all(agents.map((a) => a.stopped()));
+      await cluster.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function containerStatus(p: Pod, name?: string) {
+  return name ? p.status?.containerStatuses?.find((c) => c.name === name) : p.status?.containerStatuses?.[0];
+}
+
+export function condition(p: Pod, type: string): string | undefined {
+  return p.status?.conditions?.find((c) => c.type === type)?.status;
+}

@@ -83,6 +83,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     async close() {
       handler.setReady(false);
       await http.close();
+      handler.close();
       await store.close();
       redis.disconnect();
     },

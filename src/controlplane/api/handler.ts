@@ -78,6 +78,11 @@ export class ApiHandler {
     this.reviews = opts.reviews;
   }
 
+  /** Stops background work (the namespace cache's watch). */
+  close(): void {
+    this.objects.close();
+  }
+
   /** Marks the server as shutting down: /readyz fails so load balancers stop sending work. */
   setReady(ready: boolean): void {
     this.ready = ready;

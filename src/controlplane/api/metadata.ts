@@ -14,9 +14,17 @@ export function randomSuffix(length = 5): string {
   return s;
 }
 
-/** RFC 3339 at second precision, as Kubernetes' metav1.Time. */
+let lastSecond = -1;
+let lastStamp = '';
+
+/** RFC 3339 at second precision, as Kubernetes' metav1.Time (formatted once per second). */
 export function timestamp(ms = Date.now()): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+  const second = Math.floor(ms / 1000);
+  if (second !== lastSecond) {
+    lastSecond = second;
+    lastStamp = new Date(second * 1000).toISOString().replace('.000Z', 'Z');
+  }
+  return lastStamp;
 }
 
 export function deepEqual(a: unknown, b: unknown): boolean {

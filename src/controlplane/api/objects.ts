@@ -10,6 +10,7 @@ import { carryUpdateMetadata, clone, initCreateMetadata, isNoOpUpdate, meta, ran
 import { pruneUnknownFields } from './prune.js';
 import { prepareForCreate } from './strategy.js';
 import { selectableOf } from './selection.js';
+import { NamespaceCache } from './namespace-cache.js';
 import { updateManagedFields } from './apply/managed-fields.js';
 import { validateSchema } from '../resources/validation.js';
 import type { ObjectStore, ResourceKey, StoredObject } from '../store/types.js';
@@ -72,13 +73,13 @@ export interface ObjectServiceOptions {
 export class ObjectService {
   private readonly store: ObjectStore;
   private readonly admission: AdmissionPlugin[];
-  private readonly namespaceType: ResourceType;
+  private readonly namespaces: NamespaceCache;
   private readonly now: () => number;
 
   constructor(opts: ObjectServiceOptions) {
     this.store = opts.store;
     this.admission = opts.admission;
-    this.namespaceType = opts.namespaceType;
+    this.namespaces = new NamespaceCache(opts.store, storeKey(opts.namespaceType));
     this.now = opts.now ?? Date.now;
   }
 
@@ -358,16 +359,20 @@ export class ObjectService {
   /** Writes into a namespace that does not exist, or is being deleted, are refused (NamespaceLifecycle). */
   private async checkNamespace(type: ResourceType, namespace: string): Promise<void> {
     if (!type.namespaced) return;
-    const ns = await this.store.get(storeKey(this.namespaceType), '', namespace);
-    if (!ns) throw new StatusError('NotFound', `namespaces "${namespace}" not found`, { name: namespace, kind: 'namespaces' });
-    const obj = JSON.parse(ns.json) as KubeObject;
-    if (obj.metadata?.deletionTimestamp) {
+    const state = await this.namespaces.lookup(namespace);
+    if (!state) throw new StatusError('NotFound', `namespaces "${namespace}" not found`, { name: namespace, kind: 'namespaces' });
+    if (state === 'Terminating') {
       throw new StatusError('Forbidden', `${type.resource}${type.group ? '.' + type.group : ''} is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`, {
         kind: type.resource,
         group: type.group || undefined,
         causes: [{ reason: 'NamespaceTerminating', message: `namespace ${namespace} is being terminated`, field: 'metadata.namespace' }],
       });
     }
+  }
+
+  /** Stops the namespace cache's watch. */
+  close(): void {
+    this.namespaces.close();
   }
 }
 

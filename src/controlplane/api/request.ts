@@ -22,7 +22,7 @@ export interface ApiRequest {
   body?: Buffer;
   /** set by the transport when it authenticated the caller itself (in-process); else the handler authenticates */
   user?: UserInfo;
-  /** aborts long requests (watches) when the client goes away */
+  /** aborts work on behalf of a client that went away (e.g. a followed log proxied to an agent) */
   signal?: AbortSignal;
 }
 

@@ -55,12 +55,17 @@ function lowerHeaders(req: IncomingMessage): Record<string, string | undefined> 
   return out;
 }
 
-function writeResponse(res: ServerResponse, req: IncomingMessage, response: ApiResponse): void {
+function writeResponse(res: ServerResponse, response: ApiResponse): void {
   if (response.stream) {
     res.writeHead(response.status, response.headers);
     res.flushHeaders();
     let stop: (() => void) | undefined;
     let ended = false;
+    let corked = false;
+    const uncork = () => {
+      corked = false;
+      if (!ended) res.uncork();
+    };
     stop = response.stream({
       write: (chunk) => {
         if (ended) return false;
@@ -69,6 +74,13 @@ function writeResponse(res: ServerResponse, req: IncomingMessage, response: ApiR
           res.destroy();
           stop?.();
           return false;
+        }
+        // Events delivered in one tick (the watch hub hands over a batch at once) leave as one
+        // write: one syscall and one TLS record per batch, not per event.
+        if (!corked) {
+          corked = true;
+          res.cork();
+          process.nextTick(uncork);
         }
         return res.write(chunk);
       },
@@ -82,7 +94,6 @@ function writeResponse(res: ServerResponse, req: IncomingMessage, response: ApiR
       ended = true;
       stop?.();
     };
-    req.on('close', onClose);
     res.on('close', onClose);
     return;
   }
@@ -115,7 +126,7 @@ export async function listen(handler: ApiHandler, host: string, port: number, tl
         }
         const url = new URL(req.url ?? '/', 'http://localhost');
         const controller = new AbortController();
-        req.on('close', () => controller.abort());
+        res.on('close', () => controller.abort());
         const apiReq: ApiRequest = {
           method: req.method ?? 'GET',
           path: url.pathname,
@@ -124,7 +135,7 @@ export async function listen(handler: ApiHandler, host: string, port: number, tl
           body: body.length > 0 ? body : undefined,
           signal: controller.signal,
         };
-        writeResponse(res, req, await handler.handle(apiReq));
+        writeResponse(res, await handler.handle(apiReq));
       } catch (e) {
         if (!res.headersSent) sendStatus(res, errors.internal((e as Error).message));
         else res.destroy();

@@ -45,11 +45,11 @@ export class InProcessTransport implements Transport {
     private readonly userAgent = 'berth',
   ) {}
 
-  private toApi(req: TransportRequest, signal?: AbortSignal): ApiRequest {
+  private toApi(req: TransportRequest): ApiRequest {
     const { pathname, query } = splitPath(req.path);
     const headers: Record<string, string> = { 'user-agent': this.userAgent };
     for (const [k, v] of Object.entries(req.headers ?? {})) headers[k.toLowerCase()] = v;
-    return { method: req.method, path: pathname, query, headers, body: req.body === undefined ? undefined : Buffer.from(req.body), user: this.user, signal };
+    return { method: req.method, path: pathname, query, headers, body: req.body === undefined ? undefined : Buffer.from(req.body), user: this.user };
   }
 
   async request(req: TransportRequest): Promise<TransportResponse> {
@@ -60,7 +60,7 @@ export class InProcessTransport implements Transport {
   }
 
   async *stream(req: TransportRequest, signal: AbortSignal): AsyncIterable<string> {
-    const res = await this.handler.handle(this.toApi(req, signal));
+    const res = await this.handler.handle(this.toApi(req));
     if (!res.stream) {
       const body = res.body === undefined ? '' : res.body.toString();
       yield body;

@@ -54,8 +54,8 @@ const SPECIAL: Record<string, string> = {
   'types.UID': 'string',
   'selection.Operator': 'string',
 };
-/** Import aliases used by the files, and the package each names. */
-const ALIASES: Record<string, string> = {
+/** Import aliases assumed for files without an import block (trimmed transcriptions). */
+const DEFAULT_ALIASES: Record<string, string> = {
   metav1: 'meta/v1',
   corev1: 'core/v1',
   apiv1: 'core/v1',
@@ -74,7 +74,12 @@ interface GoField {
   inline: boolean;
   num: number;
 }
-type GoDecl = { struct: GoField[] } | { alias: string };
+/** Where a declaration's type names resolve: its package and its file's import aliases. */
+interface Scope {
+  pkg: string;
+  aliases: Record<string, string>;
+}
+type GoDecl = ({ struct: GoField[] } | { alias: string }) & { scope: Scope };
 
 /** One field of a message in messages.json: [number, JSON name, type, flags]. */
 type Field = [number, string, string, string];
@@ -89,26 +94,38 @@ const out = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'controlp
 const decls = new Map<string, GoDecl>(); // "core/v1.Pod" → declaration
 const pkgOf = (file: string): string => {
   const rel = relative(root, dirname(file)).split('\\').join('/');
-  if (rel === 'apimachinery/pkg/apis/meta/v1') return 'meta/v1';
-  if (rel.startsWith('api/')) return rel.slice('api/'.length);
-  throw new Error(`unexpected package directory ${rel}`);
+  return rel === 'apimachinery/pkg/apis/meta/v1' ? 'meta/v1' : rel.slice('api/'.length);
 };
 
-function* goFiles(dir: string): Generator<string> {
+/** The package id (as in messages.json names) of a Go import path. */
+function pkgOfImport(path: string): string {
+  if (path.startsWith('k8s.io/api/')) return path.slice('k8s.io/api/'.length);
+  if (path === 'k8s.io/apimachinery/pkg/apis/meta/v1') return 'meta/v1';
+  return path.slice(path.lastIndexOf('/') + 1); // resource, intstr, runtime, types, selection
+}
+
+function* typesFiles(dir: string): Generator<string> {
+  if (!existsSync(dir)) return;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) yield* goFiles(path);
+    if (entry.isDirectory()) yield* typesFiles(path);
     else if (entry.name === 'types.go') yield path;
   }
 }
 
 function parseFile(file: string): void {
-  const pkg = pkgOf(file);
-  const text = readFileSync(file, 'utf8')
+  const raw = readFileSync(file, 'utf8');
+  const importBlock = /^import\s*\(([\s\S]*?)^\)/m.exec(raw)?.[1] ?? /^import\s+(.*)$/m.exec(raw)?.[1];
+  const aliases = importBlock ? {} as Record<string, string> : DEFAULT_ALIASES;
+  for (const m of (importBlock ?? '').matchAll(/^\s*(\w+)?\s*"([^"]+)"/gm)) {
+    aliases[m[1] ?? m[2].slice(m[2].lastIndexOf('/') + 1)] = pkgOfImport(m[2]);
+  }
+  const scope: Scope = { pkg: pkgOf(file), aliases };
+  const text = raw
     .split('\n')
     .map((line) => line.replace(/\/\/.*$/, ''))
     .join('\n')
-    .replace(/\/\*[\s\S]*?\*\//g, '');
+    .replace(/^\s*\/\*[\s\S]*?\*\//gm, '');
   for (const m of text.matchAll(/^type\s+(\w+)\s+struct\s*\{([\s\S]*?)^\}/gm)) {
     const fields: GoField[] = [];
     for (const line of m[2].split('\n')) {
@@ -122,20 +139,18 @@ function parseFile(file: string): void {
       if (name === '-') continue;
       fields.push({ goType: f[2], json: name, omitempty: opts.includes('omitempty'), inline: name === '' && opts.includes('inline'), num: Number(proto[2]) });
     }
-    decls.set(`${pkg}.${m[1]}`, { struct: fields });
+    decls.set(`${scope.pkg}.${m[1]}`, { struct: fields, scope });
   }
-  for (const m of text.matchAll(/^type\s+(\w+)\s+([\w.*[\]]+)\s*$/gm)) decls.set(`${pkg}.${m[1]}`, { alias: m[2] });
+  for (const m of text.matchAll(/^type\s+(\w+)\s+=?\s*([\w.*[\]]+)\s*$/gm)) decls.set(`${scope.pkg}.${m[1]}`, { alias: m[2], scope });
 }
 
-const packageOf = (q: string): string => q.slice(0, q.lastIndexOf('.'));
-
-/** Qualifies a Go type name seen in package `pkg`. */
-function qualify(name: string, pkg: string): string {
+/** Qualifies a Go type name as written in `scope`. */
+function qualify(name: string, scope: Scope): string {
   const dot = name.indexOf('.');
-  if (dot < 0) return `${pkg}.${name}`;
+  if (dot < 0) return `${scope.pkg}.${name}`;
   const alias = name.slice(0, dot);
-  const target = ALIASES[alias];
-  if (!target) throw new Error(`unknown import alias ${alias} in ${pkg}`);
+  const target = scope.aliases[alias];
+  if (!target) throw new Error(`unknown import alias ${alias} in ${scope.pkg}`);
   return `${target}.${name.slice(dot + 1)}`;
 }
 
@@ -145,13 +160,13 @@ const queue: string[] = [];
 const seen = new Set<string>();
 
 /** The table type of a Go (element) type: a scalar or special name, or a message to emit. */
-function typeOf(goType: string, pkg: string): string {
+function typeOf(goType: string, scope: Scope): string {
   if (goType === 'string') return 'string';
   if (goType === 'bool') return 'bool';
   if (/^u?int(8|16|32|64)?$/.test(goType)) return 'int';
   if (goType === '[]byte') return 'bytes';
-  if (goType.startsWith('float')) throw new Error(`${pkg}: floating-point fields are not supported`);
-  const q = qualify(goType, pkg);
+  if (goType.startsWith('float')) throw new Error(`${scope.pkg}: floating-point fields are not supported`);
+  const q = qualify(goType, scope);
   if (SPECIAL[q]) return SPECIAL[q];
   const decl = decls.get(q);
   if (!decl) {
@@ -167,19 +182,18 @@ function typeOf(goType: string, pkg: string): string {
   }
   if (decl.alias === '[]string') return 'stringlist'; // authentication/authorization ExtraValue: {1: repeated items}
   if (/^(\[\]|map\[|\*)/.test(decl.alias)) throw new Error(`${q}: named ${decl.alias} is only supported as a field's map type`);
-  return typeOf(decl.alias, packageOf(q));
+  return typeOf(decl.alias, decl.scope);
 }
 
 /** Flags: r repeated, m map (type is the value's), k keep zero scalars (pointer or not omitempty), i inline. */
-function fieldOf(f: GoField, pkg: string): Field {
+function fieldOf(f: GoField, scope: Scope): Field {
   let goType = f.goType;
-  let typePkg = pkg;
+  let typeScope = scope;
   if (/^\w+(\.\w+)?$/.test(goType)) {
-    const q = qualify(goType, pkg);
-    const decl = decls.get(q);
+    const decl = decls.get(qualify(goType, scope));
     if (decl && 'alias' in decl && decl.alias.startsWith('map[')) {
       goType = decl.alias; // ResourceList
-      typePkg = packageOf(q);
+      typeScope = decl.scope;
     }
   }
   let flags = '';
@@ -198,28 +212,27 @@ function fieldOf(f: GoField, pkg: string): Field {
     goType = goType.slice(2);
   }
   if (f.inline) flags += 'i';
-  return [f.num, f.json, typeOf(goType, typePkg), flags];
+  return [f.num, f.json, typeOf(goType, typeScope), flags];
 }
 
-for (const file of goFiles(root)) parseFile(file);
+for (const dir of ['api', 'apimachinery/pkg/apis/meta/v1']) for (const file of typesFiles(join(root, dir))) parseFile(file);
 
 const kinds: Record<string, string> = {};
 for (const [apiVersion, pkg, names] of KINDS) {
   for (const name of names) {
     const q = `${pkg}.${name}`;
     if (!decls.has(q)) throw new Error(`no struct ${q} under ${root}`);
-    kinds[`${apiVersion} ${name}`] = typeOf(name, pkg);
+    kinds[`${apiVersion} ${name}`] = typeOf(name, decls.get(q)!.scope);
   }
 }
-kinds.DeleteOptions = typeOf('DeleteOptions', 'meta/v1');
-if (kinds.DeleteOptions !== DELETE_OPTIONS) throw new Error('meta/v1 DeleteOptions missing');
+if (!decls.has(DELETE_OPTIONS)) throw new Error(`no struct ${DELETE_OPTIONS} under ${root}`);
+kinds.DeleteOptions = typeOf('DeleteOptions', decls.get(DELETE_OPTIONS)!.scope);
 
 while (queue.length) {
   const q = queue.shift()!;
   const decl = decls.get(q)!;
   if (!('struct' in decl)) continue;
-  const pkg = packageOf(q);
-  messages[q] = decl.struct.map((f) => fieldOf(f, pkg)).sort((a, b) => a[0] - b[0]);
+  messages[q] = decl.struct.map((f) => fieldOf(f, decl.scope)).sort((a, b) => a[0] - b[0]);
 }
 
 const lines = Object.keys(messages)

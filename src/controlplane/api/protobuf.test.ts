@@ -443,8 +443,10 @@ describe('decodeProtobufBody: special types', () => {
     });
   });
 
-  it('a timestamp out of range is a BadRequest', () => {
+  it('a timestamp out of range is a BadRequest, as Go refuses to marshal it', () => {
     badRequest(() => decode('v1', 'ConfigMap', msg(1, time(9, 1e15))));
+    badRequest(() => decode('v1', 'ConfigMap', msg(1, time(9, Date.UTC(10000, 0) / 1000))));
+    badRequest(() => decode('coordination.k8s.io/v1', 'Lease', msg(2, time(4, T, -1))));
   });
 });
 

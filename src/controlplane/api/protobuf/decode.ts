@@ -31,17 +31,27 @@ interface FieldSpec {
 type Json = Record<string, unknown>;
 
 const SCALARS = new Set(['int', 'bool']);
+const MAP_VALUE_TYPES = new Set(['string', 'bytes', 'quantity', 'stringlist', 'time']);
+/** The wire messages of the special types, which Kubernetes writes by hand rather than from Go fields. */
+const SPECIAL_MESSAGES: Record<string, Array<[number, string, string, string]>> = {
+  'meta/v1.Timestamp': [[1, 'seconds', 'int', 'k'], [2, 'nanos', 'int', 'k']],
+  'resource.Quantity': [[1, 'string', 'string', 'k']],
+  'intstr.IntOrString': [[1, 'type', 'int', 'k'], [2, 'intVal', 'int', 'k'], [3, 'strVal', 'string', 'k']],
+  RawBytes: [[1, 'raw', 'rawbytes', 'k']], // runtime.RawExtension and meta/v1.FieldsV1
+  ExtraValue: [[1, 'items', 'string', 'r']],
+};
 const MESSAGES = new Map<string, Map<number, FieldSpec>>(
-  Object.entries(table.messages as unknown as Record<string, Array<[number, string, string, string]>>).map(([message, fields]) => [
+  Object.entries({ ...(table.messages as unknown as typeof SPECIAL_MESSAGES), ...SPECIAL_MESSAGES }).map(([message, fields]) => [
     message,
-    new Map(
-      fields.map(([num, name, type, flags]) => [
-        num,
-        { name, type, repeated: flags.includes('r'), map: flags.includes('m'), keepZero: flags.includes('k'), inline: flags.includes('i') },
-      ]),
-    ),
+    new Map(fields.map(([num, name, type, flags]) => [num, fieldSpec(message, name, type, flags)])),
   ]),
 );
+
+function fieldSpec(message: string, name: string, type: string, flags: string): FieldSpec {
+  const map = flags.includes('m');
+  if (map && !MAP_VALUE_TYPES.has(type)) throw new Error(`protobuf tables: map ${message}.${name} of ${type} is not supported`);
+  return { name, type, repeated: flags.includes('r'), map, keepZero: flags.includes('k'), inline: flags.includes('i') };
+}
 
 /** The message decoding each served kind, keyed `apiVersion kind`, plus `DeleteOptions` (any apiVersion). */
 export const KIND_MESSAGES: Readonly<Record<string, string>> = table.kinds;
@@ -98,28 +108,16 @@ function mapEntry(buf: Uint8Array, type: string): [string, unknown] {
     else if (num === 2 && wireType === (SCALARS.has(type) ? WIRE_VARINT : WIRE_LEN)) value = readValue(r, type);
     else r.skip(wireType);
   }
-  return [key, value ?? zeroOf(type)];
+  return [key, value ?? mapZero(type)];
 }
 
-function zeroOf(type: string): unknown {
-  switch (type) {
-    case 'string':
-    case 'bytes':
-      return '';
-    case 'quantity':
-      return '0';
-    case 'stringlist':
-      return [];
-    case 'time':
-    case 'microtime':
-      return null;
-    default:
-      return SCALARS.has(type) ? scalarZero(type) : {};
-  }
+/** The zero of a map's value type (the only types maps of the served kinds have; checked at load). */
+function mapZero(type: string): unknown {
+  if (type === 'quantity') return '0';
+  if (type === 'stringlist') return [];
+  if (type === 'time') return null;
+  return ''; // string, bytes
 }
-
-const scalarZero = (type: string): unknown => (type === 'bool' ? false : 0);
-
 function scalar(r: Reader, type: string): number | boolean {
   const v = r.varint();
   return type === 'bool' ? v !== 0n : Number(BigInt.asIntN(64, v));
@@ -167,7 +165,8 @@ function timestamp(buf: Uint8Array, micro: boolean): string | undefined {
   const nanos = t.nanos ?? 0;
   if (seconds === 0 && nanos === 0) return undefined;
   const date = new Date(seconds * 1000);
-  if (Number.isNaN(date.getTime())) throw malformed(`timestamp ${seconds}s is out of range`);
+  const year = date.getUTCFullYear(); // NaN when out of Date's range
+  if (!(year >= 0 && year <= 9999) || nanos < 0 || nanos >= 1e9) throw malformed(`timestamp ${seconds}s ${nanos}ns is out of range`);
   const base = date.toISOString().slice(0, 19);
   return micro ? `${base}.${String(Math.floor(nanos / 1000)).padStart(6, '0')}Z` : `${base}Z`;
 }
@@ -185,18 +184,4 @@ function embeddedJson(buf: Uint8Array, what: string): unknown {
 
 function utf8(buf: Uint8Array): string {
   return Buffer.from(buf).toString('utf8');
-}
-
-// Messages of the special types above, which Kubernetes implements by hand rather than from Go fields.
-for (const [name, fields] of Object.entries({
-  'meta/v1.Timestamp': [[1, 'seconds', 'int'], [2, 'nanos', 'int']],
-  RawBytes: [[1, 'raw', 'rawbytes']],
-  'resource.Quantity': [[1, 'string', 'string']],
-  'intstr.IntOrString': [[1, 'type', 'int'], [2, 'intVal', 'int'], [3, 'strVal', 'string']],
-  ExtraValue: [[1, 'items', 'string', true]],
-} as Record<string, Array<[number, string, string, boolean?]>>)) {
-  MESSAGES.set(
-    name,
-    new Map(fields.map(([num, field, type, repeated]) => [num, { name: field, type, repeated: !!repeated, map: false, keepZero: true, inline: false }])),
-  );
 }

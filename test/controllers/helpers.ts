@@ -117,3 +117,44 @@ export function rsManifest(name: string, replicas: number, labels: Record<string
     spec: { replicas, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'c', image: 'nginx' }] } } },
   };
 }
+
+/** A namespace for one test. */
+export async function namespace(client: Client, name: string): Promise<string> {
+  await client.create(refs.namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+  return name;
+}
+
+function isReadyPod(p: Pod): boolean {
+  return !!p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+}
+
+/**
+ * Plays the node agent for `namespace`: every pod that appears is marked Running and Ready. Returns
+ * a stop function.
+ */
+export function autoReady(client: Client, ns: string): () => void {
+  const ac = new AbortController();
+  void (async () => {
+    while (!ac.signal.aborted) {
+      try {
+        const list = await client.list<Pod>(refs.pods, { namespace: ns });
+        await Promise.all(list.items.filter((p) => !isReadyPod(p) && !p.metadata?.deletionTimestamp).map((p) => markReady(client, p)));
+        for await (const ev of client.watch<Pod>(refs.pods, { namespace: ns, resourceVersion: list.metadata.resourceVersion, signal: ac.signal })) {
+          if ((ev.type === 'ADDED' || ev.type === 'MODIFIED') && !isReadyPod(ev.object) && !ev.object.metadata?.deletionTimestamp) await markReady(client, ev.object);
+        }
+      } catch {
+        // the cluster is stopping, or a watch ended: list again
+      }
+    }
+  })();
+  return () => ac.abort();
+}
+
+export function deploymentManifest(name: string, ns: string, replicas: number, image = 'nginx:1', strategy: object = {}) {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, namespace: ns },
+    spec: { replicas, strategy, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'c', image }] } } },
+  };
+}

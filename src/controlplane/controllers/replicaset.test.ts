@@ -46,7 +46,7 @@ describe('decideReplicas', () => {
     { name: 'does not adopt pods of another controller', pods: [{ name: 'x', owner: 'other' }], want: { create: 3, adopt: [] } },
     { name: 'releases an owned pod that no longer matches', pods: [{ name: 'r', owner: 'rs-uid', labels: { app: 'b' } }], want: { release: ['r'], create: 3 } },
     { name: 'a deleting owner neither adopts nor creates', owner: { deleting: true }, pods: [{ name: 'o' }], want: { adopt: [], create: 0 } },
-    { name: 'deletes the surplus, unassigned first', owner: { replicas: 1 }, pods: [{ name: 'bound', owner: 'rs-uid', node: 'n', phase: 'Running' }, { name: 'free', owner: 'rs-uid' }], want: { delete: ['free'] } },
+    { name: 'deletes the surplus, unassigned first', owner: { replicas: 1 }, pods: [{ name: 'bound', owner: 'rs-uid', node: 'n', phase: 'Running' }, { name: 'free', owner: 'rs-uid' }], want: { delete: ['free'], status: { replicas: 1 } } },
     {
       name: 'counts fully labelled, ready and available (minReadySeconds) pods',
       owner: { minReadySeconds: 60 },

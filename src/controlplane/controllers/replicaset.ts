@@ -63,19 +63,6 @@ export function decideReplicas(owner: ReplicaOwner, selector: LabelSelector, pod
     }
   }
   const active = mine.filter(isActive);
-  let requeueAfterMs: number | undefined;
-  let available = 0;
-  for (const p of active) {
-    const a = availability(p, owner.minReadySeconds, now);
-    if (a.available) available++;
-    else if (a.inMs !== undefined) requeueAfterMs = Math.min(requeueAfterMs ?? Infinity, a.inMs);
-  }
-  const status: ReplicaStatusCounts = {
-    replicas: active.length,
-    fullyLabeledReplicas: active.filter((p) => hasLabels(p.metadata?.labels, owner.templateLabels)).length,
-    readyReplicas: active.filter(isReady).length,
-    availableReplicas: available,
-  };
   let create = 0;
   let del: Pod[] = [];
   if (!owner.deleting) {
@@ -83,6 +70,23 @@ export function decideReplicas(owner: ReplicaOwner, selector: LabelSelector, pod
     if (diff > 0) create = Math.min(diff, burst);
     else if (diff < 0) del = [...active].sort(compareForDeletion).slice(0, Math.min(-diff, burst));
   }
+  // status describes the pods that remain after this decision: a stale count of pods being deleted
+  // would let a Deployment believe more are available than are
+  const deleting = new Set(del);
+  const remaining = active.filter((p) => !deleting.has(p));
+  let requeueAfterMs: number | undefined;
+  let available = 0;
+  for (const p of remaining) {
+    const a = availability(p, owner.minReadySeconds, now);
+    if (a.available) available++;
+    else if (a.inMs !== undefined) requeueAfterMs = Math.min(requeueAfterMs ?? Infinity, a.inMs);
+  }
+  const status: ReplicaStatusCounts = {
+    replicas: remaining.length,
+    fullyLabeledReplicas: remaining.filter((p) => hasLabels(p.metadata?.labels, owner.templateLabels)).length,
+    readyReplicas: remaining.filter(isReady).length,
+    availableReplicas: available,
+  };
   return { adopt, release, create, delete: del, status, requeueAfterMs };
 }
 

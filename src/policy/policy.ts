@@ -6,7 +6,7 @@
  * aggregates cluster roles.
  *
  * Wiring (berth up, berth apiserver, tests):
- *   const policy = await createPolicy({ client: () => api.client(), dataDir, tokensFile, staticTokens });
+ *   const policy = await createPolicy({ client: (user) => api.client(user), dataDir, tokensFile, staticTokens });
  *   const api = await startApiServer({ ...policy.apiServerOptions(), redisUrl, tls, port });
  *   await manager.add(policy.runnable);
  */
@@ -29,10 +29,19 @@ import { ensureBootstrapPolicy } from './rbac/bootstrap.js';
 import { escalationPlugin } from './rbac/escalation.js';
 import { RbacIndex } from './rbac/rbac-index.js';
 import { Reviews } from './reviews.js';
+import { AccessAuthorizer, accessPolicyPlugin } from './access/access-policy.js';
+import type { PolicyStore } from './admission/policy-store.js';
+import { validatingPolicyPlugin, type AuditEvent } from './admission/validating-policy.js';
+import { formatLabelSelector } from '../controlplane/store/selectors.js';
+import { registry } from '../controlplane/resources/registry.js';
+import { refOf } from '../controlplane/client/refs.js';
 
 export interface PolicyOptions {
-  /** the API as the API server itself (system:masters); called once, when the runnable starts */
-  client: () => Client;
+  /**
+   * An in-process client of the API acting as `user` (RunningApiServer.client); called when the
+   * runnable starts, with POLICY_USER.
+   */
+  client: (user: UserInfo) => Client;
   /** keeps the ServiceAccount signing key in <dataDir>/pki; without it the key lives in memory */
   dataDir?: string;
   /** kube-apiserver `--token-auth-file` format: token,user,uid,"group1,group2" */
@@ -42,6 +51,8 @@ export interface PolicyOptions {
   /** let requests without credentials in as system:anonymous */
   allowAnonymous?: boolean;
   log?: (line: string) => void;
+  /** receives ValidatingAdmissionPolicy failures of bindings with the Audit action */
+  audit?: (e: AuditEvent) => void;
 }
 
 export interface Policy {
@@ -59,6 +70,12 @@ export interface Policy {
 
 const RBAC = 'rbac.authorization.k8s.io/v1';
 
+/**
+ * The policy engine's own identity for its caches and lookups: a superuser that AccessPolicy rules
+ * do not apply to (its reads serve authorization itself, which must not recurse).
+ */
+export const POLICY_USER: UserInfo = { username: 'system:berth-policy', groups: [MASTERS_GROUP, 'system:authenticated'] };
+
 /** Feeds an informer's objects into set/delete callbacks. */
 function feed<T extends KubeObject>(inf: Informer<T>, set: (o: T) => void, del: (o: T) => void): void {
   inf.on({ onAdd: set, onUpdate: (_old, o) => set(o), onDelete: del });
@@ -71,9 +88,35 @@ export async function createPolicy(opts: PolicyOptions): Promise<Policy> {
   const tokens = await ServiceAccountTokens.create(opts.dataDir ? join(opts.dataDir, 'pki') : undefined);
   const staticTokens = { ...(opts.staticTokens ?? {}), ...(opts.tokensFile ? loadTokensFile(opts.tokensFile) : {}) };
   const authenticator = unionAuthenticator([new TokenAuthenticator(staticTokens), tokens]);
-  const authorizer: Authorizer = rbac;
-
   let client: Client | undefined;
+  const cached: Record<string, Informer> = {};
+  const store: PolicyStore = {
+    list: (kind) => cached[kind]?.list() ?? [],
+    get: (kind, name) => cached[kind]?.get(name),
+    namespace: (name) => cached.Namespace?.get(name),
+    async params(apiVersion, kind, namespace, name, selector) {
+      const type = registry.findKind(apiVersion, kind);
+      if (!type || !client) return [];
+      const ns = type.namespaced ? namespace : undefined;
+      if (name) {
+        const o = await client.find(refOf(type), name, ns);
+        return o ? [o] : [];
+      }
+      return (await client.list(refOf(type), { namespace: ns, labelSelector: selector ? formatLabelSelector(selector) : undefined })).items;
+    },
+  };
+  const authorizer: Authorizer = new AccessAuthorizer({
+    store,
+    rbac,
+    exempt: POLICY_USER.username,
+    async getObject(a) {
+      // reviews may leave the version out: take the served one
+      const type = a.version ? registry.find(a.group ?? '', a.version, a.resource ?? '') : registry.all().find((t) => t.group === (a.group ?? '') && t.resource === a.resource);
+      if (!type || !client || !a.name) return undefined;
+      return client.find(refOf(type), a.name, type.namespaced ? a.namespace : undefined);
+    },
+  });
+
   let serviceAccounts: Informer | undefined;
   tokens.setLookup((ns, name) => {
     if (!serviceAccounts?.synced) return undefined;
@@ -95,7 +138,7 @@ export async function createPolicy(opts: PolicyOptions): Promise<Policy> {
       return (await client?.find(refs.serviceaccounts, name, namespace))?.metadata?.uid;
     },
   });
-  const admission: AdmissionPlugin[] = [escalationPlugin(index, rbac)];
+  const admission: AdmissionPlugin[] = [accessPolicyPlugin({ store, rbac }), escalationPlugin(index, rbac), validatingPolicyPlugin({ store, audit: opts.audit })];
 
   const informers: Informer<KubeObject>[] = [];
   let aggregating: Promise<void> | undefined;
@@ -128,7 +171,7 @@ export async function createPolicy(opts: PolicyOptions): Promise<Policy> {
   const runnable: Runnable = {
     name: 'policy',
     async start(signal) {
-      const c = (client = opts.client());
+      const c = (client = opts.client(POLICY_USER));
       const clusterRoles = new Informer<ClusterRole & KubeObject>(c, ref(RBAC, 'ClusterRole'), { log });
       const roles = new Informer<Role & KubeObject>(c, ref(RBAC, 'Role'), { log });
       const crbs = new Informer<ClusterRoleBinding & KubeObject>(c, ref(RBAC, 'ClusterRoleBinding'), { log });
@@ -139,6 +182,15 @@ export async function createPolicy(opts: PolicyOptions): Promise<Policy> {
       feed(crbs, (o) => index.setClusterRoleBinding(o), (o) => index.deleteClusterRoleBinding(o));
       feed(rbs, (o) => index.setRoleBinding(o), (o) => index.deleteRoleBinding(o));
       informers.push(clusterRoles, roles, crbs, rbs, serviceAccounts);
+      const kinds: [string, string][] = [
+        ['v1', 'Namespace'],
+        ['admissionregistration.k8s.io/v1', 'ValidatingAdmissionPolicy'],
+        ['admissionregistration.k8s.io/v1', 'ValidatingAdmissionPolicyBinding'],
+        ['admissionregistration.k8s.io/v1beta1', 'MutatingAdmissionPolicy'],
+        ['admissionregistration.k8s.io/v1beta1', 'MutatingAdmissionPolicyBinding'],
+        ['berth.dev/v1alpha1', 'AccessPolicy'],
+      ];
+      for (const [apiVersion, kind] of kinds) informers.push((cached[kind] = new Informer(c, ref(apiVersion, kind), { log })));
       await Promise.all(informers.map((i) => i.start(signal)));
       await ensureBootstrapPolicy(c);
       await aggregate(c);

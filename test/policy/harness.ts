@@ -34,7 +34,7 @@ export async function startPolicyCluster(users: Record<string, { user: string; u
   writeFileSync(tokensFile, Object.entries(users).map(([t, u]) => `${t},${u.user},${u.uid ?? u.user},"${(u.groups ?? []).join(',')}"`).join('\n') + '\n');
   const adminToken = newToken();
   let api: RunningApiServer | undefined;
-  const policy = await createPolicy({ client: () => api!.client(), dataDir: dir, tokensFile, staticTokens: { [adminToken]: ADMIN_USER } });
+  const policy = await createPolicy({ client: (user) => api!.client(user), dataDir: dir, tokensFile, staticTokens: { [adminToken]: ADMIN_USER } });
   const certs = ensureServingCerts(join(dir, 'pki'), servingNames('127.0.0.1'));
   api = await startApiServer({ ...policy.apiServerOptions(), redisUrl: redis.url, port: 0, tls: { cert: certs.cert, key: certs.key } });
   const ac = new AbortController();

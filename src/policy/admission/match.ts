@@ -1,0 +1,94 @@
+/**
+ * Which admission requests an admission policy or binding applies to (Kubernetes' MatchResources):
+ * resource rules with operations and scope, exclusions, namespace and object selectors. Pure; the
+ * validating and mutating policy plugins share it.
+ */
+import type { LabelSelector } from 'kubernetes-types/meta/v1.js';
+import type { AdmissionAttributes } from '../../controlplane/api/admission.js';
+import type { KubeObject } from '../../controlplane/resources/types.js';
+import { selectorMatches } from '../../controlplane/resources/selectors.js';
+
+/** A resource rule of matchConstraints / matchResources. */
+export interface ResourceRule {
+  apiGroups?: string[];
+  apiVersions?: string[];
+  resources?: string[];
+  operations?: string[];
+  scope?: string;
+  resourceNames?: string[];
+}
+
+/** Kubernetes' MatchResources. */
+export interface MatchResources {
+  resourceRules?: ResourceRule[];
+  excludeResourceRules?: ResourceRule[];
+  namespaceSelector?: LabelSelector;
+  objectSelector?: LabelSelector;
+  matchPolicy?: string;
+}
+
+const any = (list: readonly string[] | undefined, v: string) => (list ?? []).includes('*') || (list ?? []).includes(v);
+
+function resourceMatches(resources: readonly string[] | undefined, resource: string, sub: string | undefined): boolean {
+  for (const r of resources ?? []) {
+    const [res, s] = r.split('/', 2);
+    if (s === undefined) {
+      if (!sub && (res === '*' || res === resource)) return true;
+    } else if ((res === '*' || res === resource) && (s === '*' || s === (sub ?? '\u0000'))) return true;
+  }
+  return false;
+}
+
+/** Whether one rule (apiGroups, apiVersions, resources, operations, scope, resourceNames) matches. */
+export function ruleMatches(rule: ResourceRule, a: AdmissionAttributes): boolean {
+  if (!any(rule.operations, a.operation)) return false;
+  if (!any(rule.apiGroups, a.type.group) || !any(rule.apiVersions, a.type.version)) return false;
+  if (!resourceMatches(rule.resources, a.type.resource, a.subresource)) return false;
+  const scope = rule.scope ?? '*';
+  if (scope === 'Cluster' && a.type.namespaced) return false;
+  if (scope === 'Namespaced' && !a.type.namespaced) return false;
+  if (rule.resourceNames?.length && !rule.resourceNames.includes(a.name)) return false;
+  return true;
+}
+
+/**
+ * Whether `mr` selects the request. `namespaceObject` is the request's namespace (for a Namespace
+ * itself, the namespace selector looks at its own labels). `requireRules`: a policy's
+ * matchConstraints must list resourceRules; a binding's may leave them out (no constraint).
+ */
+export function matchesResources(mr: MatchResources | undefined, a: AdmissionAttributes, namespaceObject: KubeObject | undefined, requireRules: boolean): boolean {
+  if (!mr) return !requireRules;
+  if (mr.resourceRules || requireRules) {
+    if (!(mr.resourceRules ?? []).some((r) => ruleMatches(r, a))) return false;
+  }
+  if ((mr.excludeResourceRules ?? []).some((r) => ruleMatches(r, a))) return false;
+  if (mr.namespaceSelector) {
+    const nsLabels = a.type.resource === 'namespaces' && a.type.group === '' ? (a.object ?? a.oldObject)?.metadata?.labels : a.type.namespaced ? namespaceObject?.metadata?.labels : undefined;
+    const applies = a.type.namespaced || (a.type.resource === 'namespaces' && a.type.group === '');
+    if (applies && !selectorMatches(mr.namespaceSelector, nsLabels ?? {})) return false;
+  }
+  if (mr.objectSelector) {
+    const m = (o: KubeObject | undefined) => o !== undefined && selectorMatches(mr.objectSelector!, o.metadata?.labels ?? {});
+    if (!m(a.object) && !m(a.oldObject)) return false;
+  }
+  return true;
+}
+
+/** The `request` variable of admission CEL (an AdmissionRequest, as Kubernetes builds it). */
+export function admissionRequest(a: AdmissionAttributes): Record<string, unknown> {
+  const gvk = { group: a.type.group, version: a.type.version, kind: a.type.kind };
+  const gvr = { group: a.type.group, version: a.type.version, resource: a.type.resource };
+  return {
+    kind: gvk,
+    resource: gvr,
+    subResource: a.subresource ?? '',
+    requestKind: gvk,
+    requestResource: gvr,
+    requestSubResource: a.subresource ?? '',
+    name: a.name,
+    namespace: a.namespace,
+    operation: a.operation,
+    userInfo: { username: a.user.username, uid: a.user.uid ?? '', groups: a.user.groups, extra: a.user.extra ?? {} },
+    dryRun: a.dryRun,
+  };
+}

@@ -1,0 +1,191 @@
+/**
+ * ValidatingAdmissionPolicy + ValidatingAdmissionPolicyBinding, as Kubernetes evaluates them:
+ * matchConstraints ∩ binding matchResources, paramKind/paramRef (each parameter object evaluated on
+ * its own), matchConditions, variables, validations with message/messageExpression/reason, and the
+ * binding's validationActions (Deny fails the request, Warn adds a `Warning` header, Audit reports
+ * through `audit`), failurePolicy for expressions that error. Also refuses, at write time, policies
+ * whose expressions do not compile (422 naming the field and the position).
+ */
+import type { ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding } from 'kubernetes-types/admissionregistration/v1.js';
+import type { AdmissionAttributes, AdmissionPlugin } from '../../controlplane/api/admission.js';
+import { errors, StatusError, type StatusCause, type StatusReason } from '../../controlplane/api/errors.js';
+import type { LabelSelector } from 'kubernetes-types/meta/v1.js';
+import type { KubeObject } from '../../controlplane/resources/types.js';
+import { CelCompileError, compile, fromCel, toCel } from '../cel/cel.js';
+import { admissionRequest, matchesResources } from './match.js';
+import type { PolicyStore } from './policy-store.js';
+
+/** The variables every admission policy expression may use. */
+export const ADMISSION_VARIABLES = ['object', 'oldObject', 'request', 'params', 'namespaceObject', 'variables'] as const;
+
+const REASONS = new Set<StatusReason>(['Unauthorized', 'Forbidden', 'Invalid', 'RequestEntityTooLarge']);
+
+export interface AuditEvent {
+  policy: string;
+  binding: string;
+  message: string;
+  request: { operation: string; resource: string; namespace: string; name: string; user: string };
+}
+
+/** The CEL inputs of one request, converted once and shared by every policy. */
+export interface AdmissionInputs {
+  object: unknown;
+  oldObject: unknown;
+  request: unknown;
+  namespaceObject: unknown;
+}
+
+export function admissionInputs(a: AdmissionAttributes, store: PolicyStore): AdmissionInputs {
+  const ns = a.type.namespaced ? store.namespace(a.namespace) : undefined;
+  return {
+    object: a.object ? toCel(a.object) : null,
+    oldObject: a.oldObject ? toCel(a.oldObject) : null,
+    request: toCel(admissionRequest(a)),
+    namespaceObject: ns ? toCel(ns) : null,
+  };
+}
+
+interface Violation {
+  message: string;
+  reason: StatusReason;
+}
+
+type Named = { name: string; expression: string };
+
+/**
+ * Evaluates matchConditions then variables; returns the variables, or undefined when a condition
+ * is false. Throws on evaluation errors (the caller applies failurePolicy).
+ */
+export function prepare(spec: { matchConditions?: Named[]; variables?: Named[] }, inputs: AdmissionInputs, params: unknown): Record<string, unknown> | undefined {
+  const vars: Record<string, unknown> = { ...inputs, params: params === undefined ? null : toCel(params), variables: {} };
+  for (const c of spec.matchConditions ?? []) {
+    const v = compile(c.expression, ADMISSION_VARIABLES).evaluate(vars);
+    if (v !== true) return undefined;
+  }
+  const variables: Record<string, unknown> = {};
+  vars.variables = variables;
+  for (const v of spec.variables ?? []) variables[v.name] = compile(v.expression, ADMISSION_VARIABLES).evaluate(vars);
+  return vars;
+}
+
+function evaluateValidations(policy: ValidatingAdmissionPolicy, vars: Record<string, unknown>): Violation[] {
+  const out: Violation[] = [];
+  for (const v of policy.spec?.validations ?? []) {
+    const ok = compile(v.expression, ADMISSION_VARIABLES).evaluate(vars);
+    if (ok === true) continue;
+    if (ok !== false) throw new Error(`expression '${v.expression}' resulted in a ${typeof ok}, not a bool`);
+    let message = v.message || `failed expression: ${v.expression}`;
+    if (v.messageExpression) {
+      try {
+        const m = fromCel(compile(v.messageExpression, ADMISSION_VARIABLES).evaluate(vars));
+        if (typeof m === 'string' && m.trim() && !m.includes('\n')) message = m;
+      } catch {
+        // Kubernetes falls back to the static message when messageExpression fails
+      }
+    }
+    const reason = (REASONS.has(v.reason as StatusReason) ? v.reason : 'Invalid') as StatusReason;
+    out.push({ message, reason });
+  }
+  return out;
+}
+
+/** Compile errors of every expression in a policy, as 422 causes (field path, expression, position). */
+export function policyCompileErrors(spec: { matchConditions?: Named[]; variables?: Named[]; validations?: { expression: string; messageExpression?: string }[]; auditAnnotations?: { valueExpression: string }[] } | undefined): StatusCause[] {
+  const causes: StatusCause[] = [];
+  const check = (field: string, expr: string | undefined) => {
+    if (!expr) return;
+    try {
+      compile(expr, ADMISSION_VARIABLES);
+    } catch (e) {
+      if (!(e instanceof CelCompileError)) throw e;
+      causes.push({ field, reason: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(expr)}: compilation failed: ${e.message}` });
+    }
+  };
+  (spec?.matchConditions ?? []).forEach((c, i) => check(`spec.matchConditions[${i}].expression`, c.expression));
+  (spec?.variables ?? []).forEach((v, i) => check(`spec.variables[${i}].expression`, v.expression));
+  (spec?.validations ?? []).forEach((v, i) => {
+    check(`spec.validations[${i}].expression`, v.expression);
+    check(`spec.validations[${i}].messageExpression`, v.messageExpression);
+  });
+  (spec?.auditAnnotations ?? []).forEach((a, i) => check(`spec.auditAnnotations[${i}].valueExpression`, a.valueExpression));
+  return causes;
+}
+
+/** The parameter objects a binding selects, [undefined] when the policy takes none, [] to skip it. */
+export async function bindingParams(
+  store: PolicyStore,
+  policyName: string,
+  paramKind: { apiVersion?: string; kind?: string } | undefined,
+  paramRef: { name?: string; namespace?: string; selector?: LabelSelector; parameterNotFoundAction?: string } | undefined,
+  a: AdmissionAttributes,
+  bindingName: string,
+): Promise<(KubeObject | undefined)[]> {
+  if (!paramKind?.kind) return [undefined];
+  if (!paramRef) throw new Error(`policy ${policyName} has paramKind but binding ${bindingName} has no paramRef`);
+  const ns = paramRef.namespace || (a.type.namespaced ? a.namespace : undefined);
+  const found = await store.params(paramKind.apiVersion ?? 'v1', paramKind.kind, ns, paramRef.name, paramRef.selector);
+  if (found.length > 0) return found;
+  if (paramRef.parameterNotFoundAction === 'Allow') return [];
+  throw new StatusError('Forbidden', `no params found for policy binding with \`Deny\` parameterNotFoundAction`);
+}
+
+export interface ValidatingPolicyOptions {
+  store: PolicyStore;
+  /** receives Audit-action failures (default: a JSON line on stdout) */
+  audit?: (e: AuditEvent) => void;
+}
+
+function denial(a: AdmissionAttributes, policy: string, binding: string, v: Violation): StatusError {
+  const text = `ValidatingAdmissionPolicy '${policy}' with binding '${binding}' denied request: ${v.message}`;
+  const what = `${a.type.resource}${a.type.group ? '.' + a.type.group : ''}`;
+  if (v.reason === 'Invalid') return new StatusError('Invalid', `${what} "${a.name}" is invalid: ${text}`, { name: a.name, group: a.type.group || undefined, kind: a.type.resource, causes: [{ message: text, reason: 'FieldValueInvalid', field: '' }] });
+  if (v.reason === 'Forbidden') return errors.forbidden(`${what} "${a.name}" is forbidden: ${text}`);
+  return new StatusError(v.reason, text);
+}
+
+export function validatingPolicyPlugin(opts: ValidatingPolicyOptions): AdmissionPlugin {
+  const { store } = opts;
+  const audit = opts.audit ?? ((e: AuditEvent) => console.log(JSON.stringify({ audit: 'validation.policy.admission.k8s.io/validation_failure', ...e })));
+  return {
+    name: 'ValidatingAdmissionPolicy',
+    async validate(a) {
+      if (a.type.group === 'admissionregistration.k8s.io' && a.object && (a.type.kind === 'ValidatingAdmissionPolicy' || a.type.kind === 'MutatingAdmissionPolicy')) {
+        const causes = policyCompileErrors((a.object as { spec?: Parameters<typeof policyCompileErrors>[0] }).spec);
+        if (causes.length > 0) throw errors.invalid(a.type.kind, a.type.group, a.name, causes);
+      }
+      const bindings = store.list('ValidatingAdmissionPolicyBinding') as ValidatingAdmissionPolicyBinding[];
+      if (bindings.length === 0) return;
+      let inputs: AdmissionInputs | undefined;
+      for (const b of bindings) {
+        const policyName = b.spec?.policyName ?? '';
+        const policy = store.get('ValidatingAdmissionPolicy', policyName) as ValidatingAdmissionPolicy | undefined;
+        if (!policy?.spec) continue;
+        const nsObj = a.type.namespaced ? store.namespace(a.namespace) : undefined;
+        if (!matchesResources(policy.spec.matchConstraints, a, nsObj, true)) continue;
+        if (!matchesResources(b.spec?.matchResources, a, nsObj, false)) continue;
+        inputs ??= admissionInputs(a, store);
+        const actions = b.spec?.validationActions ?? ['Deny'];
+        const bindingName = b.metadata?.name ?? '';
+        const fail = policy.spec.failurePolicy !== 'Ignore';
+        let violations: Violation[] = [];
+        try {
+          for (const params of await bindingParams(store, policyName, policy.spec.paramKind, b.spec?.paramRef, a, bindingName)) {
+            const vars = prepare(policy.spec as Parameters<typeof prepare>[0], inputs, params);
+            if (vars) violations.push(...evaluateValidations(policy, vars));
+          }
+        } catch (e) {
+          if (e instanceof StatusError && e.reason === 'Forbidden') violations = [{ message: e.message, reason: 'Forbidden' }];
+          else if (fail) violations = [{ message: `expression evaluation failed: ${(e as Error).message.split('\n')[0]}`, reason: 'Invalid' }];
+          else continue;
+        }
+        for (const v of violations) {
+          if (actions.includes('Audit')) {
+            audit({ policy: policyName, binding: bindingName, message: v.message, request: { operation: a.operation, resource: a.type.resource, namespace: a.namespace, name: a.name, user: a.user.username } });
+          }
+          if (actions.includes('Warn')) a.warnings.push(`Validation failed for ValidatingAdmissionPolicy '${policyName}' with binding '${bindingName}': ${v.message}`);
+          if (actions.includes('Deny')) throw denial(a, policyName, bindingName, v);
+        }
+      }
+    },
+  };
+}

@@ -1,0 +1,185 @@
+/**
+ * The scheduler's view of the cluster, kept current by informers: a NodeInfo per node with the
+ * pods bound to it, pods assumed bound (decided here, binding in flight — so the next decision
+ * counts them at once), pods nominated by preemption, reservations other schedulers hold that the
+ * watches do not show yet, and namespace labels. It is the `Snapshot` the framework schedules
+ * against; decisions run synchronously on it, so no copy is taken.
+ */
+import type { Node, Pod } from 'kubernetes-types/core/v1.js';
+import { addPod, nodeInfo, removePod } from './node-info.js';
+import { podInfo } from './pod-info.js';
+import type { ForeignReservation } from './reservations.js';
+import { emptyResources, type NodeInfo, type PodInfo, type Snapshot } from './types.js';
+
+interface Placed {
+  node: string;
+  info: PodInfo;
+  assumed: boolean;
+}
+
+/** Pods in these phases hold nothing on their node. */
+export function isTerminal(pod: Pod): boolean {
+  return pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
+}
+
+export class SchedulerCache implements Snapshot {
+  private readonly infos = new Map<string, NodeInfo>();
+  /** names of nodes that exist (pods may name a node the cache has not seen yet) */
+  private readonly real = new Set<string>();
+  private ordered: NodeInfo[] | undefined;
+  private readonly placed = new Map<string, Placed>();
+  private readonly nominatedByNode = new Map<string, Map<string, PodInfo>>();
+  private readonly nominatedNodeOf = new Map<string, string>();
+  private readonly foreign = new Map<string, { node: string; key: string; expires: number }>();
+  private readonly namespaces = new Map<string, Record<string, string>>();
+
+  constructor(private readonly foreignTtlMs = 30_000) {}
+
+  get nodes(): readonly NodeInfo[] {
+    this.ordered ??= [...this.real].sort().map((n) => this.infos.get(n)!);
+    return this.ordered;
+  }
+
+  get(name: string): NodeInfo | undefined {
+    return this.real.has(name) ? this.infos.get(name) : undefined;
+  }
+
+  namespaceLabels(namespace: string): Record<string, string> | undefined {
+    return this.namespaces.get(namespace);
+  }
+
+  nominated(node: string): readonly PodInfo[] {
+    const m = this.nominatedByNode.get(node);
+    return m ? [...m.values()] : [];
+  }
+
+  setNamespace(name: string, labels: Record<string, string> | undefined): void {
+    if (labels) this.namespaces.set(name, labels);
+    else this.namespaces.delete(name);
+  }
+
+  private infoFor(name: string): NodeInfo {
+    let info = this.infos.get(name);
+    if (!info) {
+      info = nodeInfo({ metadata: { name } });
+      this.infos.set(name, info);
+    }
+    return info;
+  }
+
+  upsertNode(node: Node): void {
+    const name = node.metadata?.name ?? '';
+    const fresh = nodeInfo(node, this.infos.get(name)?.pods ?? []);
+    this.infos.set(name, fresh);
+    if (!this.real.has(name)) this.real.add(name);
+    this.ordered = undefined;
+  }
+
+  removeNode(name: string): void {
+    this.real.delete(name);
+    const info = this.infos.get(name);
+    if (info && info.pods.length === 0) this.infos.delete(name);
+    this.ordered = undefined;
+  }
+
+  private unplace(key: string): void {
+    const p = this.placed.get(key);
+    if (!p) return;
+    const info = this.infos.get(p.node);
+    if (info) removePod(info, key);
+    this.placed.delete(key);
+  }
+
+  private place(node: string, info: PodInfo, assumed: boolean): void {
+    this.unplace(info.key);
+    addPod(this.infoFor(node), info);
+    this.placed.set(info.key, { node, info, assumed });
+  }
+
+  private setNominated(info: PodInfo | undefined, key: string): void {
+    const was = this.nominatedNodeOf.get(key);
+    if (was) {
+      this.nominatedByNode.get(was)?.delete(key);
+      this.nominatedNodeOf.delete(key);
+    }
+    if (info?.nominatedNode) {
+      let m = this.nominatedByNode.get(info.nominatedNode);
+      if (!m) this.nominatedByNode.set(info.nominatedNode, (m = new Map()));
+      m.set(key, info);
+      this.nominatedNodeOf.set(key, info.nominatedNode);
+    }
+  }
+
+  /** Applies a pod from the informer: bound pods count on their node; unbound ones may be nominated. */
+  upsertPod(pod: Pod): void {
+    const info = podInfo(pod);
+    this.dropForeign(info.uid);
+    const node = pod.spec?.nodeName;
+    if (node && !isTerminal(pod)) {
+      this.setNominated(undefined, info.key);
+      this.place(node, info, false);
+      return;
+    }
+    // An assumed pod stays until the watch shows its binding (or the pod goes).
+    const p = this.placed.get(info.key);
+    if (!(p?.assumed && !node)) this.unplace(info.key);
+    this.setNominated(node ? undefined : info, info.key);
+  }
+
+  removePod(pod: Pod): void {
+    const key = podInfo(pod).key;
+    this.unplace(key);
+    this.setNominated(undefined, key);
+  }
+
+  /** Counts `info` on `node` now, before its binding is confirmed by the watch. */
+  assume(info: PodInfo, node: string): void {
+    this.place(node, info, true);
+  }
+
+  /** Undoes `assume` (the bind failed). */
+  forget(key: string): void {
+    if (this.placed.get(key)?.assumed) this.unplace(key);
+  }
+
+  isAssumed(key: string): boolean {
+    return this.placed.get(key)?.assumed ?? false;
+  }
+
+  /** Where the cache places the pod (bound or assumed), if anywhere. */
+  nodeOf(key: string): string | undefined {
+    return this.placed.get(key)?.node;
+  }
+
+  /** Counts reservations another scheduler holds on `node` until the watch shows their pods or they expire. */
+  addForeign(node: string, reservations: readonly ForeignReservation[]): void {
+    const now = Date.now();
+    for (const f of reservations) {
+      if (this.foreign.has(f.uid)) continue;
+      const key = `reservation/${f.uid}`;
+      const requests = { ...emptyResources(), ...f.requests, pods: 1 };
+      const info: PodInfo = {
+        ...podInfo({ metadata: { name: key, namespace: 'reservation', uid: f.uid } }),
+        key,
+        requests,
+        nonZeroCPU: requests.milliCPU,
+        nonZeroMemory: requests.memory,
+      };
+      addPod(this.infoFor(node), info);
+      this.foreign.set(f.uid, { node, key, expires: now + this.foreignTtlMs });
+    }
+  }
+
+  private dropForeign(uid: string): void {
+    const f = this.foreign.get(uid);
+    if (!f) return;
+    const info = this.infos.get(f.node);
+    if (info) removePod(info, f.key);
+    this.foreign.delete(uid);
+  }
+
+  /** Drops foreign reservations past their TTL. */
+  expireForeign(now = Date.now()): void {
+    for (const [uid, f] of this.foreign) if (f.expires <= now) this.dropForeign(uid);
+  }
+}

@@ -32,6 +32,8 @@ import { Reviews } from './reviews.js';
 import { AccessAuthorizer, accessPolicyPlugin } from './access/access-policy.js';
 import type { PolicyStore } from './admission/policy-store.js';
 import { validatingPolicyPlugin, type AuditEvent } from './admission/validating-policy.js';
+import { mutatingPolicyPlugin } from './admission/mutating-policy.js';
+import { alwaysPullImagesPlugin, defaultTolerationSecondsPlugin, serviceAccountPlugin } from './admission/builtin.js';
 import { formatLabelSelector } from '../controlplane/store/selectors.js';
 import { registry } from '../controlplane/resources/registry.js';
 import { refOf } from '../controlplane/client/refs.js';
@@ -51,6 +53,8 @@ export interface PolicyOptions {
   /** let requests without credentials in as system:anonymous */
   allowAnonymous?: boolean;
   log?: (line: string) => void;
+  /** AlwaysPullImages is opt-in, as in Kubernetes */
+  alwaysPullImages?: boolean;
   /** receives ValidatingAdmissionPolicy failures of bindings with the Audit action */
   audit?: (e: AuditEvent) => void;
 }
@@ -138,7 +142,16 @@ export async function createPolicy(opts: PolicyOptions): Promise<Policy> {
       return (await client?.find(refs.serviceaccounts, name, namespace))?.metadata?.uid;
     },
   });
-  const admission: AdmissionPlugin[] = [accessPolicyPlugin({ store, rbac }), escalationPlugin(index, rbac), validatingPolicyPlugin({ store, audit: opts.audit })];
+  // mutate hooks run first (built-ins, then MutatingAdmissionPolicy), validate hooks after schema validation
+  const admission: AdmissionPlugin[] = [
+    serviceAccountPlugin,
+    defaultTolerationSecondsPlugin(),
+    ...(opts.alwaysPullImages ? [alwaysPullImagesPlugin] : []),
+    mutatingPolicyPlugin({ store }),
+    accessPolicyPlugin({ store, rbac }),
+    escalationPlugin(index, rbac),
+    validatingPolicyPlugin({ store, audit: opts.audit }),
+  ];
 
   const informers: Informer<KubeObject>[] = [];
   let aggregating: Promise<void> | undefined;

@@ -179,3 +179,39 @@ spec:
     expect(await ok(['delete', 'configmap', 'mine', '-n', 'shared'], DEV)).toContain('deleted');
   });
 });
+
+describe('MutatingAdmissionPolicy', () => {
+  it('adds a label with an ApplyConfiguration written as Object{...}, and JSONPatch', async () => {
+    await ok(['apply', '-f', '-'], undefined, `
+apiVersion: admissionregistration.k8s.io/v1beta1
+kind: MutatingAdmissionPolicy
+metadata: {name: add-labels}
+spec:
+  matchConstraints:
+    resourceRules: [{apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE"], resources: ["configmaps"]}]
+  mutations:
+  - patchType: ApplyConfiguration
+    applyConfiguration:
+      expression: >-
+        Object{metadata: Object.metadata{labels: {"managed-by": "berth"}}}
+  - patchType: JSONPatch
+    jsonPatch:
+      expression: >-
+        [JSONPatch{op: "add", path: "/data/added", value: "by-" + request.userInfo.username}]
+---
+apiVersion: admissionregistration.k8s.io/v1beta1
+kind: MutatingAdmissionPolicyBinding
+metadata: {name: add-labels}
+spec:
+  policyName: add-labels
+  matchResources: {namespaceSelector: {matchLabels: {mutate: "yes"}}}
+`);
+    await ok(['create', 'namespace', 'mut']);
+    await ok(['label', 'namespace', 'mut', 'mutate=yes']);
+    await expect.poll(async () => {
+      await c.kubectl(['delete', 'configmap', 'm', '-n', 'mut', '--ignore-not-found']);
+      await ok(['create', 'configmap', 'm', '-n', 'mut', '--from-literal=a=b']);
+      return ok(['get', 'configmap', 'm', '-n', 'mut', '-o', 'jsonpath={.metadata.labels.managed-by} {.data.added}']);
+    }).toBe('berth by-berth-admin');
+  });
+});

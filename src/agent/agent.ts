@@ -118,6 +118,9 @@ class AgentCore implements Agent {
   private readonly podKeyByUid = new Map<string, string>();
   private readonly written = new Map<string, string>();
   private readonly dirty = new Map<string, NodeSlot>();
+  private readonly inflight = new Set<string>();
+  private readonly writes = new Set<Promise<void>>();
+  private closing = false;
   private readonly terminating = new Map<string, number>();
   private writers = 0;
   private signal?: AbortSignal;
@@ -195,7 +198,10 @@ class AgentCore implements Agent {
     for (const u of this.unregister) u();
     for (const s of this.slots.values()) clearTimeout(s.timer);
     await Promise.all([this.podInformer.stopped(), this.nodeInformer.stopped()]);
+    // Pods stopped at shutdown are not reported: the API may be going away with us.
+    this.closing = true;
     await Promise.all([...this.slots.values()].map((s) => s.runtime.close()));
+    await Promise.all(this.writes);
   }
 
   private async forEachLimited<T>(items: T[], limit: number, fn: (t: T) => Promise<void>): Promise<void> {
@@ -316,21 +322,31 @@ class AgentCore implements Agent {
   }
 
   private markDirty(slot: NodeSlot, uid: string): void {
+    if (this.closing) return;
     this.dirty.set(uid, slot);
     this.pump();
   }
 
-  /** Drains dirty pods with a bounded number of concurrent status writes. */
+  /**
+   * Drains dirty pods with a bounded number of concurrent status writes, at most one per pod at a
+   * time (an older write must not land after a newer one).
+   */
   private pump(): void {
     const limit = this.opts.statusConcurrency ?? 16;
-    while (this.writers < limit && this.dirty.size > 0) {
-      const [uid, slot] = this.dirty.entries().next().value!;
+    if (this.writers >= limit) return;
+    for (const [uid, slot] of this.dirty) {
+      if (this.writers >= limit) return;
+      if (this.inflight.has(uid)) continue;
       this.dirty.delete(uid);
+      this.inflight.add(uid);
       this.writers++;
-      void this.writeStatus(slot, uid).finally(() => {
+      const w = this.writeStatus(slot, uid).finally(() => {
         this.writers--;
+        this.inflight.delete(uid);
+        this.writes.delete(w);
         this.pump();
       });
+      this.writes.add(w);
     }
   }
 

@@ -1,20 +1,38 @@
 /**
  * The process runtime end to end: real child processes for pods bound to a real agent, status as
- * kubectl sees it, logs through pods/log, restarts, probes, termination without leftovers.
+ * kubectl sees it, logs through pods/log, restarts and back-off, probes, hooks, env and volumes,
+ * and termination without leftovers.
  */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Pod } from 'kubernetes-types/core/v1.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { refs } from '../../src/controlplane/client/refs.js';
+import type { KubeObject } from '../../src/controlplane/resources/types.js';
 import { groupMembers } from '../../src/agent/runtime/process/process-group.js';
 import { condition, containerStatus, startAgentCluster, until, type AgentCluster } from './agent-harness.js';
 
 let c: AgentCluster;
+let scratch: string;
 
 beforeAll(async () => {
   c = await startAgentCluster({ name: 'node-a' });
+  scratch = mkdtempSync(join(tmpdir(), 'berth-agent-scratch-'));
 });
 afterAll(async () => {
   await c?.stop();
+  rmSync(scratch, { recursive: true, force: true });
 });
+
+/** A node HTTP server on $PORT answering 200 for the first FAIL_AFTER requests, then 500. */
+const HTTP_APP = `const http=require('http');let n=0;const f=Number(process.env.FAIL_AFTER||0);http.createServer((q,r)=>{n++;if(f&&n>f){r.writeHead(500);r.end('failing\\n')}else r.end('ok '+n+'\\n')}).listen(process.env.PORT,()=>console.log('listening on '+process.env.PORT))`;
+
+function pidOf(p: Pod, container?: string): number {
+  return Number(containerStatus(p, container)?.containerID?.replace('process://', ''));
+}
 
 describe('process runtime', () => {
   it('runs sh -c "date; echo Hello" to Succeeded and kubectl logs shows the output', async () => {
@@ -22,8 +40,246 @@ describe('process runtime', () => {
     const p = await c.waitPod('hello', (p) => p.status?.phase === 'Succeeded');
     expect(containerStatus(p)?.state?.terminated).toMatchObject({ exitCode: 0, reason: 'Completed' });
     expect(condition(p, 'Ready')).toBe('False');
+    expect(condition(p, 'Initialized')).toBe('True');
+    expect(condition(p, 'PodScheduled')).toBe('True');
     const logs = await c.cluster.kubectl(['logs', 'hello']);
     expect(logs.stderr).toBe('');
     expect(logs.stdout).toMatch(/\d{2}:\d{2}:\d{2}.*\nHello\n$/);
+    const tail = await c.cluster.kubectl(['logs', 'hello', '--tail=1', '--timestamps']);
+    expect(tail.stdout).toMatch(/^\d{4}-\d{2}-\d{2}T[\d:.]+Z Hello\n$/);
+  });
+
+  it('runs args[0] when there is no command, and fails clearly with neither', async () => {
+    await c.createPod({ metadata: { name: 'args-only' }, spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox', args: ['sh', '-c', 'echo from-args'] }] } });
+    await c.createPod({ metadata: { name: 'nginx' }, spec: { containers: [{ name: 'web', image: 'nginx' }] } });
+    await c.waitPod('args-only', (p) => p.status?.phase === 'Succeeded');
+    expect((await c.cluster.kubectl(['logs', 'args-only'])).stdout).toBe('from-args\n');
+    const p = await c.waitPod('nginx', (p) => containerStatus(p)?.state?.waiting?.reason === 'CreateContainerError');
+    expect(p.status?.phase).toBe('Pending');
+    expect(containerStatus(p)?.state?.waiting?.message).toMatch(/no command or args.*"nginx".*sim runtime/);
+  });
+
+  it('builds env from values, ConfigMaps, Secrets, fieldRef, resourceFieldRef and envFrom, with volumes as directories', async () => {
+    await c.client.create(refs.configmaps, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg', namespace: 'default' }, data: { greeting: 'hi', 'app.conf': 'mode=fast' } });
+    await c.client.create(refs.secrets, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'sec', namespace: 'default' }, data: { password: Buffer.from('s3cret').toString('base64') } });
+    const script = [
+      'echo "A=$A B=$B"',
+      'echo "greeting=$GREETING pw=$PW pod=$POD ns=$NS node=$NODE mem=$MEM cpu=$CPU"',
+      'echo "from=$CFG_greeting"',
+      'cat /etc/cfg/app.conf; echo',
+      'cat /etc/pod/labels; echo',
+      'cat /etc/sec/password; echo',
+      'echo data > /data/x && cat $VOLUME_DATA/x',
+      'pwd',
+    ].join('; ');
+    await c.createPod({
+      metadata: { name: 'env', labels: { app: 'env' } },
+      spec: {
+        restartPolicy: 'Never',
+        volumes: [
+          { name: 'cfg', configMap: { name: 'cfg' } },
+          { name: 'sec', secret: { secretName: 'sec' } },
+          { name: 'pod', downwardAPI: { items: [{ path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } }] } },
+          { name: 'data', emptyDir: {} },
+        ],
+        containers: [
+          {
+            name: 'c',
+            image: 'busybox',
+            command: ['sh', '-c', script],
+            workingDir: '/data',
+            resources: { limits: { memory: '64Mi', cpu: '500m' } },
+            envFrom: [{ prefix: 'CFG_', configMapRef: { name: 'cfg' } }],
+            env: [
+              { name: 'A', value: 'one' },
+              { name: 'B', value: '$(A)-two $$(A)' },
+              { name: 'GREETING', valueFrom: { configMapKeyRef: { name: 'cfg', key: 'greeting' } } },
+              { name: 'PW', valueFrom: { secretKeyRef: { name: 'sec', key: 'password' } } },
+              { name: 'POD', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+              { name: 'NS', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+              { name: 'NODE', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
+              { name: 'MEM', valueFrom: { resourceFieldRef: { resource: 'limits.memory', divisor: '1Mi' } } },
+              { name: 'CPU', valueFrom: { resourceFieldRef: { resource: 'limits.cpu', divisor: '1m' } } },
+            ],
+            volumeMounts: [
+              { name: 'cfg', mountPath: '/etc/cfg' },
+              { name: 'sec', mountPath: '/etc/sec' },
+              { name: 'pod', mountPath: '/etc/pod' },
+              { name: 'data', mountPath: '/data' },
+            ],
+          },
+        ],
+      },
+    });
+    const p = await c.waitPod('env', (p) => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed');
+    const out = (await c.cluster.kubectl(['logs', 'env'])).stdout.split('\n');
+    expect(p.status?.phase, out.join('\n')).toBe('Succeeded');
+    expect(out[0]).toBe('A=one B=one-two $(A)');
+    expect(out[1]).toBe('greeting=hi pw=s3cret pod=env ns=default node=node-a mem=64 cpu=500');
+    expect(out[2]).toBe('from=hi');
+    expect(out[3]).toBe('mode=fast');
+    expect(out[4]).toBe('app="env"');
+    expect(out[5]).toBe('s3cret');
+    expect(out[6]).toBe('data');
+    expect(out[7]).toMatch(/volumes\/data$/);
+  });
+
+  it('gives each containerPort a free host port as PORT / PORT_<NAME>', async () => {
+    await c.createPod({
+      metadata: { name: 'web' },
+      spec: { containers: [{ name: 'app', image: 'node', command: ['node', '-e', HTTP_APP], ports: [{ name: 'http', containerPort: 8080 }], readinessProbe: { httpGet: { path: '/', port: 'http' }, periodSeconds: 1 } }] },
+    });
+    const p = await c.waitPod('web', (p) => condition(p, 'Ready') === 'True');
+    expect(p.status?.podIP).toBe('127.0.0.1');
+    const line = await until(async () => (await c.cluster.kubectl(['logs', 'web'])).stdout.match(/listening on (\d+)/), 10_000, 'listening line');
+    const res = await fetch(`http://127.0.0.1:${line![1]}/`);
+    expect(res.status).toBe(200);
+    await c.client.delete(refs.pods, 'web', { namespace: 'default', gracePeriodSeconds: 1 });
+  });
+
+  it('restarts an HTTP app that starts failing by its liveness probe; restartCount grows', async () => {
+    await c.createPod({
+      metadata: { name: 'kubia-liveness' },
+      spec: {
+        containers: [
+          {
+            name: 'kubia',
+            image: 'luksa/kubia-unhealthy',
+            command: ['node', '-e', HTTP_APP],
+            env: [{ name: 'FAIL_AFTER', value: '1' }],
+            ports: [{ containerPort: 8080 }],
+            livenessProbe: { httpGet: { path: '/', port: 8080 }, initialDelaySeconds: 1, periodSeconds: 1, failureThreshold: 1 },
+          },
+        ],
+      },
+    });
+    const p = await c.waitPod('kubia-liveness', (p) => (containerStatus(p)?.restartCount ?? 0) >= 2, 25_000);
+    expect(containerStatus(p)?.lastState?.terminated?.exitCode).toBeGreaterThan(128);
+    const ev = await c.client.list<KubeObject & { reason?: string; message?: string }>(refs.events, { namespace: 'default' });
+    const msgs = ev.items.filter((e) => (e.involvedObject as { name?: string }).name === 'kubia-liveness').map((e) => `${e.reason}: ${e.message}`);
+    expect(msgs.some((m) => /^Unhealthy: Liveness probe failed: HTTP probe failed with statuscode: 500/.test(m))).toBe(true);
+    expect(msgs.some((m) => /^Killing: Container kubia failed liveness probe, will be restarted/.test(m))).toBe(true);
+    const prev = await c.cluster.kubectl(['logs', 'kubia-liveness', '--previous']);
+    expect(prev.stdout).toMatch(/^listening on \d+\n$/);
+    await c.client.delete(refs.pods, 'kubia-liveness', { namespace: 'default', gracePeriodSeconds: 0 });
+  });
+
+  it('backs off crashing containers with growing delays (CrashLoopBackOff)', async () => {
+    const messages = new Set<string>();
+    const ac = new AbortController();
+    const watching = (async () => {
+      for await (const ev of c.client.watch<Pod & KubeObject>(refs.pods, { namespace: 'default', fieldSelector: 'metadata.name=crash', signal: ac.signal })) {
+        const w = containerStatus(ev.object)?.state?.waiting;
+        if (w?.reason === 'CrashLoopBackOff') messages.add(w.message!.split(' ')[1]);
+      }
+    })();
+    await c.createPod({ metadata: { name: 'crash' }, spec: { containers: [{ name: 'c', image: 'busybox', command: ['sh', '-c', 'echo run; exit 3'] }] } });
+    const p = await c.waitPod('crash', (p) => (containerStatus(p)?.restartCount ?? 0) >= 4, 20_000);
+    ac.abort();
+    await watching;
+    expect(p.status?.phase).toBe('Running');
+    expect(containerStatus(p)?.lastState?.terminated).toMatchObject({ exitCode: 3, reason: 'Error' });
+    expect([...messages]).toEqual(expect.arrayContaining(['200ms', '400ms', '800ms']));
+    expect((await c.cluster.kubectl(['logs', 'crash', '--previous'])).stdout).toBe('run\n');
+    await c.client.delete(refs.pods, 'crash', { namespace: 'default', gracePeriodSeconds: 0 });
+  });
+
+  it('flips Ready with the readiness probe', async () => {
+    const flag = join(scratch, 'ready');
+    await c.createPod({
+      metadata: { name: 'ready' },
+      spec: { containers: [{ name: 'c', image: 'busybox', command: ['sleep', '1000'], readinessProbe: { exec: { command: ['test', '-f', flag] }, periodSeconds: 1 } }] },
+    });
+    let p = await c.waitPod('ready', (p) => p.status?.phase === 'Running');
+    expect(condition(p, 'Ready')).toBe('False');
+    writeFileSync(flag, '');
+    p = await c.waitPod('ready', (p) => condition(p, 'Ready') === 'True');
+    expect(condition(p, 'ContainersReady')).toBe('True');
+    rmSync(flag);
+    await c.waitPod('ready', (p) => condition(p, 'Ready') === 'False');
+    await c.client.delete(refs.pods, 'ready', { namespace: 'default', gracePeriodSeconds: 0 });
+  });
+
+  it('restarts a container killed with kill -9', async () => {
+    await c.createPod({ metadata: { name: 'victim' }, spec: { containers: [{ name: 'c', image: 'busybox', command: ['sleep', '1000'] }] } });
+    const p = await c.waitPod('victim', (p) => !!containerStatus(p)?.state?.running);
+    process.kill(pidOf(p), 'SIGKILL');
+    const q = await c.waitPod('victim', (p) => containerStatus(p)?.restartCount === 1 && !!containerStatus(p)?.state?.running);
+    expect(containerStatus(q)?.lastState?.terminated).toMatchObject({ exitCode: 137, reason: 'Error' });
+    expect(pidOf(q)).not.toBe(pidOf(p));
+    await c.client.delete(refs.pods, 'victim', { namespace: 'default', gracePeriodSeconds: 0 });
+  });
+
+  it('runs init containers in order before the app', async () => {
+    await c.createPod({
+      metadata: { name: 'init' },
+      spec: {
+        restartPolicy: 'Never',
+        volumes: [{ name: 'w', emptyDir: {} }],
+        initContainers: [
+          { name: 'one', image: 'busybox', command: ['sh', '-c', 'echo one >> /w/order'], volumeMounts: [{ name: 'w', mountPath: '/w' }] },
+          { name: 'two', image: 'busybox', command: ['sh', '-c', 'echo two >> /w/order'], volumeMounts: [{ name: 'w', mountPath: '/w' }] },
+        ],
+        containers: [{ name: 'app', image: 'busybox', command: ['cat', '/w/order'], volumeMounts: [{ name: 'w', mountPath: '/w' }] }],
+      },
+    });
+    const p = await c.waitPod('init', (p) => p.status?.phase === 'Succeeded');
+    expect(p.status?.initContainerStatuses?.map((s) => s.state?.terminated?.reason)).toEqual(['Completed', 'Completed']);
+    expect((await c.cluster.kubectl(['logs', 'init', '-c', 'app'])).stdout).toBe('one\ntwo\n');
+  });
+
+  it('terminates gracefully: preStop, SIGTERM, SIGKILL after the grace period; nothing is left', async () => {
+    const marker = join(scratch, 'prestop');
+    await c.createPod({
+      metadata: { name: 'stubborn' },
+      spec: {
+        terminationGracePeriodSeconds: 1,
+        volumes: [{ name: 'host', hostPath: { path: scratch } }],
+        containers: [
+          {
+            name: 'c',
+            image: 'busybox',
+            // ignores SIGTERM (inherited by its children), so only SIGKILL ends it
+            command: ['sh', '-c', "trap '' TERM; sleep 1000 & sleep 1000 & wait"],
+            volumeMounts: [{ name: 'host', mountPath: '/host' }],
+            lifecycle: { preStop: { exec: { command: ['sh', '-c', 'echo stopping > /host/prestop'] } } },
+          },
+        ],
+      },
+    });
+    const p = await c.waitPod('stubborn', (p) => !!containerStatus(p)?.state?.running);
+    const pgid = pidOf(p);
+    await until(() => groupMembers(pgid).length >= 3, 5000, 'three processes');
+    await c.client.delete(refs.pods, 'stubborn', { namespace: 'default' });
+    await until(async () => !(await c.getPod('stubborn')), 10_000, 'pod gone');
+    expect(groupMembers(pgid)).toEqual([]);
+    expect(readFileSync(marker, 'utf8')).toBe('stopping\n');
+  });
+
+  it('follows logs until the container ends (kubectl logs -f)', async () => {
+    await c.createPod({ metadata: { name: 'follow' }, spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox', command: ['sh', '-c', 'for i in 1 2 3; do echo line$i; sleep 0.3; done'] }] } });
+    await c.waitPod('follow', (p) => !!containerStatus(p)?.state?.running);
+    const r = await c.cluster.kubectl(['logs', '-f', 'follow']);
+    expect(r.stdout).toBe('line1\nline2\nline3\n');
+  });
+
+  it('runs job-pi.yaml with perl; its logs hold the digits', async (ctx) => {
+    const cmd = ['-Mbignum=bpi', '-wle', 'print bpi(2000)'];
+    let why = '';
+    try {
+      execFileSync('perl', cmd, { stdio: ['ignore', 'ignore', 'pipe'], timeout: 20_000 });
+    } catch (e) {
+      why = (e as { code?: string }).code === 'ENOENT' ? 'perl is not installed' : `perl here cannot run job-pi's command (${String((e as { stderr?: Buffer }).stderr ?? e).trim().split('\n')[0]})`;
+    }
+    if (why) {
+      console.log(`skipped job-pi.yaml: ${why}`);
+      ctx.skip();
+    }
+    const path = '/work/shared/fixtures/seed-manifests/job-pi.yaml';
+    const job = existsSync(path) ? (parse(readFileSync(path, 'utf8')) as { spec: { template: { spec: Pod['spec'] } } }) : { spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'pi', image: 'perl', command: ['perl', '-Mbignum=bpi', '-wle', 'print bpi(2000)'] }] } } } };
+    await c.createPod({ metadata: { name: 'pi' }, spec: job.spec.template.spec });
+    await c.waitPod('pi', (p) => p.status?.phase === 'Succeeded', 25_000);
+    const out = (await c.cluster.kubectl(['logs', 'pi'])).stdout;
+    expect(out).toMatch(/^3\.14159265358979323846\d{1900,}\n$/);
   });
 });

@@ -116,15 +116,22 @@ export function containerMounts(c: Container, dirs: Map<string, string>): Mount[
   return out.sort((a, b) => b.mountPath.length - a.mountPath.length);
 }
 
-/** Rewrites a path-like string under a mountPath to the volume's directory. */
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * Rewrites mountPaths in a string (an argument, an env value, an `sh -c` script) to the volumes'
+ * directories: a mountPath counts where it starts the string or follows a space, quote, `=` or `:`,
+ * and is followed by `/`, the end, a space, quote, `;`, `|`, `&` or `)`. One pass, so a replaced directory is not
+ * rewritten again.
+ */
 export function rewritePath(s: string, mounts: Mount[]): string {
-  for (const m of mounts) {
-    if (s === m.mountPath) return m.dir;
-    const i = s.indexOf(m.mountPath + '/');
-    // also inside `sh -c` scripts: a mountPath preceded by start, space, quote or '='
-    if (i >= 0 && (i === 0 || /[\s'"=:]/.test(s[i - 1]))) return s.split(m.mountPath + '/').join(m.dir + '/');
-  }
-  return s;
+  const usable = mounts.filter((m) => m.mountPath !== '/');
+  if (usable.length === 0) return s;
+  const alt = usable.map((m) => escapeRegExp(m.mountPath)).join('|');
+  const re = new RegExp(`(^|[\\s'"=:])(${alt})(?=/|$|[\\s'";|&)])`, 'g');
+  return s.replace(re, (_all, pre: string, path: string) => pre + usable.find((m) => m.mountPath === path)!.dir);
 }
 
 /** `VOLUME_<NAME>` env entries for the container's mounts. */

@@ -1,0 +1,4 @@
+/** The runtime conformance suite on the sim runtime. */
+import { runtimeConformance } from './runtime-conformance.js';
+
+runtimeConformance('sim');

@@ -16,19 +16,24 @@ export function backoffMs(attempts: number): number {
   return Math.min(MAX_BACKOFF_MS, INITIAL_BACKOFF_MS * 2 ** (attempts - 1));
 }
 
-const MIDDLE = 1 << 20;
-const EXACT = 500_000;
-const BUCKET = 4096;
+const MAX_QUEUE_PRIORITY = 2_097_151;
+const INT32 = 2 ** 31;
+const USER_MAX = 1_000_000_000;
 
 /**
- * A pod priority (int32) as a BullMQ priority (1..2^21 − 1, lower runs first), order preserved:
- * exact within ±500,000, in buckets of 4,096 beyond (system-cluster-critical and
- * system-node-critical still land in different buckets).
+ * A pod priority (int32) as a BullMQ priority (1..2,097,151, lower runs first), order preserved:
+ * negative priorities in 100,000 buckets, 0..199,999 exact, up to 1e9 (the user maximum) in buckets
+ * of 4,096, and the system range above in buckets of 1,000 (system-cluster-critical and
+ * system-node-critical stay apart).
  */
 export function queuePriority(podPriority: number): number {
-  const mag = Math.abs(podPriority);
-  const f = mag < EXACT ? mag : EXACT + Math.floor((mag - EXACT) / BUCKET);
-  return MIDDLE - Math.sign(podPriority) * f;
+  const p = Math.trunc(podPriority);
+  let rank: number;
+  if (p < 0) rank = Math.floor(((p + INT32) / INT32) * 100_000);
+  else if (p < 200_000) rank = 100_000 + p;
+  else if (p <= USER_MAX) rank = 300_000 + Math.floor((p - 200_000) / 4096);
+  else rank = 545_000 + Math.floor((p - USER_MAX) / 1000);
+  return MAX_QUEUE_PRIORITY - rank;
 }
 
 export interface QueueJob {

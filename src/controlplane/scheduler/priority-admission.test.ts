@@ -52,7 +52,7 @@ describe('Priority admission', () => {
 
   it('allows one globalDefault PriorityClass only', async () => {
     const plugin = priorityAdmission(source([pc('d1', 1, { globalDefault: true })]));
-    const attrs = (obj: PriorityClass): AdmissionAttributes => ({ ...podAttrs({}), type: registry.find('scheduling.k8s.io', 'v1', 'priorityclasses')!, name: obj.metadata!.name!, object: obj as KubeObject });
+    const attrs = (obj: PriorityClass): AdmissionAttributes => ({ ...podAttrs({}), type: registry.find('scheduling.k8s.io', 'v1', 'priorityclasses')!, name: obj.metadata!.name!, object: obj as unknown as KubeObject });
     await expect(Promise.resolve(plugin.validate!(attrs(pc('d2', 2, { globalDefault: true }))))).rejects.toThrow('PriorityClass d1 is already marked as default. Only one default can exist');
     await plugin.validate!(attrs(pc('d1', 5, { globalDefault: true })));
     await plugin.validate!(attrs(pc('plain', 5)));

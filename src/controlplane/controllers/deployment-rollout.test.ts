@@ -40,6 +40,8 @@ describe('hashing', () => {
   it('compares templates ignoring pod-template-hash', () => {
     expect(sameTemplate({ metadata: { labels: { app: 'a', 'pod-template-hash': 'x' } } }, { metadata: { labels: { app: 'a' } } })).toBe(true);
     expect(sameTemplate({ metadata: { labels: { app: 'a' } }, spec: { i: 1 } }, { metadata: { labels: { app: 'a' } }, spec: { i: 2 } })).toBe(false);
+    // as `kubectl rollout undo` writes a ReplicaSet's template back
+    expect(sameTemplate({ metadata: { creationTimestamp: null, labels: { app: 'a' } }, spec: { containers: [{ name: 'c', resources: {} }] } }, { metadata: { labels: { app: 'a' } }, spec: { containers: [{ name: 'c' }] } })).toBe(true);
   });
 });
 

@@ -99,14 +99,35 @@ export function canonicalJson(v: unknown): string {
 }
 
 /**
+ * Drops nulls, empty objects and empty lists, recursively: Kubernetes compares templates as decoded
+ * Go structs, where `creationTimestamp: null` or `resources: {}` (as `kubectl rollout undo` writes
+ * them) equal an absent field.
+ */
+export function semantic(v: unknown): unknown {
+  if (Array.isArray(v)) {
+    const items = v.map(semantic).filter((x) => x !== undefined);
+    return items.length ? items : undefined;
+  }
+  if (v && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+      const y = semantic(x);
+      if (y !== undefined) out[k] = y;
+    }
+    return Object.keys(out).length ? out : undefined;
+  }
+  return v === null ? undefined : v;
+}
+
+/**
  * The pod-template-hash: FNV-32a of the template, then of the decimal collisionCount if set, printed
- * in decimal and safe-encoded, as Kubernetes' ComputeHash. Kubernetes hashes a dump of its Go struct
+ * in decimal and safe-encoded, as Kubernetes' ComputeHash (of the template's `semantic` form). Kubernetes hashes a dump of its Go struct
  * where berth hashes canonical JSON, so the values differ from a kube-controller-manager's; the shape
  * (and its stability) is the same.
  */
 export function podTemplateHash(template: PodTemplate | undefined, collisionCount?: number): string {
   const enc = new TextEncoder();
-  let h = fnv32a(enc.encode(canonicalJson(template ?? {})));
+  let h = fnv32a(enc.encode(canonicalJson(semantic(template) ?? {})));
   if (collisionCount !== undefined && collisionCount !== null) h = fnv32a(enc.encode(String(collisionCount)), h);
   return safeEncode(String(h));
 }
@@ -123,7 +144,7 @@ function withoutHash(t: PodTemplate | undefined): PodTemplate {
 
 /** Templates equal ignoring pod-template-hash (Kubernetes' EqualIgnoreHash). */
 export function sameTemplate(a: PodTemplate | undefined, b: PodTemplate | undefined): boolean {
-  return canonicalJson(withoutHash(a)) === canonicalJson(withoutHash(b));
+  return canonicalJson(semantic(withoutHash(a)) ?? {}) === canonicalJson(semantic(withoutHash(b)) ?? {});
 }
 
 // --- numbers ----------------------------------------------------------------------------------------

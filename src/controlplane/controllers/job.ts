@@ -36,8 +36,8 @@ export interface JobDecision {
   /** names of pods to delete */
   delete: string[];
   /**
-   * Written first when `removeFinalizers` is not empty: the new status with the newly finished pods
-   * listed in `uncountedTerminatedPods` and not yet in the counters.
+   * Written first when `removeFinalizers` is not empty: the old status with the newly finished pods
+   * listed in `uncountedTerminatedPods`.
    */
   interimStatus?: JobStatus;
   /** names of pods whose tracking finalizer goes once `interimStatus` is written */
@@ -316,9 +316,8 @@ export function decideJob(input: JobInput): JobDecision {
   for (const k of ['conditions', 'startTime', 'completionTime', 'completedIndexes'] as const) if (base[k] === undefined || base[k] === '') delete base[k];
   const status: JobStatus = { ...base, succeeded, failed, uncountedTerminatedPods: {} };
   const fresh = removeFinalizers.length > 0;
-  const interimStatus: JobStatus | undefined = fresh
-    ? { ...base, succeeded: indexed ? succeeded : (old.succeeded ?? 0), failed: old.failed ?? 0, uncountedTerminatedPods: { succeeded: [...uncounted.succeeded], failed: [...uncounted.failed] } }
-    : undefined;
+  // the interim status changes nothing but the uncounted lists: no reader sees a half-counted Job finish
+  const interimStatus: JobStatus | undefined = fresh ? { ...old, uncountedTerminatedPods: { succeeded: [...uncounted.succeeded], failed: [...uncounted.failed] } } : undefined;
   if (finished || conditions.some((c) => c.type === 'Complete' || c.type === 'Failed')) {
     // a finished Job lets go of all its pods
     for (const p of input.pods) if (tracked(p) && !removeFinalizers.includes(p.metadata?.name ?? '')) removeFinalizers.push(p.metadata?.name ?? '');

@@ -18,7 +18,7 @@ import type { KubeObject } from '../controlplane/resources/types.js';
 import type { Runnable } from '../controlplane/runtime/runnable.js';
 import type { PodConnectorRegistry } from './connector.js';
 import { machineCapacity, nodeObject, nodeStatus, type NodeCapacity, type NodeSpecOptions } from './node-object.js';
-import { ProcessRuntime, type ProcessRuntimeOptions } from './runtime/process/process-runtime.js';
+import { cleanUpAfterCrash, ProcessRuntime, type ProcessRuntimeOptions } from './runtime/process/process-runtime.js';
 import type { LogOptions, LogStream, NodeContext, PodRuntime, RuntimeHost } from './runtime/runtime.js';
 import { RuntimeError } from './runtime/runtime.js';
 import { SimRuntime, type SimRuntimeOptions } from './runtime/sim/sim-runtime.js';
@@ -76,6 +76,8 @@ export interface SimNodesOptions extends CommonOptions {
 export interface Agent extends Runnable {
   readonly nodeNames: string[];
   logs(pod: Pod, opts: LogOptions): Promise<LogStream>;
+  /** a pod bound to one of this agent's nodes, from its cache */
+  pod(namespace: string, name: string): Pod | undefined;
 }
 
 interface NodeSlot {
@@ -95,6 +97,8 @@ interface CoreOptions extends CommonOptions {
   name: string;
   nodes: { spec: NodeSpecOptions; runtime: (ctx: NodeContext, host: RuntimeHost) => PodRuntime }[];
   podFieldSelector: string;
+  /** runs before registration (the process runtime reaps a crashed agent's leftovers); returns a count to log */
+  beforeStart?: () => Promise<number>;
   nodeSelector: { fieldSelector?: string; labelSelector?: string };
 }
 
@@ -163,6 +167,8 @@ class AgentCore implements Agent {
 
   async start(signal: AbortSignal): Promise<void> {
     this.signal = signal;
+    const killed = await this.opts.beforeStart?.();
+    if (killed) this.log(`${this.name}: killed ${killed} container process group(s) a previous agent left running`);
     await this.forEachLimited([...this.slots.values()], 32, (s) => this.register(s));
     await this.nodeInformer.start(signal);
     this.nodeInformer.on({
@@ -367,6 +373,10 @@ class AgentCore implements Agent {
     }
   }
 
+  pod(namespace: string, name: string): Pod | undefined {
+    return this.podInformer.get(`${namespace}/${name}`);
+  }
+
   async logs(pod: Pod, opts: LogOptions): Promise<LogStream> {
     const slot = this.slots.get(pod.spec?.nodeName ?? '');
     if (!slot) throw new RuntimeError('NotFound', `pod ${pod.metadata?.name} is not on a node of this agent`);
@@ -401,6 +411,7 @@ export function createAgent(opts: AgentOptions): Agent {
     ...opts,
     name: `agent ${opts.name}`,
     nodes: [{ spec, runtime }],
+    beforeStart: opts.runtime === 'process' ? () => cleanUpAfterCrash(opts.dataDir) : undefined,
     podFieldSelector: `spec.nodeName=${opts.name}`,
     nodeSelector: { fieldSelector: `metadata.name=${opts.name}` },
   });

@@ -17,7 +17,7 @@ import type { NodeContext, RuntimeHost } from '../runtime.js';
 import { commandLine, ConfigError, containerEnv } from './container-env.js';
 import { RunLog, type LogLimits } from './container-log.js';
 import { runHandler, type Handler, type HandlerContext } from './handlers.js';
-import { killGroup, reapGroup } from './process-group.js';
+import { killGroup, reapGroup, removePidFile, writePidFile } from './process-group.js';
 import { Prober, type ProbeKind } from './prober.js';
 import { containerMounts, prepareVolumes, rewritePath, volumeEnv, type Mount } from './volumes.js';
 
@@ -305,6 +305,7 @@ export class PodWorker {
       rewrite: (a) => rewritePath(a, mounts),
       resolvePort: (p) => (typeof p === 'number' ? (slot.ports.byNumber.get(p) ?? p) : (slot.ports.byName.get(p) ?? (/^\d+$/.test(p) ? Number(p) : undefined))),
     };
+    if (proc.pid) writePidFile(this.dir, c.name, proc.pid);
     const run: Run = { proc, pid: proc.pid ?? 0, startedAt, exited, probers: [], ctx, stopping: false, killAt: Infinity, readinessOk: !c.readinessProbe, postStartDone: !c.lifecycle?.postStart };
     slot.run = run;
     if (run.pid) {
@@ -322,7 +323,10 @@ export class PodWorker {
     const { code, startError } = await exited;
     for (const p of run.probers) p.stop();
     clearTimeout(run.killTimer);
-    if (run.pid) await reapGroup(run.pid);
+    if (run.pid) {
+      await reapGroup(run.pid);
+      removePidFile(this.dir, c.name);
+    }
     log.end();
     slot.run = undefined;
     const terminated = { exitCode: code, reason: startError ? 'StartError' : code === 0 ? 'Completed' : 'Error', startedAt, finishedAt: timestamp(), containerID: slot.status.containerID } as NonNullable<ContainerState['terminated']>;

@@ -2,7 +2,8 @@
  * Process groups: every container (and exec handler) runs as the leader of its own group, so a
  * signal to the group reaches everything it started and nothing is left behind when a pod goes.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 /** Signals the whole group; false when no process of it is left. */
 export function killGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
@@ -46,4 +47,37 @@ export async function reapGroup(pgid: number): Promise<void> {
     if (groupMembers(pgid).length === 0) return;
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** Records a container's process group under its pod directory, so a restarted agent can find it. */
+export function writePidFile(podDir: string, container: string, pgid: number): void {
+  mkdirSync(join(podDir, 'pids'), { recursive: true });
+  writeFileSync(join(podDir, 'pids', container), String(pgid));
+}
+
+export function removePidFile(podDir: string, container: string): void {
+  rmSync(join(podDir, 'pids', container), { force: true });
+}
+
+/**
+ * Kills the process groups a previous agent left running (it was killed without stopping its pods)
+ * and forgets their pod directories; returns how many groups were killed. The pods start afresh
+ * when the API says they still belong here.
+ */
+export async function reapOrphans(podsDir: string): Promise<number> {
+  if (!existsSync(podsDir)) return 0;
+  let killed = 0;
+  for (const pod of readdirSync(podsDir)) {
+    const pids = join(podsDir, pod, 'pids');
+    if (!existsSync(pids)) continue;
+    for (const f of readdirSync(pids)) {
+      const pgid = Number(readFileSync(join(pids, f), 'utf8'));
+      if (Number.isInteger(pgid) && pgid > 1 && groupMembers(pgid).length > 0) {
+        await reapGroup(pgid);
+        killed++;
+      }
+    }
+    rmSync(join(podsDir, pod), { recursive: true, force: true });
+  }
+  return killed;
 }

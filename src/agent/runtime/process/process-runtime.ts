@@ -7,6 +7,7 @@ import type { Pod, PodStatus } from 'kubernetes-types/core/v1.js';
 import { RuntimeError, type LogOptions, type LogStream, type NodeContext, type PodRuntime, type RuntimeHost } from '../runtime.js';
 import { DEFAULT_LOG_LIMITS, logStream, type LogLimits } from './container-log.js';
 import { PodWorker } from './pod-worker.js';
+import { reapOrphans } from './process-group.js';
 import { removePodDir } from './volumes.js';
 
 export interface ProcessRuntimeOptions {
@@ -18,6 +19,14 @@ export interface ProcessRuntimeOptions {
   logLimits?: Partial<LogLimits>;
   /** environment every container starts from (default: PATH and HOME of the agent) */
   baseEnv?: Record<string, string>;
+}
+
+/**
+ * Kills what an agent killed with -9 left running in `dataDir`; call before starting the runtime
+ * (createAgent does).
+ */
+export function cleanUpAfterCrash(dataDir: string): Promise<number> {
+  return reapOrphans(join(dataDir, 'pods'));
 }
 
 export class ProcessRuntime implements PodRuntime {

@@ -1,0 +1,94 @@
+/**
+ * `berth agent`: a node agent joining a cluster from another process or machine. Registers the
+ * Node, renews its Lease, runs the pods bound to it (process or sim runtime), and serves pods/log
+ * to the API server on its own port.
+ */
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { Client } from '../../controlplane/client/client.js';
+import { HttpTransport } from '../../controlplane/client/transport.js';
+import { createAgent, createSimNodes, type Agent } from '../../agent/agent.js';
+import { publishAgentKey, startAgentServer } from '../../agent/agent-server.js';
+import { machineAddress, parseLabels, parseTaint } from '../../agent/node-object.js';
+import { loadStages } from '../../agent/runtime/sim/stages.js';
+
+interface AgentFlags {
+  server: string;
+  token: string;
+  ca?: string;
+  name: string;
+  labels?: string;
+  taints?: string;
+  runtime: 'process' | 'sim';
+  dataDir: string;
+  address?: string;
+  port: number;
+  cpu?: string;
+  memory?: string;
+  pods?: string;
+  simNodes?: number;
+  simStages?: string;
+  leaseRenewSeconds: number;
+}
+
+function count(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`must be a whole number ≥ 1 (got "${v}")`);
+  return n;
+}
+
+export function register(program: Command): void {
+  program
+    .command('agent')
+    .description('run a node agent that joins the cluster at --server')
+    .requiredOption('--server <url>', 'API server URL (https://host:6443)')
+    .requiredOption('--token <token>', 'bearer token of the node identity (system:node:NAME)')
+    .option('--ca <file>', 'PEM of the CA that signed the API server certificate')
+    .option('--name <name>', 'node name', hostname().toLowerCase())
+    .option('--labels <k=v,...>', 'extra node labels')
+    .option('--taints <k=v:Effect,...>', 'taints to register the node with')
+    .addOption(new Option('--runtime <runtime>', 'how pods run').choices(['process', 'sim']).default('process'))
+    .option('--data-dir <dir>', "where pods' directories and logs live", '.berth-agent')
+    .option('--address <ip>', "the node's InternalIP (and pods' IP); default: the first non-loopback IPv4")
+    .option('--port <port>', 'port of the agent server the API server reaches for pods/log (0 = any free)', (v) => Number(v), 10250)
+    .option('--cpu <quantity>', 'cpu capacity (default: the cores of this machine)')
+    .option('--memory <quantity>', 'memory capacity (default: the memory of this machine)')
+    .option('--pods <n>', 'pod capacity (default 110)')
+    .option('--sim-nodes <n>', 'with --runtime sim: host this many nodes named NAME-0..NAME-(n-1)', count)
+    .option('--lease-renew-seconds <s>', 'Lease renewal period', (v) => Number(v), 10)
+    .option('--sim-stages <file>', 'with --runtime sim: stage documents (YAML) instead of the defaults')
+    .action(async (o: AgentFlags) => {
+      const ca = o.ca ? readFileSync(o.ca, 'utf8') : undefined;
+      const client = new Client(new HttpTransport(o.server, o.token, ca, `berth-agent/${o.name}`));
+      const labels = o.labels ? parseLabels(o.labels) : undefined;
+      const taints = o.taints ? o.taints.split(',').filter(Boolean).map(parseTaint) : undefined;
+      const capacity = { ...(o.cpu && { cpu: o.cpu }), ...(o.memory && { memory: o.memory }), ...(o.pods && { pods: o.pods }) };
+      const sim = o.simStages ? { stages: loadStages(o.simStages) } : undefined;
+      let agent: Agent | undefined;
+      const server = await startAgentServer(() => agent, { port: o.port });
+      if (o.simNodes) {
+        if (o.runtime !== 'sim') throw new Error('--sim-nodes needs --runtime sim');
+        agent = createSimNodes({ client, count: o.simNodes, namePrefix: `${o.name}-`, labels, taints, capacity, sim, leaseRenewMs: o.leaseRenewSeconds * 1000, log: console.log });
+      } else {
+        agent = createAgent({ client, name: o.name, runtime: o.runtime, labels, taints, capacity, sim, dataDir: resolve(o.dataDir), address: o.address ?? machineAddress(), agentPort: server.port, leaseRenewMs: o.leaseRenewSeconds * 1000, log: console.log });
+        await publishAgentKey(client, o.name, server.key);
+      }
+      const ac = new AbortController();
+      await agent.start(ac.signal);
+      console.log(`${agent.name}: running (${o.runtime} runtime; pods/log on port ${server.port})`);
+      let stopping = false;
+      const stop = async (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        console.log(`\n${signal}: stopping the agent (its pods stop with it)`);
+        ac.abort();
+        await agent!.stopped();
+        await server.close();
+        process.exit(0);
+      };
+      process.on('SIGINT', () => void stop('SIGINT'));
+      process.on('SIGTERM', () => void stop('SIGTERM'));
+    });
+}

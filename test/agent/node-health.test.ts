@@ -1,0 +1,79 @@
+/**
+ * A remote agent (`berth agent`, its own process, over HTTPS) serving pods/log to the API server;
+ * `kill -9` of it: the node lifecycle controller marks the Node Ready=Unknown, taints it unreachable
+ * and evicts its pods; the restarted agent kills what the dead one left running, the Node recovers.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import type { Node, Pod } from 'kubernetes-types/core/v1.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { refs } from '../../src/controlplane/client/refs.js';
+import type { KubeObject } from '../../src/controlplane/resources/types.js';
+import { servePodSubresources } from '../../src/agent/connector.js';
+import { createNodeLifecycleController, UNREACHABLE_TAINT } from '../../src/agent/node-lifecycle.js';
+import { groupMembers } from '../../src/agent/runtime/process/process-group.js';
+import { startCluster, type TestCluster } from '../harness/cluster.js';
+import { until } from './agent-harness.js';
+
+let cluster: TestCluster;
+const ac = new AbortController();
+const children: ChildProcess[] = [];
+
+function startRemoteAgent(): ChildProcess {
+  const child = spawn(
+    process.execPath,
+    ['bin/berth.js', 'agent', '--server', cluster.api.url, '--token', cluster.token, '--ca', join(cluster.dir, 'pki', 'ca.crt'), '--name', 'remote-1', '--port', '0', '--address', '127.0.0.1', '--data-dir', join(cluster.dir, 'agent'), '--lease-renew-seconds', '0.3'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  child.stderr!.on('data', (b: Buffer) => process.stderr.write(`agent: ${b.toString()}`));
+  children.push(child);
+  return child;
+}
+
+const node = () => cluster.api.client().get<Node & KubeObject>(refs.nodes, 'remote-1');
+const ready = (n: Node) => n.status?.conditions?.find((c) => c.type === 'Ready')?.status;
+
+beforeAll(async () => {
+  cluster = await startCluster({ tls: true });
+  servePodSubresources(cluster.api.handler, { client: cluster.api.client() });
+  await createNodeLifecycleController({ client: cluster.api.client(), gracePeriodMs: 1500, checkIntervalMs: 200, defaultTolerationSeconds: 1 }).start(ac.signal);
+});
+afterAll(async () => {
+  ac.abort();
+  for (const c of children) c.kill('SIGKILL');
+  await cluster?.stop();
+});
+
+describe('remote agent and node health', () => {
+  it('serves logs remotely; after kill -9 the node goes Unknown, its pods are evicted; a restart recovers and reaps leftovers', async () => {
+    const client = cluster.api.client();
+    let agent = startRemoteAgent();
+    await until(async () => ready(await node().catch(() => ({}) as Node)) === 'True', 20_000, 'node registered');
+    await client.create(refs.pods, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'default' }, spec: { nodeName: 'remote-1', containers: [{ name: 'c', image: 'busybox', command: ['sh', '-c', 'echo hi-remote; sleep 1000'] }] } });
+    const running = await until(async () => {
+      const p = await client.get<Pod & KubeObject>(refs.pods, 'p', 'default');
+      return p.status?.containerStatuses?.[0]?.state?.running ? p : undefined;
+    }, 10_000, 'pod running');
+    const pgid = Number(running.status!.containerStatuses![0].containerID!.replace('process://', ''));
+    const logs = await until(async () => {
+      const r = await cluster.kubectl(['logs', 'p']);
+      return r.stdout.includes('hi-remote') ? r : undefined;
+    }, 5000, 'remote logs');
+    expect(logs.stdout).toBe('hi-remote\n');
+
+    agent.kill('SIGKILL');
+    await until(async () => ready(await node()) === 'Unknown', 10_000, 'node Unknown');
+    const n = await node();
+    expect(n.spec?.taints?.filter((t) => t.key === UNREACHABLE_TAINT).map((t) => t.effect).sort()).toEqual(['NoExecute', 'NoSchedule']);
+    await until(async () => (await client.get<Pod & KubeObject>(refs.pods, 'p', 'default')).metadata?.deletionTimestamp, 10_000, 'pod evicted');
+    expect(groupMembers(pgid).length).toBeGreaterThan(0);
+
+    agent = startRemoteAgent();
+    await until(async () => {
+      const m = await node();
+      return ready(m) === 'True' && !m.spec?.taints?.some((t) => t.key === UNREACHABLE_TAINT);
+    }, 20_000, 'node recovered');
+    await until(async () => !(await client.find(refs.pods, 'p', 'default')), 10_000, 'evicted pod finalized');
+    expect(groupMembers(pgid)).toEqual([]);
+  }, 60_000);
+});

@@ -31,7 +31,8 @@ export function program(): Command {
     .addOption(new Option('--runtime <runtime>', 'how node agents run pods').choices(['process', 'sim']).default('process'))
     .addOption(new Option('--fsync <mode>', 'redis appendfsync: always survives a crash, everysec is faster').choices(['always', 'everysec']).default('always'))
     .option('--demo', 'create the demo objects from examples/demo', false)
-    .action(async (o: { apiPort: number; host: string; dataDir: string; nodes: number; runtime: 'process' | 'sim'; fsync: 'always' | 'everysec'; demo: boolean }) => {
+    .option('--tokens-file <file>', 'more users: lines of token,user,uid,"group1,group2" (kube-apiserver --token-auth-file format)')
+    .action(async (o: { apiPort: number; host: string; dataDir: string; nodes: number; runtime: 'process' | 'sim'; fsync: 'always' | 'everysec'; demo: boolean; tokensFile?: string }) => {
       const cluster = await up(o);
       let stopping = false;
       const stop = async (signal: string) => {

@@ -1,16 +1,19 @@
 /**
  * `berth up`: a one-machine cluster in one process — redis-server (unless REDIS_URL), the API
- * server, and (as their issues land) controllers, scheduler, sync and node agents. Writes the
- * kubeconfig, prints where the API listens, and on Ctrl-C stops everything, redis too.
+ * server with the policy engine, and the components (controllers, scheduler, node agents) as their
+ * Runnables. Writes the kubeconfig, prints where the API listens, and on Ctrl-C stops everything in
+ * reverse order, redis last.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { startApiServer, type RunningApiServer } from '../controlplane/apiserver.js';
-import { ADMIN_USER, newToken, TokenAuthenticator } from '../policy/authn/tokens.js';
+import { ensureServingCerts, servingNames } from '../controlplane/pki.js';
+import { Manager, type Runnable } from '../controlplane/runtime/runnable.js';
+import { ADMIN_USER, newToken } from '../policy/authn/tokens.js';
+import { createPolicy } from '../policy/policy.js';
 import { startRedisProcess, type FsyncMode, type RedisProcess } from './redis-process.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import { applyDemo } from './demo.js';
-import { ensureServingCerts, servingNames } from '../controlplane/pki.js';
 
 export interface UpOptions {
   apiPort: number;
@@ -20,6 +23,8 @@ export interface UpOptions {
   runtime: 'process' | 'sim';
   fsync: FsyncMode;
   demo: boolean;
+  /** kube-apiserver token file (token,user,uid,"groups") for more users than the admin */
+  tokensFile?: string;
 }
 
 /** The admin token survives restarts so an existing kubeconfig keeps working. */
@@ -38,6 +43,18 @@ export interface Cluster {
   stop(): Promise<void>;
 }
 
+/** Wraps the API server as the manager's first Runnable, so it stops last of the components. */
+function apiRunnable(api: RunningApiServer): Runnable {
+  let done: Promise<void> = Promise.resolve();
+  return {
+    name: 'api server',
+    async start(signal) {
+      done = new Promise((r) => signal.addEventListener('abort', () => void api.close().then(r), { once: true }));
+    },
+    stopped: () => done,
+  };
+}
+
 export async function up(opts: UpOptions, log: (line: string) => void = console.log): Promise<Cluster> {
   const dataDir = resolve(opts.dataDir);
   mkdirSync(dataDir, { recursive: true });
@@ -49,32 +66,38 @@ export async function up(opts: UpOptions, log: (line: string) => void = console.
     redis = await startRedisProcess(dataDir, opts.fsync);
     redisUrl = redis.url;
   }
-  const certs = ensureServingCerts(join(dataDir, 'pki'), servingNames(opts.host));
-  let api: RunningApiServer;
+  const manager = new Manager();
   try {
-    api = await startApiServer({
-      tls: { cert: certs.cert, key: certs.key },
-      redisUrl,
-      authenticator: new TokenAuthenticator({ [token]: ADMIN_USER }),
-      host: opts.host,
-      port: opts.apiPort,
+    const certs = ensureServingCerts(join(dataDir, 'pki'), servingNames(opts.host));
+    let api: RunningApiServer | undefined;
+    const policy = await createPolicy({
+      client: (user) => api!.client(user),
+      dataDir,
+      tokensFile: opts.tokensFile,
+      staticTokens: { [token]: ADMIN_USER },
+      log,
     });
+    api = await startApiServer({ ...policy.apiServerOptions(), redisUrl, tls: { cert: certs.cert, key: certs.key }, host: opts.host, port: opts.apiPort });
+    await manager.add(apiRunnable(api));
+    await manager.add(policy.runnable);
+    const kubeconfig = join(dataDir, 'kubeconfig');
+    writeKubeconfig(kubeconfig, api.url, token, certs.ca);
+    log(`API server listening on ${api.url}`);
+    log(`kubeconfig written to ${kubeconfig}: kubectl --kubeconfig ${kubeconfig} get ns`);
+    if (opts.demo) await applyDemo(api.client(ADMIN_USER, 'berth-demo'), log);
+    const running = api;
+    return {
+      api: running,
+      redis,
+      kubeconfig,
+      async stop() {
+        await manager.stop();
+        await redis?.stop();
+      },
+    };
   } catch (e) {
+    await manager.stop();
     await redis?.stop();
     throw e;
   }
-  const kubeconfig = join(dataDir, 'kubeconfig');
-  writeKubeconfig(kubeconfig, api.url, token, certs.ca);
-  log(`API server listening on ${api.url}`);
-  log(`kubeconfig written to ${kubeconfig}: kubectl --kubeconfig ${kubeconfig} get ns`);
-  if (opts.demo) await applyDemo(api.client(ADMIN_USER, 'berth-demo'), log);
-  return {
-    api,
-    redis,
-    kubeconfig,
-    async stop() {
-      await api.close();
-      await redis?.stop();
-    },
-  };
 }

@@ -149,11 +149,16 @@ export class ApiHandler {
   private async authorize(attrs: Parameters<Authorizer['authorize']>[0]): Promise<void> {
     const d = await this.authorizer.authorize(attrs);
     if (d.allowed) return;
+    // As the apiserver words it: `pods "web" is forbidden: User "u" cannot get resource "pods" ...`
     const who = `User "${attrs.user.username}"`;
-    const what = attrs.resourceRequest
-      ? `cannot ${attrs.verb} resource "${attrs.resource}${attrs.subresource ? '/' + attrs.subresource : ''}" in API group "${attrs.group ?? ''}"${attrs.namespace ? ` in the namespace "${attrs.namespace}"` : ' at the cluster scope'}`
-      : `cannot ${attrs.verb} path "${attrs.path}"`;
-    throw errors.forbidden(`${who} ${what}${d.reason ? `: ${d.reason}` : ''}`);
+    if (!attrs.resourceRequest) {
+      throw errors.forbidden(`forbidden: ${who} cannot ${attrs.verb} path "${attrs.path}"${d.reason ? `: ${d.reason}` : ''}`);
+    }
+    const resource = `${attrs.resource}${attrs.subresource ? '/' + attrs.subresource : ''}`;
+    const subject = `${attrs.resource}${attrs.group ? '.' + attrs.group : ''}${attrs.name ? ` "${attrs.name}"` : ''}`;
+    const where = attrs.namespace ? ` in the namespace "${attrs.namespace}"` : ' at the cluster scope';
+    const err = errors.forbidden(`${subject} is forbidden: ${who} cannot ${attrs.verb} resource "${resource}" in API group "${attrs.group ?? ''}"${where}${d.reason ? `: ${d.reason}` : ''}`);
+    throw new StatusError('Forbidden', err.message, { name: attrs.name, group: attrs.group || undefined, kind: attrs.resource });
   }
 
   private health(path: string): ApiResponse {

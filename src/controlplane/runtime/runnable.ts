@@ -3,6 +3,7 @@
  * `Runnable`; one `Manager` starts them in order and stops them in reverse, so `berth up` and the
  * single-component commands share one lifecycle.
  */
+import { setMaxListeners } from 'node:events';
 
 /**
  * Contract: `start` returns once the component is working (e.g. its caches synced) and keeps it
@@ -24,6 +25,8 @@ export class Manager {
   /** Starts `r` now; if it throws, nothing is left half-started by it. */
   async add(r: Runnable): Promise<void> {
     const ac = new AbortController();
+    // A component hangs one listener per informer and watch on its signal; dozens are normal.
+    setMaxListeners(0, ac.signal);
     await r.start(ac.signal);
     this.started.push({ r, ac });
     this.log(`${r.name} started`);

@@ -62,24 +62,38 @@ export async function startEnv(opts: { tls?: boolean; controllers?: Controller[]
 
 /**
  * Resolves when `check` returns something truthy, re-checking after every change of `ref` objects in
- * `namespace` (a watch, no polling); rejects after `timeoutMs` with `what`.
+ * `namespace` (a watch) and every 100 ms (for state the watch does not show); rejects after
+ * `timeoutMs` with `what`.
  */
 export async function waitUntil<T>(client: Client, ref: Parameters<Client['watch']>[0], namespace: string | undefined, check: () => Promise<T | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> {
   const ac = new AbortController();
-  const timer = setTimeout(() => ac.abort(), timeoutMs);
+  const deadline = setTimeout(() => ac.abort(), timeoutMs);
+  let wake: (() => void) | undefined;
+  const tick = setInterval(() => wake?.(), 100);
+  const watching = (async () => {
+    try {
+      for await (const _ of client.watch(ref, { namespace, signal: ac.signal })) wake?.();
+    } catch {
+      // the cluster stopped; the interval keeps checking until the deadline
+    }
+  })();
   try {
-    const first = await check();
-    if (first) return first;
-    for await (const _ of client.watch(ref, { namespace, signal: ac.signal })) {
+    while (!ac.signal.aborted) {
       const v = await check();
       if (v) return v;
+      await new Promise<void>((r) => {
+        wake = r;
+        ac.signal.addEventListener('abort', () => r(), { once: true });
+      });
     }
     const last = await check();
     if (last) return last;
     throw new Error(`timed out waiting for ${what}`);
   } finally {
-    clearTimeout(timer);
+    clearTimeout(deadline);
+    clearInterval(tick);
     ac.abort();
+    await watching;
   }
 }
 

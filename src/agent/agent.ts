@@ -123,6 +123,7 @@ class AgentCore implements Agent {
   private readonly written = new Map<string, string>();
   private readonly dirty = new Map<string, NodeSlot>();
   private readonly inflight = new Set<string>();
+  /** status writes and heartbeats under way, awaited at shutdown */
   private readonly writes = new Set<Promise<void>>();
   private closing = false;
   private readonly terminating = new Map<string, number>();
@@ -203,7 +204,7 @@ class AgentCore implements Agent {
   private async shutdown(): Promise<void> {
     for (const u of this.unregister) u();
     for (const s of this.slots.values()) clearTimeout(s.timer);
-    await Promise.all([this.podInformer.stopped(), this.nodeInformer.stopped()]);
+    await Promise.all([this.podInformer.stopped(), this.nodeInformer.stopped(), ...this.writes]);
     // Pods stopped at shutdown are not reported: the API may be going away with us.
     this.closing = true;
     await Promise.all([...this.slots.values()].map((s) => s.runtime.close()));
@@ -255,11 +256,13 @@ class AgentCore implements Agent {
         await this.writeNodeStatus(slot, this.nodeInformer.get(slot.name));
       }
     };
-    work()
+    const beat = work()
       .catch((e: Error) => this.log(`agent ${slot.name}: heartbeat: ${e.message}`))
       .finally(() => {
+        this.writes.delete(beat);
         if (!this.signal?.aborted) slot.timer = setTimeout(() => this.heartbeat(slot, renewMs), renewMs);
       });
+    this.writes.add(beat);
   }
 
   /** PUT with the last resourceVersion; on a conflict or a missing Lease, read or create and retry once. */

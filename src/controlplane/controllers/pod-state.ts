@@ -37,11 +37,6 @@ export function isTerminating(pod: Pod): boolean {
   return !!pod.metadata?.deletionTimestamp;
 }
 
-/** Not terminal and not being deleted: a pod that is (or will be) doing work. */
-export function isActive(pod: Pod): boolean {
-  return !isTerminal(pod) && !isTerminating(pod);
-}
-
 function readyCondition(pod: Pod) {
   return pod.status?.conditions?.find((c) => c.type === 'Ready');
 }

@@ -15,6 +15,7 @@ import type { KubeObject } from '../../src/controlplane/resources/types.js';
 import { jobController } from '../../src/controlplane/controllers/job-controller.js';
 import { JOB_COMPLETION_INDEX, JOB_TRACKING_FINALIZER } from '../../src/controlplane/controllers/job.js';
 import { ttlAfterFinishedController } from '../../src/controlplane/controllers/ttl-after-finished-controller.js';
+import { garbageCollector } from '../../src/controlplane/controllers/garbage-collector.js';
 import { namespace, startEnv, waitUntil, type Env } from './helpers.js';
 
 const SEEDS = join(import.meta.dirname, '../../../shared/fixtures/seed-manifests');
@@ -24,7 +25,7 @@ let offsetMs = 0;
 const now = () => Date.now() + offsetMs;
 
 beforeAll(async () => {
-  env = await startEnv({ controllers: [jobController({ now, backoff: { baseMs: 20, maxMs: 200 } }), ttlAfterFinishedController({ now })] });
+  env = await startEnv({ controllers: [jobController({ now, backoff: { baseMs: 20, maxMs: 200 } }), ttlAfterFinishedController({ now }), garbageCollector()] });
 });
 afterAll(async () => {
   await env?.stop();
@@ -161,7 +162,7 @@ describe('Job controller', () => {
     expect(await podsOfJob(env.admin, ns, 'slow')).toHaveLength(0);
   });
 
-  it('ttlSecondsAfterFinished deletes the finished Job (foreground)', async () => {
+  it('ttlSecondsAfterFinished deletes the finished Job and its pods (foreground)', async () => {
     const ns = await namespace(env.admin, 'job-ttl');
     await env.admin.create(refs.jobs, {
       apiVersion: 'batch/v1',
@@ -177,11 +178,16 @@ describe('Job controller', () => {
     await waitUntil(env.admin, refs.jobs, ns, async () => trueConditions(await jobStatus(ns, 'short')).includes('Complete'), 'short Complete');
     offsetMs += 61_000;
     await env.admin.patch(refs.jobs, 'short', 'merge', { metadata: { annotations: { poke: '1' } } }, { namespace: ns });
-    // no garbage collector runs here: the Job stays marked with the foreground finalizer
-    const deleting = await waitUntil(env.admin, refs.jobs, ns, async () => {
-      const j = await env.admin.find<Job & KubeObject>(refs.jobs, 'short', ns);
-      return !j || j.metadata?.deletionTimestamp ? (j ?? 'gone') : undefined;
-    }, 'short deleted');
-    if (deleting !== 'gone') expect(deleting.metadata?.finalizers).toContain('foregroundDeletion');
+    await waitUntil(env.admin, refs.jobs, ns, async () => !(await env.admin.find(refs.jobs, 'short', ns)), 'short deleted');
+    expect(await podsOfJob(env.admin, ns, 'short')).toHaveLength(0);
+  });
+
+  it('deleting a running Job (foreground) releases its pods so they and the Job go', async () => {
+    const ns = await namespace(env.admin, 'job-delete');
+    await env.admin.create(refs.jobs, { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'busy' }, spec: { parallelism: 2, completions: 4, template: { spec: { restartPolicy: 'Never', containers: [{ name: 'w', image: 'busybox' }] } } } }, { namespace: ns });
+    await waitUntil(env.admin, refs.pods, ns, async () => (await podsOfJob(env.admin, ns, 'busy')).length === 2, '2 pods');
+    await env.admin.delete(refs.jobs, 'busy', { namespace: ns, propagationPolicy: 'Foreground' });
+    await waitUntil(env.admin, refs.jobs, ns, async () => !(await env.admin.find(refs.jobs, 'busy', ns)), 'busy deleted');
+    expect(await podsOfJob(env.admin, ns, 'busy')).toHaveLength(0);
   });
 });

@@ -210,8 +210,12 @@ export function decideJob(input: JobInput): JobDecision {
     stillActive = stillActive.filter((p) => !ps.includes(p));
   };
 
+  // a Job being deleted starts nothing; the garbage collector removes its pods
+  const deleting = !!job.metadata?.deletionTimestamp;
   if (finished) {
     remove(active);
+  } else if (deleting) {
+    // counting goes on (above); no new pods
   } else {
     // Already decided to end? (SuccessCriteriaMet / FailureTarget written before a final condition.)
     let target = conditions.find((c) => (c.type === 'SuccessCriteriaMet' || c.type === 'FailureTarget') && c.status === 'True');
@@ -318,8 +322,8 @@ export function decideJob(input: JobInput): JobDecision {
   const fresh = removeFinalizers.length > 0;
   // the interim status changes nothing but the uncounted lists: no reader sees a half-counted Job finish
   const interimStatus: JobStatus | undefined = fresh ? { ...old, uncountedTerminatedPods: { succeeded: [...uncounted.succeeded], failed: [...uncounted.failed] } } : undefined;
-  if (finished || conditions.some((c) => c.type === 'Complete' || c.type === 'Failed')) {
-    // a finished Job lets go of all its pods
+  if (finished || deleting || conditions.some((c) => c.type === 'Complete' || c.type === 'Failed')) {
+    // a finished or deleted Job lets go of all its pods
     for (const p of input.pods) if (tracked(p) && !removeFinalizers.includes(p.metadata?.name ?? '')) removeFinalizers.push(p.metadata?.name ?? '');
   }
   return { create, delete: [...del], interimStatus, removeFinalizers, status, events, requeueAfterMs: soonest(...delays) };

@@ -3,6 +3,7 @@
  * client-go's SharedInformerFactory), and the resourceVersion each has seen, which expectations use
  * to tell whether this process's cache already shows a write made by any process.
  */
+import { setMaxListeners } from 'node:events';
 import type { Client, ResourceRef } from '../../client/client.js';
 import { Informer } from '../../client/informer.js';
 import type { KubeObject } from '../../resources/types.js';
@@ -82,6 +83,8 @@ export class SharedInformers {
   /** Starts every informer and resolves when all have listed once. */
   async start(signal: AbortSignal): Promise<void> {
     this.started = true;
+    // every informer listens for the one abort (the garbage collector alone has dozens)
+    setMaxListeners(0, signal);
     await Promise.all([...this.entries.values()].map((e) => e.informer.start(signal)));
   }
 

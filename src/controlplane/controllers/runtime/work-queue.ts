@@ -37,6 +37,17 @@ const MAX_RERUNS = 5;
 /** A dirty marker outlives a crashed worker by at most this long (the informers' resync re-adds keys). */
 const DIRTY_TTL_MS = 10 * 60 * 1000;
 
+/**
+ * Marks a key dirty and reports its job: 0 none, 1 exists (waiting or active), 2 delayed.
+ * KEYS: dirty marker, BullMQ job hash, BullMQ delayed zset. ARGV: marker TTL ms, job id.
+ * Reads BullMQ's key layout through Queue.toKey / Queue.keys.
+ */
+const MARK_SCRIPT = `
+redis.call('SET', KEYS[1], '1', 'PX', ARGV[1])
+if redis.call('EXISTS', KEYS[2]) == 0 then return 0 end
+if redis.call('ZSCORE', KEYS[3], ARGV[2]) then return 2 end
+return 1`;
+
 /** BullMQ connection options for a `redis://` URL or a unix socket path. */
 export function bullConnection(url: string): ConnectionOptions {
   if (url.startsWith('/') || url.startsWith('unix://')) return { path: url.replace(/^unix:\/\//, ''), maxRetriesPerRequest: null };
@@ -104,10 +115,14 @@ export class WorkQueue {
   private async push(key: string): Promise<void> {
     if (this.closed) return;
     const id = jobIdOf(key);
-    await this.redis.set(this.dirtyKey(key), '1', 'PX', DIRTY_TTL_MS);
-    await this.queue.add('reconcile', { key }, { jobId: id, removeOnComplete: true, removeOnFail: true });
-    // an existing delayed job (requeue after, backoff) is not replaced by add: run it now instead
-    if ((await this.queue.getJobState(id)) === 'delayed') {
+    // One round trip marks the key dirty and says whether its job exists (waiting, active, delayed).
+    // The marker is set first, atomically with the check, so a job that finishes right after the
+    // check re-adds the key itself (afterRelease).
+    const state = (await this.redis.eval(MARK_SCRIPT, 3, this.dirtyKey(key), this.queue.toKey(id), this.queue.keys.delayed, String(DIRTY_TTL_MS), id)) as number;
+    if (state === 0) {
+      await this.queue.add('reconcile', { key }, { jobId: id, removeOnComplete: true, removeOnFail: true });
+    } else if (state === 2) {
+      // a delayed job (requeue after, backoff) is not replaced by add: run it now instead
       const job = await this.queue.getJob(id);
       await job?.promote().catch(() => undefined);
     }
@@ -152,10 +167,11 @@ export class WorkQueue {
     const key = job.data.key;
     const dirty = this.dirtyKey(key);
     let outcome: Outcome;
+    await this.redis.del(dirty);
     for (let run = 1; ; run++) {
-      await this.redis.del(dirty);
       outcome = await this.runOnce(key);
-      if (run >= MAX_RERUNS || !(await this.redis.exists(dirty))) break;
+      // DEL both tells whether events arrived meanwhile and clears the marker for the rerun
+      if (run >= MAX_RERUNS || !(await this.redis.del(dirty))) break;
     }
     const action = actionFor(outcome, job.data.failures ?? 0, this.opts.backoff ?? DEFAULT_BACKOFF);
     if (action.kind === 'requeue') {

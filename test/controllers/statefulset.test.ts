@@ -1,7 +1,8 @@
 /**
  * StatefulSet controller against a real API server and redis: OrderedReady creates web-0..2 one at a
  * time (each Ready before the next), a claim per pod that survives the pod's deletion, scale-down
- * from the highest ordinal, and status with revisions.
+ * from the highest ordinal, RollingUpdate from the highest ordinal down to the partition, and status
+ * with revisions.
  */
 import type { StatefulSet } from 'kubernetes-types/apps/v1.js';
 import type { PersistentVolumeClaim, Pod } from 'kubernetes-types/core/v1.js';
@@ -9,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refs } from '../../src/controlplane/client/refs.js';
 import type { KubeObject } from '../../src/controlplane/resources/types.js';
 import { statefulSetController } from '../../src/controlplane/controllers/statefulset-controller.js';
-import { listPods, markReady, namespace, startEnv, waitUntil, type Env } from './helpers.js';
+import { autoReady, listPods, markReady, namespace, startEnv, waitUntil, type Env } from './helpers.js';
 
 let env: Env;
 beforeAll(async () => {
@@ -127,5 +128,50 @@ describe('StatefulSet controller', () => {
     expect(order).toEqual(['web-2', 'web-1']);
     expect((await livePods(ns)).map((p) => p.metadata?.name)).toEqual(['web-0']);
     expect((await claims(ns)).map((c) => c.metadata?.name).sort()).toEqual(['www-web-0', 'www-web-1', 'www-web-2']);
+  });
+
+  it('RollingUpdate replaces pods from the highest ordinal down to the partition, then all', async () => {
+    const ns = await namespace(env.admin, 'sts-roll');
+    const stop = autoReady(env.admin, ns);
+    try {
+      await env.admin.create(refs.statefulsets, web(ns, 3));
+      const first = await waitUntil(env.admin, refs.statefulsets, ns, async () => {
+        const s = (await env.admin.get<StatefulSet & KubeObject>(refs.statefulsets, 'web', ns)).status;
+        return s?.readyReplicas === 3 && s.currentRevision ? s : undefined;
+      }, '3 ready');
+      const order: string[] = [];
+      const ac = new AbortController();
+      const list = await env.admin.list(refs.pods, { namespace: ns });
+      const watching = (async () => {
+        try {
+          for await (const ev of env.admin.watch(refs.pods, { namespace: ns, resourceVersion: list.metadata.resourceVersion, signal: ac.signal })) {
+            if (ev.type === 'DELETED') order.push(ev.object.metadata?.name ?? '');
+          }
+        } catch {
+          // aborted
+        }
+      })();
+      await env.admin.patch(refs.statefulsets, 'web', 'merge', { spec: { updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 1 } }, template: { spec: { containers: [{ name: 'nginx', image: 'nginx:2' }] } } } }, { namespace: ns });
+      const partial = await waitUntil(env.admin, refs.statefulsets, ns, async () => {
+        const s = (await env.admin.get<StatefulSet & KubeObject>(refs.statefulsets, 'web', ns)).status;
+        return s?.updatedReplicas === 2 && s.readyReplicas === 3 ? s : undefined;
+      }, 'web-1 and web-2 updated');
+      expect(order).toEqual(['web-2', 'web-1']);
+      expect(partial.currentRevision).toBe(first.currentRevision);
+      const pods = await livePods(ns);
+      expect(pods.map((p) => p.spec?.containers[0].image)).toEqual(['nginx', 'nginx:2', 'nginx:2']);
+
+      await env.admin.patch(refs.statefulsets, 'web', 'merge', { spec: { updateStrategy: { rollingUpdate: { partition: 0 } } } }, { namespace: ns });
+      const done = await waitUntil(env.admin, refs.statefulsets, ns, async () => {
+        const s = (await env.admin.get<StatefulSet & KubeObject>(refs.statefulsets, 'web', ns)).status;
+        return s?.updatedReplicas === 3 && s.readyReplicas === 3 && s.currentRevision === s.updateRevision ? s : undefined;
+      }, 'all updated');
+      expect(done.currentRevision).not.toBe(first.currentRevision);
+      ac.abort();
+      await watching;
+      expect(order).toEqual(['web-2', 'web-1', 'web-0']);
+    } finally {
+      stop();
+    }
   });
 });

@@ -41,6 +41,7 @@ describe('kubectl rollout', () => {
     expect(history).toMatch(/^1\s+<none>$/m);
     expect(history).toMatch(/^2\s+image nginx:2$/m);
     expect(await kubectl('rollout', 'history', 'deployment/web', '--revision=1')).toContain('nginx:1');
+    expect(await kubectl('describe', 'deployment', 'web')).toMatch(/ScalingReplicaSet\s+.*Scaled up replica set web-\w+ from 0 to 1/);
   });
 
   it('undo goes back to the previous template as a new revision; --to-revision picks one', async () => {

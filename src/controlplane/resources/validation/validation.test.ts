@@ -74,6 +74,11 @@ const cases: Case[] = [
   ['deployment: both rolling bounds zero', 'Deployment', (o) => (o.spec.strategy = { type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable: 0 } }), [['spec.strategy.rollingUpdate.maxUnavailable', 'Invalid value: 0: may not be 0 when `maxSurge` is 0']]],
   ['replicaset: selector does not match', 'ReplicaSet', (o) => (o.spec.template.metadata.labels = { app: 'other' }), [['spec.template.metadata.labels', /`selector` does not match template `labels`$/]]],
   ['daemonset: empty selector', 'DaemonSet', (o) => (o.spec.selector = {}), [['spec.selector', 'Invalid value: {}: empty selector is invalid for daemonset']]],
+  ['statefulset: containers may mount volumeClaimTemplates', 'StatefulSet', (o) => {
+    o.spec.template.spec.containers[0].volumeMounts = [{ name: 'data', mountPath: '/data' }];
+    o.spec.volumeClaimTemplates = [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }];
+  }, []],
+  ['statefulset: a mount of neither a volume nor a claim template', 'StatefulSet', (o) => (o.spec.template.spec.containers[0].volumeMounts = [{ name: 'data', mountPath: '/data' }]), [['spec.template.spec.containers[0].volumeMounts[0].name', 'Not found: "data"']]],
   ['statefulset: bad pod management policy', 'StatefulSet', (o) => (o.spec.podManagementPolicy = 'Random'), [['spec.podManagementPolicy', 'Unsupported value: "Random": supported values: "OrderedReady", "Parallel"']]],
   ['job: valid without a selector (the server generates it)', 'Job', () => {}, []],
   ['job: restart policy defaults to Always and is refused', 'Job', (o) => delete o.spec.template.spec.restartPolicy, [['spec.template.spec.restartPolicy', 'Unsupported value: "Always": supported values: "OnFailure", "Never"']]],

@@ -139,7 +139,13 @@ export function validateDaemonSet(ds: DaemonSet): StatusCause[] {
 export function validateStatefulSet(sts: StatefulSet): StatusCause[] {
   const spec = sts.spec ?? ({} as NonNullable<StatefulSet['spec']>);
   const causes = [...nonNegative(spec.replicas, 'spec.replicas'), ...nonNegative(spec.minReadySeconds, 'spec.minReadySeconds')];
-  causes.push(...validateSelectedTemplate(spec, 'statefulset', 'StatefulSet'));
+  // Containers may mount the claims of volumeClaimTemplates: the controller adds those volumes to
+  // each pod, so the template is validated as if it had them (as the apiserver does).
+  const claims = (spec.volumeClaimTemplates ?? []).map((t) => ({ name: t.metadata?.name ?? '', persistentVolumeClaim: { claimName: t.metadata?.name ?? '' } }));
+  const template = spec.template && claims.length > 0
+    ? { ...spec.template, spec: { ...spec.template.spec!, volumes: [...(spec.template.spec?.volumes ?? []), ...claims] } }
+    : spec.template;
+  causes.push(...validateSelectedTemplate({ selector: spec.selector, template }, 'statefulset', 'StatefulSet'));
   if (spec.podManagementPolicy !== undefined && spec.podManagementPolicy !== 'OrderedReady' && spec.podManagementPolicy !== 'Parallel') {
     causes.push(notSupported('spec.podManagementPolicy', spec.podManagementPolicy, ['OrderedReady', 'Parallel']));
   }

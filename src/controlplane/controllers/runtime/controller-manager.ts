@@ -47,6 +47,7 @@ export function createControllerManager(opts: ControllerManagerOptions): Control
   const log = opts.log ?? (() => {});
   const informers = new SharedInformers(opts.client('berth-controller-manager/informers'), { resyncMs: opts.resyncMs ?? 5 * 60_000, log });
   const redis = new Redis(bullConnection(opts.redisUrl) as never);
+  redis.on('error', (e: Error) => log(`controller-manager: redis: ${e.message}`));
   const queues = new Map<string, WorkQueue>();
   let informersStarted = false;
 

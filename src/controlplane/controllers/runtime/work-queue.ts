@@ -86,6 +86,10 @@ export class WorkQueue {
     const connection = bullConnection(opts.redisUrl);
     this.queue = new Queue<JobData>(opts.name, { connection, prefix: opts.prefix });
     this.redis = new Redis(connection as never);
+    // connection errors are retried by ioredis; say so instead of crashing on an unhandled 'error'
+    const onError = (e: Error) => opts.log?.(`${opts.name}: redis: ${e.message}`);
+    this.queue.on('error', onError);
+    this.redis.on('error', onError);
   }
 
   private dirtyKey(key: string): string {
@@ -153,13 +157,14 @@ export class WorkQueue {
     }
   }
 
-  private async runOnce(key: string): Promise<Outcome> {
-    this.stats.reconciles++;
+  /** One reconcile; its number in this process tags log lines (`name#id key: ...`). */
+  private async runOnce(key: string): Promise<[Outcome, number]> {
+    const id = ++this.stats.reconciles;
     try {
-      return { ok: true, result: await this.opts.reconciler.reconcile(key) };
+      return [{ ok: true, result: await this.opts.reconciler.reconcile(key) }, id];
     } catch (error) {
       this.stats.errors++;
-      return { ok: false, error };
+      return [{ ok: false, error }, id];
     }
   }
 
@@ -167,15 +172,16 @@ export class WorkQueue {
     const key = job.data.key;
     const dirty = this.dirtyKey(key);
     let outcome: Outcome;
+    let id: number;
     await this.redis.del(dirty);
     for (let run = 1; ; run++) {
-      outcome = await this.runOnce(key);
+      [outcome, id] = await this.runOnce(key);
       // DEL both tells whether events arrived meanwhile and clears the marker for the rerun
       if (run >= MAX_RERUNS || !(await this.redis.del(dirty))) break;
     }
     const action = actionFor(outcome, job.data.failures ?? 0, this.opts.backoff ?? DEFAULT_BACKOFF);
     if (action.kind === 'requeue') {
-      if (action.why === 'error') this.opts.log?.(`${this.opts.name}: ${key}: ${describe(outcome)}; retry ${action.failures} in ${action.afterMs} ms`);
+      if (action.why === 'error') this.opts.log?.(`${this.opts.name}#${id} ${key}: ${describe(outcome)}; retry ${action.failures} in ${action.afterMs} ms`);
       if (action.afterMs === 0 && action.failures === 0) {
         // run again now: completing with the marker set makes afterRelease re-add the key
         await this.redis.set(dirty, '1', 'PX', DIRTY_TTL_MS);
@@ -187,7 +193,7 @@ export class WorkQueue {
       throw new DelayedError();
     }
     if (action.kind === 'stalled') {
-      this.opts.log?.(`${this.opts.name}: ${key} stalled (${action.reason}): ${action.message}`);
+      this.opts.log?.(`${this.opts.name}#${id} ${key} stalled (${action.reason}): ${action.message}`);
       this.opts.onStalled?.(action, key);
     }
   }

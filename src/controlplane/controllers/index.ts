@@ -2,6 +2,7 @@
  * The controllers `berth controller-manager` and `berth up` run, by name.
  */
 import type { Controller } from './runtime/controller.js';
+import { createControllerManager as createManager, CONTROLLER_MANAGER_USER, type ControllerManager, type ControllerManagerOptions } from './runtime/controller-manager.js';
 import { cronJobController } from './cronjob-controller.js';
 import { daemonSetController } from './daemonset-controller.js';
 import { jobController } from './job-controller.js';
@@ -21,4 +22,12 @@ export function defaultControllers(): Controller[] {
     daemonSetController(), jobController(), cronJobController(), statefulSetController(), ttlAfterFinishedController()];
 }
 
-export { createControllerManager, CONTROLLER_MANAGER_USER, type ControllerManager, type ControllerManagerOptions } from './runtime/controller-manager.js';
+/**
+ * A controller-manager Runnable running `opts.controllers`, by default every built-in controller.
+ * `berth up` and `berth controller-manager` start it through here.
+ */
+export function createControllerManager(opts: Omit<ControllerManagerOptions, 'controllers'> & { controllers?: Controller[] }): ControllerManager {
+  return createManager({ ...opts, controllers: opts.controllers ?? defaultControllers() });
+}
+
+export { CONTROLLER_MANAGER_USER, type ControllerManager, type ControllerManagerOptions };

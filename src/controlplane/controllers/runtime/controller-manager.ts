@@ -23,7 +23,7 @@ export interface ControllerManagerOptions {
   redisUrl: string;
   /** BullMQ and marker key prefix; managers of one cluster use the same one. Default `{berth}`. */
   prefix?: string;
-  /** controllers to run; default: all of them (see ../index.ts) */
+  /** controllers to run (../index.ts defaults this to every built-in one) */
   controllers: Controller[];
   /** keys each controller reconciles at once in this process (default 8) */
   concurrency?: number;

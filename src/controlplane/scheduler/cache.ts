@@ -9,7 +9,9 @@ import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import { addPod, nodeInfo, removePod } from './node-info.js';
 import { podInfo } from './pod-info.js';
 import type { ForeignReservation } from './reservations.js';
-import { emptyResources, type NodeInfo, type PodInfo, type Snapshot } from './types.js';
+import { emptyResources, type AffinityTerm, type NodeInfo, type PodInfo, type Snapshot } from './types.js';
+
+const NONE: readonly PodInfo[] = [];
 
 interface Placed {
   node: string;
@@ -27,6 +29,12 @@ export class SchedulerCache implements Snapshot {
   /** names of nodes that exist (pods may name a node the cache has not seen yet) */
   private readonly real = new Set<string>();
   private ordered: NodeInfo[] | undefined;
+  /** nodes (names) with pods that have affinity terms, and their NodeInfos once asked */
+  private readonly affinityNodes = new Set<string>();
+  private affinityList: NodeInfo[] | undefined;
+  /** required anti-affinity term → node name of each placed pod carrying it; resolved once asked */
+  private readonly antiTerms = new Map<AffinityTerm, string[]>();
+  private antiTermNodes: Map<AffinityTerm, NodeInfo[]> | undefined;
   private readonly placed = new Map<string, Placed>();
   private readonly nominatedByNode = new Map<string, Map<string, PodInfo>>();
   private readonly nominatedNodeOf = new Map<string, string>();
@@ -49,8 +57,44 @@ export class SchedulerCache implements Snapshot {
   }
 
   nominated(node: string): readonly PodInfo[] {
+    if (this.nominatedByNode.size === 0) return NONE;
     const m = this.nominatedByNode.get(node);
-    return m ? [...m.values()] : [];
+    return m ? [...m.values()] : NONE;
+  }
+
+  nodesWithAffinity(): readonly NodeInfo[] {
+    this.affinityList ??= this.nodes.filter((n) => this.affinityNodes.has(n.name));
+    return this.affinityList;
+  }
+
+  antiAffinityTerms(): ReadonlyMap<AffinityTerm, readonly NodeInfo[]> {
+    if (!this.antiTermNodes) {
+      this.antiTermNodes = new Map();
+      for (const [t, names] of this.antiTerms) {
+        const nodes = names.map((n) => this.get(n)).filter((n): n is NodeInfo => n !== undefined);
+        if (nodes.length > 0) this.antiTermNodes.set(t, nodes);
+      }
+    }
+    return this.antiTermNodes;
+  }
+
+  /** Keeps the affinity indexes right after `p` was added to (+1) or removed from (−1) `info`. */
+  private indexAffinity(info: NodeInfo, p?: PodInfo, by = 0): void {
+    const has = info.podsWithAffinity.length > 0;
+    if (has !== this.affinityNodes.has(info.name)) {
+      if (has) this.affinityNodes.add(info.name);
+      else this.affinityNodes.delete(info.name);
+      this.affinityList = undefined;
+    }
+    if (!p || p.requiredAntiAffinity.length === 0) return;
+    for (const t of p.requiredAntiAffinity) {
+      const names = this.antiTerms.get(t) ?? [];
+      if (by > 0) names.push(info.name);
+      else if (names.includes(info.name)) names.splice(names.indexOf(info.name), 1);
+      if (names.length > 0) this.antiTerms.set(t, names);
+      else this.antiTerms.delete(t);
+    }
+    this.antiTermNodes = undefined;
   }
 
   setNamespace(name: string, labels: Record<string, string> | undefined): void {
@@ -73,6 +117,9 @@ export class SchedulerCache implements Snapshot {
     this.infos.set(name, fresh);
     if (!this.real.has(name)) this.real.add(name);
     this.ordered = undefined;
+    this.affinityList = undefined;
+    this.antiTermNodes = undefined;
+    this.indexAffinity(fresh);
   }
 
   removeNode(name: string): void {
@@ -80,26 +127,32 @@ export class SchedulerCache implements Snapshot {
     const info = this.infos.get(name);
     if (info && info.pods.length === 0) this.infos.delete(name);
     this.ordered = undefined;
+    this.affinityList = undefined;
+    this.antiTermNodes = undefined;
   }
 
   private unplace(key: string): void {
     const p = this.placed.get(key);
     if (!p) return;
     const info = this.infos.get(p.node);
-    if (info) removePod(info, key);
+    if (info && removePod(info, key)) this.indexAffinity(info, p.info, -1);
     this.placed.delete(key);
   }
 
   private place(node: string, info: PodInfo, assumed: boolean): void {
     this.unplace(info.key);
-    addPod(this.infoFor(node), info);
+    const ni = this.infoFor(node);
+    addPod(ni, info);
+    this.indexAffinity(ni, info, 1);
     this.placed.set(info.key, { node, info, assumed });
   }
 
   private setNominated(info: PodInfo | undefined, key: string): void {
     const was = this.nominatedNodeOf.get(key);
     if (was) {
-      this.nominatedByNode.get(was)?.delete(key);
+      const m = this.nominatedByNode.get(was);
+      m?.delete(key);
+      if (m?.size === 0) this.nominatedByNode.delete(was);
       this.nominatedNodeOf.delete(key);
     }
     if (info?.nominatedNode) {

@@ -76,7 +76,9 @@ export class Framework {
 
   /** The node as `pod` sees it: with nominated pods of at least its priority already placed. */
   private withNominated(pod: PodInfo, snapshot: Snapshot, node: NodeInfo): NodeInfo {
-    const nominated = snapshot.nominated(node.name).filter((p) => p.key !== pod.key && p.priority >= pod.priority);
+    const all = snapshot.nominated(node.name);
+    if (all.length === 0) return node;
+    const nominated = all.filter((p) => p.key !== pod.key && p.priority >= pod.priority);
     if (nominated.length === 0) return node;
     const copy = cloneNodeInfo(node);
     for (const p of nominated) addPod(copy, p);

@@ -3,8 +3,8 @@
  * node status defaulting does) and the running sums of the pods bound or assumed to it.
  */
 import type { Node } from 'kubernetes-types/core/v1.js';
-import { addResourceList, addResources } from './pod-info.js';
-import { emptyResources, type NodeInfo, type PodInfo } from './types.js';
+import { addResourceList, addResources, labelCountKey, termMatches } from './pod-info.js';
+import { emptyResources, type AffinityTerm, type NodeInfo, type PodInfo } from './types.js';
 
 export function nodeInfo(node: Node, pods: PodInfo[] = []): NodeInfo {
   const allocatable = emptyResources();
@@ -14,13 +14,16 @@ export function nodeInfo(node: Node, pods: PodInfo[] = []): NodeInfo {
     node,
     labels: node.metadata?.labels ?? {},
     taints: node.spec?.taints ?? [],
+    unschedulable: node.spec?.unschedulable === true,
     allocatable,
     pods: [],
     requested: emptyResources(),
     nonZeroRequested: { milliCPU: 0, memory: 0 },
     usedPorts: [],
-    podsWithAffinity: 0,
-    podsWithRequiredAntiAffinity: 0,
+    podsWithAffinity: [],
+    podsWithRequiredAntiAffinity: [],
+    labelCounts: new Map(),
+    terminating: 0,
   };
   for (const p of pods) addPod(info, p);
   return info;
@@ -30,14 +33,38 @@ function hasAffinity(p: PodInfo): boolean {
   return p.requiredAffinity.length + p.requiredAntiAffinity.length + p.preferredAffinity.length + p.preferredAntiAffinity.length > 0;
 }
 
+/** How many pods on `node` `term` selects. */
+export function countTermMatches(term: AffinityTerm, node: NodeInfo, namespaceLabels: (ns: string) => Record<string, string> | undefined): number {
+  if (term.countKey !== undefined) return node.labelCounts.get(term.countKey) ?? 0;
+  let n = 0;
+  for (const p of node.pods) if (termMatches(term, p, namespaceLabels)) n++;
+  return n;
+}
+
+function countLabels(info: NodeInfo, p: PodInfo, by: number): void {
+  if (p.terminating) info.terminating += by;
+  for (const k in p.labels) {
+    const key = labelCountKey(p.namespace, k, p.labels[k]);
+    const n = (info.labelCounts.get(key) ?? 0) + by;
+    if (n === 0) info.labelCounts.delete(key);
+    else info.labelCounts.set(key, n);
+  }
+}
+
+function without(list: PodInfo[], p: PodInfo): void {
+  const i = list.indexOf(p);
+  if (i >= 0) list.splice(i, 1);
+}
+
 export function addPod(info: NodeInfo, p: PodInfo): void {
   info.pods.push(p);
   addResources(info.requested, p.requests);
   info.nonZeroRequested.milliCPU += p.nonZeroCPU;
   info.nonZeroRequested.memory += p.nonZeroMemory;
-  info.usedPorts.push(...p.hostPorts);
-  if (hasAffinity(p)) info.podsWithAffinity++;
-  if (p.requiredAntiAffinity.length > 0) info.podsWithRequiredAntiAffinity++;
+  for (const hp of p.hostPorts) info.usedPorts.push(hp);
+  if (hasAffinity(p)) info.podsWithAffinity.push(p);
+  if (p.requiredAntiAffinity.length > 0) info.podsWithRequiredAntiAffinity.push(p);
+  countLabels(info, p, 1);
 }
 
 /** Removes the pod with `key`; false if it was not there. */
@@ -52,8 +79,9 @@ export function removePod(info: NodeInfo, key: string): boolean {
     const j = info.usedPorts.findIndex((u) => u.ip === hp.ip && u.protocol === hp.protocol && u.port === hp.port);
     if (j >= 0) info.usedPorts.splice(j, 1);
   }
-  if (hasAffinity(p)) info.podsWithAffinity--;
-  if (p.requiredAntiAffinity.length > 0) info.podsWithRequiredAntiAffinity--;
+  without(info.podsWithAffinity, p);
+  without(info.podsWithRequiredAntiAffinity, p);
+  countLabels(info, p, -1);
   return true;
 }
 

@@ -97,16 +97,35 @@ function hostPorts(pod: Pod): HostPort[] {
   return out;
 }
 
+/** The key of NodeInfo.labelCounts for one label of a pod in `namespace`. */
+export function labelCountKey(namespace: string, key: string, value: string): string {
+  return `${namespace}\u0000${key}=${value}`;
+}
+
+/** Pods of one workload carry the same terms: compiled once, shared (bounded). */
+const compiled = new Map<string, AffinityTerm>();
+const MAX_COMPILED = 10_000;
+
 function compileTerm(term: PodAffinityTerm, podNamespace: string, weight: number): AffinityTerm {
+  const id = JSON.stringify([term, podNamespace, weight]);
+  const hit = compiled.get(id);
+  if (hit) return hit;
   const namespaces = new Set(term.namespaces ?? []);
   if (namespaces.size === 0 && !term.namespaceSelector) namespaces.add(podNamespace);
-  return {
-    selector: labelSelectorFromObject(term.labelSelector ?? null),
+  const selector = labelSelectorFromObject(term.labelSelector ?? null);
+  const only = selector.requirements.length === 1 ? selector.requirements[0] : undefined;
+  const single = only && (only.op === '=' || only.op === '==' || (only.op === 'in' && only.values.length === 1));
+  const out: AffinityTerm = {
+    selector,
     namespaces,
     namespaceSelector: term.namespaceSelector ? labelSelectorFromObject(term.namespaceSelector) : undefined,
     topologyKey: term.topologyKey,
     weight,
+    countKey: single && namespaces.size === 1 && !term.namespaceSelector ? labelCountKey([...namespaces][0], only.key, only.values[0]) : undefined,
   };
+  if (compiled.size >= MAX_COMPILED) compiled.clear();
+  compiled.set(id, out);
+  return out;
 }
 
 function required(terms: PodAffinityTerm[] | undefined, ns: string): AffinityTerm[] {

@@ -8,7 +8,7 @@
 import type { FitError, Framework } from './framework.js';
 import { addPod, cloneNodeInfo, removePod } from './node-info.js';
 import type { LabelSelector } from '../store/selectors.js';
-import type { NodeInfo, PodInfo, Snapshot } from './types.js';
+import { scanAffinityNodes, type NodeInfo, type PodInfo, type Snapshot } from './types.js';
 
 /** A PodDisruptionBudget as preemption sees it. */
 export interface DisruptionBudget {
@@ -40,11 +40,13 @@ function byImportance(a: PodInfo, b: PodInfo): number {
 }
 
 function overlay(snapshot: Snapshot, node: NodeInfo): Snapshot {
+  const nodes = snapshot.nodes.map((n) => (n.name === node.name ? node : n));
   return {
-    nodes: snapshot.nodes.map((n) => (n.name === node.name ? node : n)),
+    nodes,
     get: (name) => (name === node.name ? node : snapshot.get(name)),
     namespaceLabels: (ns) => snapshot.namespaceLabels(ns),
     nominated: (name) => snapshot.nominated(name),
+    ...scanAffinityNodes(nodes),
   };
 }
 

@@ -46,6 +46,8 @@ export interface SchedulerOptions {
   /** parallel attempts: decisions stay one at a time, binds overlap */
   concurrency?: number;
   log?: (line: string) => void;
+  /** called with every decision as it is made (node, or undefined when none fits): for benchmarks and tracing */
+  onDecision?: (podKey: string, node: string | undefined) => void;
 }
 
 /** Counters for tests, benchmarks and logs. */
@@ -92,6 +94,12 @@ function nodeChangeMatters(a: Node, b: Node): boolean {
 function unschedulableMessage(pod: Pod): string | undefined {
   const c = (pod.status?.conditions ?? []).find((c) => c.type === 'PodScheduled' && c.status === 'False' && c.reason === 'Unschedulable');
   return c ? (c.message ?? '') : undefined;
+}
+
+/** `redis://host:port` or a unix socket (`/path/redis.sock`, `unix:///path`), as BullMQ needs it (no request retry limit). */
+function connect(url: string): Redis {
+  if (url.startsWith('/') || url.startsWith('unix://')) return new Redis({ path: url.replace(/^unix:\/\//, ''), maxRetriesPerRequest: null });
+  return new Redis(url, { maxRetriesPerRequest: null });
 }
 
 class SchedulerImpl implements Scheduler {
@@ -216,7 +224,7 @@ class SchedulerImpl implements Scheduler {
 
   async start(signal: AbortSignal): Promise<void> {
     const prefix = this.opts.prefix ?? 'berth';
-    this.redis = new Redis(this.opts.redisUrl, { maxRetriesPerRequest: null });
+    this.redis = connect(this.opts.redisUrl);
     this.reservations = new Reservations(this.redis, prefix);
     this.queue = new SchedulingQueue(this.redis, prefix);
     this.watch();
@@ -275,6 +283,7 @@ class SchedulerImpl implements Scheduler {
     const info = podInfo(pod);
     for (let round = 0; round < MAX_RESERVE_ROUNDS; round++) {
       const result = framework.schedule(info, this.cache);
+      this.opts.onDecision?.(key, result instanceof FitError ? undefined : result.node.name);
       if (result instanceof FitError) return this.unschedulable(pod, info, framework, result, seq);
       const node = result.node.name;
       this.cache.assume(info, node);

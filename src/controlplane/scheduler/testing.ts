@@ -5,7 +5,7 @@
 import type { Node, Pod, Taint } from 'kubernetes-types/core/v1.js';
 import { nodeInfo } from './node-info.js';
 import { podInfo } from './pod-info.js';
-import type { CycleState, FilterPlugin, NodeInfo, NodeScore, PodInfo, ScorePlugin, Snapshot } from './types.js';
+import { scanAffinityNodes, type CycleState, type FilterPlugin, type NodeInfo, type NodeScore, type PodInfo, type ScorePlugin, type Snapshot } from './types.js';
 
 export interface NodeSpec {
   name: string;
@@ -57,7 +57,7 @@ export function makePod(s: PodSpecLite = {}): Pod {
 export function makeSnapshot(nodes: Node[], bound: Record<string, Pod[]> = {}, namespaces: Record<string, Record<string, string>> = {}): Snapshot {
   const infos: NodeInfo[] = nodes.map((n) => nodeInfo(n, (bound[n.metadata!.name!] ?? []).map(podInfo)));
   const byName = new Map(infos.map((i) => [i.name, i]));
-  return { nodes: infos, get: (n) => byName.get(n), namespaceLabels: (ns) => namespaces[ns], nominated: () => [] };
+  return { nodes: infos, get: (n) => byName.get(n), namespaceLabels: (ns) => namespaces[ns], nominated: () => [], ...scanAffinityNodes(infos) };
 }
 
 export function cycle(pod: Pod | PodInfo, snapshot: Snapshot): CycleState {

@@ -42,6 +42,8 @@ export interface AffinityTerm {
   topologyKey: string;
   /** weight of a preferred term; 0 for required terms */
   weight: number;
+  /** the NodeInfo.labelCounts key when the term selects one `key=value` in one namespace (counted without scanning pods) */
+  countKey?: string;
 }
 
 /** A pod with everything the plugins need worked out once. */
@@ -75,14 +77,20 @@ export interface NodeInfo {
   node: Node;
   labels: Record<string, string>;
   taints: Taint[];
+  /** spec.unschedulable (cordoned) */
+  unschedulable: boolean;
   allocatable: Resources;
   pods: PodInfo[];
   requested: Resources;
   nonZeroRequested: { milliCPU: number; memory: number };
   usedPorts: HostPort[];
-  /** pods here with any (anti-)affinity, and with required anti-affinity (to skip nodes quickly) */
-  podsWithAffinity: number;
-  podsWithRequiredAntiAffinity: number;
+  /** pods here with any (anti-)affinity, and those with required anti-affinity (the only ones some plugins look at) */
+  podsWithAffinity: PodInfo[];
+  podsWithRequiredAntiAffinity: PodInfo[];
+  /** pods here per `namespace\0key=value` label, for counting single-label selectors at once */
+  labelCounts: Map<string, number>;
+  /** pods here being deleted (spreading does not count them) */
+  terminating: number;
 }
 
 /** What the framework schedules against: every node, in a stable order. */
@@ -93,6 +101,22 @@ export interface Snapshot {
   namespaceLabels(namespace: string): Record<string, string> | undefined;
   /** pods not yet bound whose preemption reserved this node (status.nominatedNodeName) */
   nominated(node: string): readonly PodInfo[];
+  /** the nodes with pods that have (anti-)affinity terms: what InterPodAffinity's scoring scans */
+  nodesWithAffinity(): readonly NodeInfo[];
+  /** each distinct required anti-affinity term of the placed pods → the node of every pod carrying it */
+  antiAffinityTerms(): ReadonlyMap<AffinityTerm, readonly NodeInfo[]>;
+}
+
+/** `nodesWithAffinity` and `antiAffinityTerms` by scanning, for snapshots that keep no index. */
+export function scanAffinityNodes(nodes: readonly NodeInfo[]): Pick<Snapshot, 'nodesWithAffinity' | 'antiAffinityTerms'> {
+  return {
+    nodesWithAffinity: () => nodes.filter((n) => n.podsWithAffinity.length > 0),
+    antiAffinityTerms: () => {
+      const out = new Map<AffinityTerm, NodeInfo[]>();
+      for (const n of nodes) for (const p of n.podsWithRequiredAntiAffinity) for (const t of p.requiredAntiAffinity) out.set(t, [...(out.get(t) ?? []), n]);
+      return out;
+    },
+  };
 }
 
 /**

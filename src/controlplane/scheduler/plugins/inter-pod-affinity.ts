@@ -5,6 +5,7 @@
  * (anti-)affinity weights of the pod and of the pods already placed (symmetric, plus their required
  * affinity at hardPodAffinityWeight 1), normalised between the lowest and highest node.
  */
+import { countTermMatches } from '../node-info.js';
 import { termMatches } from '../pod-info.js';
 import { MAX_NODE_SCORE, unresolvable, unschedulable, type AffinityTerm, type CycleState, type FilterPlugin, type NodeInfo, type PodInfo, type ScorePlugin } from '../types.js';
 
@@ -18,6 +19,8 @@ const pair = (key: string, value: string) => `${key}\u0000${value}`;
 
 interface FilterState {
   existingAnti: Map<string, number>;
+  /** the topology keys `existingAnti` counts by */
+  existingAntiKeys: Set<string>;
   affinity: Map<string, number>;
   anti: Map<string, number>;
 }
@@ -34,15 +37,25 @@ function matchesAll(terms: readonly AffinityTerm[], pod: PodInfo, ns: CycleState
 function preFilter(state: CycleState): FilterState {
   const { pod, snapshot } = state;
   const nsLabels = snapshot.namespaceLabels.bind(snapshot);
-  const s: FilterState = { existingAnti: new Map(), affinity: new Map(), anti: new Map() };
-  const own = pod.requiredAffinity.length + pod.requiredAntiAffinity.length > 0;
+  const s: FilterState = { existingAnti: new Map(), existingAntiKeys: new Set(), affinity: new Map(), anti: new Map() };
+  // Pods of a workload share their compiled terms: each distinct term is matched against the pod once.
+  for (const [t, nodes] of snapshot.antiAffinityTerms()) {
+    if (!termMatches(t, pod, nsLabels)) continue;
+    for (const node of nodes) bump(s.existingAnti, node, t.topologyKey);
+    s.existingAntiKeys.add(t.topologyKey);
+  }
+  if (pod.requiredAffinity.length + pod.requiredAntiAffinity.length === 0) return s;
   for (const node of snapshot.nodes) {
-    if (!own && node.podsWithRequiredAntiAffinity === 0) continue;
-    for (const existing of node.pods) {
-      for (const t of existing.requiredAntiAffinity) if (termMatches(t, pod, nsLabels)) bump(s.existingAnti, node, t.topologyKey);
-      if (!own) continue;
-      if (matchesAll(pod.requiredAffinity, existing, nsLabels)) for (const t of pod.requiredAffinity) bump(s.affinity, node, t.topologyKey);
-      for (const t of pod.requiredAntiAffinity) if (termMatches(t, existing, nsLabels)) bump(s.anti, node, t.topologyKey);
+    for (const t of pod.requiredAntiAffinity) {
+      const n = countTermMatches(t, node, nsLabels);
+      if (n > 0) bump(s.anti, node, t.topologyKey, n);
+    }
+    if (pod.requiredAffinity.length === 1) {
+      const t = pod.requiredAffinity[0];
+      const n = countTermMatches(t, node, nsLabels);
+      if (n > 0) bump(s.affinity, node, t.topologyKey, n);
+    } else if (pod.requiredAffinity.length > 1) {
+      for (const existing of node.pods) if (matchesAll(pod.requiredAffinity, existing, nsLabels)) for (const t of pod.requiredAffinity) bump(s.affinity, node, t.topologyKey);
     }
   }
   return s;
@@ -63,12 +76,26 @@ function satisfiesAffinity(s: FilterState, state: CycleState, node: NodeInfo): b
 
 type ScoreState = Map<string, number>;
 
-function addTerms(score: ScoreState, terms: readonly AffinityTerm[], target: PodInfo, node: NodeInfo, sign: number, state: CycleState, weight?: number): void {
+type NamespaceLabels = (ns: string) => Record<string, string> | undefined;
+
+function addTerms(score: ScoreState, terms: readonly AffinityTerm[], target: PodInfo, node: NodeInfo, sign: number, nsLabels: NamespaceLabels, weight?: number): void {
   for (const t of terms) {
     const v = node.labels[t.topologyKey];
-    if (v === undefined || !termMatches(t, target, state.snapshot.namespaceLabels.bind(state.snapshot))) continue;
+    if (v === undefined || !termMatches(t, target, nsLabels)) continue;
     const k = pair(t.topologyKey, v);
     score.set(k, (score.get(k) ?? 0) + sign * (weight ?? t.weight));
+  }
+}
+
+/** The pod's own preferred terms: weight × the pods on `node` each selects. */
+function countTerms(score: ScoreState, terms: readonly AffinityTerm[], node: NodeInfo, sign: number, nsLabels: NamespaceLabels): void {
+  for (const t of terms) {
+    const v = node.labels[t.topologyKey];
+    if (v === undefined) continue;
+    const n = countTermMatches(t, node, nsLabels);
+    if (n === 0) continue;
+    const k = pair(t.topologyKey, v);
+    score.set(k, (score.get(k) ?? 0) + sign * t.weight * n);
   }
 }
 
@@ -84,7 +111,10 @@ export function interPodAffinity(): FilterPlugin & ScorePlugin {
     },
     filter(state, node) {
       const s = state.data.get('InterPodAffinity/filter') as FilterState;
-      for (const [k, v] of Object.entries(node.labels)) if ((s.existingAnti.get(pair(k, v)) ?? 0) > 0) return unschedulable(ERR_EXISTING_ANTI_AFFINITY);
+      for (const k of s.existingAntiKeys) {
+        const v = node.labels[k];
+        if (v !== undefined && (s.existingAnti.get(pair(k, v)) ?? 0) > 0) return unschedulable(ERR_EXISTING_ANTI_AFFINITY);
+      }
       if (!satisfiesAffinity(s, state, node)) return unresolvable(ERR_AFFINITY);
       for (const t of state.pod.requiredAntiAffinity) {
         const v = node.labels[t.topologyKey];
@@ -95,16 +125,20 @@ export function interPodAffinity(): FilterPlugin & ScorePlugin {
     preScore(state) {
       const pod = state.pod;
       const own = pod.preferredAffinity.length + pod.preferredAntiAffinity.length > 0;
+      const nsLabels: NamespaceLabels = state.snapshot.namespaceLabels.bind(state.snapshot);
       const score: ScoreState = new Map();
-      for (const node of state.snapshot.nodes) {
-        if (!own && node.podsWithAffinity === 0) continue;
-        if (Object.keys(node.labels).length === 0) continue;
-        for (const existing of node.pods) {
-          addTerms(score, pod.preferredAffinity, existing, node, 1, state);
-          addTerms(score, pod.preferredAntiAffinity, existing, node, -1, state);
-          addTerms(score, existing.requiredAffinity, pod, node, 1, state, HARD_POD_AFFINITY_WEIGHT);
-          addTerms(score, existing.preferredAffinity, pod, node, 1, state);
-          addTerms(score, existing.preferredAntiAffinity, pod, node, -1, state);
+      // Without preferences of its own, only pods with affinity terms can move the pod's score.
+      if (own) {
+        for (const node of state.snapshot.nodes) {
+          countTerms(score, pod.preferredAffinity, node, 1, nsLabels);
+          countTerms(score, pod.preferredAntiAffinity, node, -1, nsLabels);
+        }
+      }
+      for (const node of state.snapshot.nodesWithAffinity()) {
+        for (const existing of node.podsWithAffinity) {
+          addTerms(score, existing.requiredAffinity, pod, node, 1, nsLabels, HARD_POD_AFFINITY_WEIGHT);
+          addTerms(score, existing.preferredAffinity, pod, node, 1, nsLabels);
+          addTerms(score, existing.preferredAntiAffinity, pod, node, -1, nsLabels);
         }
       }
       if (score.size === 0) return 'skip';
@@ -114,7 +148,7 @@ export function interPodAffinity(): FilterPlugin & ScorePlugin {
     score(state, node) {
       const s = state.data.get('InterPodAffinity/score') as ScoreState;
       let sum = 0;
-      for (const [k, v] of Object.entries(node.labels)) sum += s.get(pair(k, v)) ?? 0;
+      for (const k in node.labels) sum += s.get(pair(k, node.labels[k])) ?? 0;
       return sum;
     },
     normalize(_state, scores) {

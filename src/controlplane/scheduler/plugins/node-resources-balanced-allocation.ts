@@ -28,10 +28,12 @@ export function nodeResourcesBalancedAllocation(): ScorePlugin {
     preScore: (state) => (state.pod.requests.milliCPU === 0 && state.pod.requests.memory === 0 ? SKIP : undefined),
     score(state, node) {
       const r = state.pod.requests;
-      return balancedScore(
-        [node.requested.milliCPU + r.milliCPU, node.requested.memory + r.memory],
-        [node.allocatable.milliCPU, node.allocatable.memory],
-      );
+      const a = node.allocatable;
+      if (a.milliCPU === 0 || a.memory === 0) return balancedScore([node.requested.milliCPU + r.milliCPU, node.requested.memory + r.memory], [a.milliCPU, a.memory]);
+      // the two-resource case of balancedScore, without allocating
+      const cpu = Math.min(1, (node.requested.milliCPU + r.milliCPU) / a.milliCPU);
+      const memory = Math.min(1, (node.requested.memory + r.memory) / a.memory);
+      return Math.trunc((1 - Math.abs((cpu - memory) / 2)) * MAX_NODE_SCORE);
     },
   };
 }

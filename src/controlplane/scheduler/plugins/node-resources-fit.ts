@@ -16,16 +16,26 @@ export function insufficientResources(pod: PodInfo, node: NodeInfo): { reasons: 
   const used = node.requested;
   const r = pod.requests;
   if (node.pods.length + 1 > a.pods) reasons.push(ERR_TOO_MANY_PODS);
-  const check = (name: string, want: number, allocatable: number, requested: number) => {
-    if (want > 0 && want > allocatable - requested) {
+  if (r.milliCPU > 0 && r.milliCPU > a.milliCPU - used.milliCPU) {
+    reasons.push('Insufficient cpu');
+    beyondNode ||= r.milliCPU > a.milliCPU;
+  }
+  if (r.memory > 0 && r.memory > a.memory - used.memory) {
+    reasons.push('Insufficient memory');
+    beyondNode ||= r.memory > a.memory;
+  }
+  if (r.ephemeralStorage > 0 && r.ephemeralStorage > a.ephemeralStorage - used.ephemeralStorage) {
+    reasons.push('Insufficient ephemeral-storage');
+    beyondNode ||= r.ephemeralStorage > a.ephemeralStorage;
+  }
+  for (const name in r.scalar) {
+    const want = r.scalar[name];
+    const have = a.scalar[name] ?? 0;
+    if (want > 0 && want > have - (used.scalar[name] ?? 0)) {
       reasons.push(`Insufficient ${name}`);
-      if (want > allocatable) beyondNode = true;
+      beyondNode ||= want > have;
     }
-  };
-  check('cpu', r.milliCPU, a.milliCPU, used.milliCPU);
-  check('memory', r.memory, a.memory, used.memory);
-  check('ephemeral-storage', r.ephemeralStorage, a.ephemeralStorage, used.ephemeralStorage);
-  for (const [name, want] of Object.entries(r.scalar)) check(name, want, a.scalar[name] ?? 0, used.scalar[name] ?? 0);
+  }
   return { reasons, unresolvable: beyondNode };
 }
 

@@ -13,7 +13,7 @@ export function nodeUnschedulable(): FilterPlugin {
   return {
     name: 'NodeUnschedulable',
     filter(state, node) {
-      if (!node.node.spec?.unschedulable) return undefined;
+      if (!node.unschedulable) return undefined;
       if (state.pod.tolerations.some((t) => toleratesTaint(t, CORDON_TAINT))) return undefined;
       return unresolvable(ERR_NODE_UNSCHEDULABLE);
     },

@@ -9,6 +9,7 @@
 import type { TopologySpreadConstraint } from 'kubernetes-types/core/v1.js';
 import { labelSelectorFromObject, type LabelSelector } from '../../store/selectors.js';
 import { MAX_NODE_SCORE, unresolvable, unschedulable, type CycleState, type FilterPlugin, type NodeInfo, type PodInfo, type ScorePlugin } from '../types.js';
+import { labelCountKey } from '../pod-info.js';
 import { podMatchesNodeAffinity } from './node-affinity.js';
 import { untoleratedTaint } from './taint-toleration.js';
 
@@ -21,6 +22,8 @@ interface Constraint {
   maxSkew: number;
   topologyKey: string;
   selector: LabelSelector;
+  /** the NodeInfo.labelCounts key when the selector is one `key=value` (counted without scanning pods) */
+  single?: string;
   minDomains: number;
   honorAffinity: boolean;
   honorTaints: boolean;
@@ -35,11 +38,15 @@ function compile(pod: PodInfo, when: 'DoNotSchedule' | 'ScheduleAnyway'): Constr
       const v = pod.labels[key];
       if (v !== undefined) sel.matchExpressions.push({ key, operator: 'In', values: [v] });
     }
+    // A constraint without a selector matches no pods, as LabelSelectorAsSelector(nil) does.
+    const selector = labelSelectorFromObject(c.labelSelector ? sel : null);
+    const only = selector.requirements.length === 1 ? selector.requirements[0] : undefined;
+    const single = only && (only.op === '=' || only.op === '==' || (only.op === 'in' && only.values.length === 1)) ? labelCountKey(pod.namespace, only.key, only.values[0]) : undefined;
     out.push({
       maxSkew: c.maxSkew,
       topologyKey: c.topologyKey,
-      // A constraint without a selector matches no pods, as LabelSelectorAsSelector(nil) does.
-      selector: labelSelectorFromObject(c.labelSelector ? sel : null),
+      selector,
+      single,
       minDomains: c.minDomains ?? 1,
       honorAffinity: (c.nodeAffinityPolicy ?? 'Honor') === 'Honor',
       honorTaints: c.nodeTaintsPolicy === 'Honor',
@@ -59,6 +66,7 @@ function included(c: Constraint, pod: PodInfo, node: NodeInfo): boolean {
 }
 
 function countMatching(node: NodeInfo, c: Constraint, namespace: string): number {
+  if (c.single !== undefined && node.terminating === 0) return node.labelCounts.get(c.single) ?? 0;
   let n = 0;
   for (const p of node.pods) if (!p.terminating && p.namespace === namespace && c.selector.matches(p.labels)) n++;
   return n;
@@ -87,11 +95,12 @@ export function podTopologySpread(): FilterPlugin & ScorePlugin {
       const counts = constraints.map(() => new Map<string, number>());
       for (const node of state.snapshot.nodes) {
         if (!hasAllKeys(node, constraints)) continue;
-        constraints.forEach((c, i) => {
-          if (!included(c, state.pod, node)) return;
+        for (let i = 0; i < constraints.length; i++) {
+          const c = constraints[i];
+          if (!included(c, state.pod, node)) continue;
           const v = node.labels[c.topologyKey];
           counts[i].set(v, (counts[i].get(v) ?? 0) + countMatching(node, c, state.pod.namespace));
-        });
+        }
       }
       const min = constraints.map((c, i) => (counts[i].size < c.minDomains ? 0 : Math.min(...counts[i].values())));
       state.data.set('PodTopologySpread/filter', { constraints, counts, min } satisfies FilterState);
@@ -118,18 +127,17 @@ export function podTopologySpread(): FilterPlugin & ScorePlugin {
           ignored.add(node.name);
           continue;
         }
-        constraints.forEach((c, i) => {
-          if (c.topologyKey !== HOSTNAME) counts[i].set(node.labels[c.topologyKey], 0);
-        });
+        for (let i = 0; i < constraints.length; i++) if (constraints[i].topologyKey !== HOSTNAME) counts[i].set(node.labels[constraints[i].topologyKey], 0);
       }
       const weights = constraints.map((c, i) => Math.log((c.topologyKey === HOSTNAME ? feasible.length - ignored.size : counts[i].size) + 2));
       for (const node of state.snapshot.nodes) {
         if (!hasAllKeys(node, constraints)) continue;
-        constraints.forEach((c, i) => {
+        for (let i = 0; i < constraints.length; i++) {
+          const c = constraints[i];
           const v = node.labels[c.topologyKey];
-          if (c.topologyKey === HOSTNAME || !counts[i].has(v) || !included(c, state.pod, node)) return;
+          if (c.topologyKey === HOSTNAME || !counts[i].has(v) || !included(c, state.pod, node)) continue;
           counts[i].set(v, counts[i].get(v)! + countMatching(node, c, state.pod.namespace));
-        });
+        }
       }
       state.data.set('PodTopologySpread/score', { constraints, counts, weights, ignored } satisfies ScoreState);
       return undefined;
@@ -138,12 +146,13 @@ export function podTopologySpread(): FilterPlugin & ScorePlugin {
       const s = state.data.get('PodTopologySpread/score') as ScoreState;
       if (s.ignored.has(node.name)) return 0;
       let score = 0;
-      s.constraints.forEach((c, i) => {
+      for (let i = 0; i < s.constraints.length; i++) {
+        const c = s.constraints[i];
         const v = node.labels[c.topologyKey];
-        if (v === undefined) return;
+        if (v === undefined) continue;
         const count = c.topologyKey === HOSTNAME ? countMatching(node, c, state.pod.namespace) : (s.counts[i].get(v) ?? 0);
         score += count * s.weights[i] + (c.maxSkew - 1);
-      });
+      }
       return Math.round(score);
     },
     normalize(state, scores) {

@@ -32,9 +32,13 @@ export function taintToleration(): FilterPlugin & ScorePlugin {
       const taint = untoleratedTaint(node.taints, state.pod.tolerations, HARD_EFFECTS);
       return taint ? unresolvable(`node(s) had untolerated taint {${taint.key}: ${taint.value ?? ''}}`) : undefined;
     },
-    score(state, node) {
+    preScore(state) {
       // Only tolerations that could apply to PreferNoSchedule count, as in kube-scheduler.
-      const tolerations = state.pod.tolerations.filter((t) => !t.effect || t.effect === 'PreferNoSchedule');
+      state.data.set('TaintToleration', state.pod.tolerations.filter((t) => !t.effect || t.effect === 'PreferNoSchedule'));
+    },
+    score(state, node) {
+      if (node.taints.length === 0) return 0;
+      const tolerations = state.data.get('TaintToleration') as Toleration[];
       let n = 0;
       for (const taint of node.taints) if (taint.effect === 'PreferNoSchedule' && !tolerations.some((t) => toleratesTaint(t, taint))) n++;
       return n;

@@ -36,7 +36,7 @@ export function register(program: Command): void {
     .option('--token <token>', 'bearer token for the API server')
     .option('--ca <file>', 'PEM file of the CA that signed the API server certificate')
     .requiredOption('--redis-url <url>', 'Redis holding the work queues (redis://host:port or a socket path)')
-    .option('--prefix <prefix>', 'queue key prefix; every controller-manager of one cluster uses the same', '{berth}')
+    .option('--prefix <prefix>', 'queue key prefix; every controller-manager of one cluster uses the same', '{berth-controllers}')
     .option('--controllers <names>', 'comma-separated controllers to run (default: all)')
     .option('--concurrency <n>', 'keys each controller reconciles at once in this process', positiveInt('--concurrency'))
     .option('--lock-duration <ms>', 'after this long without renewal a dead process\'s keys are taken over', positiveInt('--lock-duration'))

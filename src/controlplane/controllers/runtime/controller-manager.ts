@@ -21,7 +21,7 @@ export interface ControllerManagerOptions {
   /** a client acting as CONTROLLER_MANAGER_USER; `userAgent` names the caller */
   client: (userAgent: string) => Client;
   redisUrl: string;
-  /** BullMQ and marker key prefix; managers of one cluster use the same one. Default `{berth}`. */
+  /** BullMQ and marker key prefix; managers of one cluster use the same one. Default `{berth-controllers}` (its own Redis Cluster slot, apart from the object store's `{berth}`). */
   prefix?: string;
   /** controllers to run (../index.ts defaults this to every built-in one) */
   controllers: Controller[];
@@ -43,7 +43,7 @@ export interface ControllerManager extends Runnable {
 }
 
 export function createControllerManager(opts: ControllerManagerOptions): ControllerManager {
-  const prefix = opts.prefix ?? '{berth}';
+  const prefix = opts.prefix ?? '{berth-controllers}';
   const log = opts.log ?? (() => {});
   const informers = new SharedInformers(opts.client('berth-controller-manager/informers'), { resyncMs: opts.resyncMs ?? 5 * 60_000, log });
   const redis = new Redis(bullConnection(opts.redisUrl) as never);

@@ -5,12 +5,13 @@
  * precondition). `createAgent` is one node; `createSimNodes` hosts many sim nodes in one process
  * on one pod informer and one status writer.
  */
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import type { Lease } from 'kubernetes-types/coordination/v1.js';
 import type { Node, Pod, Taint } from 'kubernetes-types/core/v1.js';
 import { StatusError } from '../controlplane/api/errors.js';
 import type { UserInfo } from '../controlplane/api/request.js';
-import type { Client } from '../controlplane/client/client.js';
+import { Client, type KubeList, type ListOptions, type ResourceRef, type WatchEvent, type WatchOptions } from '../controlplane/client/client.js';
 import { EventRecorder } from '../controlplane/client/events.js';
 import { Informer } from '../controlplane/client/informer.js';
 import { refs } from '../controlplane/client/refs.js';
@@ -78,6 +79,29 @@ export interface Agent extends Runnable {
   logs(pod: Pod, opts: LogOptions): Promise<LogStream>;
   /** a pod bound to one of this agent's nodes, from its cache */
   pod(namespace: string, name: string): Pod | undefined;
+}
+
+/**
+ * A client whose lists and watches drop managedFields (client-go's TransformStripManagedFields): the
+ * agent never reads them, and with tens of thousands of pods they are a large part of its cache.
+ */
+class LeanClient extends Client {
+  constructor(inner: Client) {
+    super(inner.transport);
+  }
+
+  override async list<T = KubeObject>(ref: ResourceRef, opts?: ListOptions): Promise<KubeList<T>> {
+    const l = await super.list<T>(ref, opts);
+    for (const o of l.items) delete (o as KubeObject).metadata?.managedFields;
+    return l;
+  }
+
+  override async *watch<T = KubeObject>(ref: ResourceRef, opts?: WatchOptions): AsyncIterable<WatchEvent<T>> {
+    for await (const ev of super.watch<T>(ref, opts)) {
+      delete (ev.object as KubeObject).metadata?.managedFields;
+      yield ev;
+    }
+  }
 }
 
 interface NodeSlot {
@@ -150,8 +174,9 @@ class AgentCore implements Agent {
       slot.runtime = n.runtime(slot.ctx, this.hostFor(slot));
       this.slots.set(slot.name, slot);
     }
-    this.podInformer = new Informer<PodObject>(opts.client, refs.pods, { fieldSelector: opts.podFieldSelector, log: this.log });
-    this.nodeInformer = new Informer<NodeObject>(opts.client, refs.nodes, { ...opts.nodeSelector, log: this.log });
+    const lean = new LeanClient(opts.client);
+    this.podInformer = new Informer<PodObject>(lean, refs.pods, { fieldSelector: opts.podFieldSelector, log: this.log });
+    this.nodeInformer = new Informer<NodeObject>(lean, refs.nodes, { ...opts.nodeSelector, log: this.log });
   }
 
   get nodeNames(): string[] {
@@ -364,7 +389,8 @@ class AgentCore implements Agent {
     const pod = key ? this.podInformer.get(key) : undefined;
     const status = slot.runtime.status(uid);
     if (!pod || !status || pod.metadata?.uid !== uid) return;
-    const json = JSON.stringify(status);
+    // a digest, not the JSON: with tens of thousands of sim pods the last statuses would cost ~100 MB
+    const json = createHash('md5').update(JSON.stringify(status)).digest('base64');
     if (this.written.get(uid) === json) return;
     try {
       await slot.client.patch(refs.pods, pod.metadata!.name!, 'merge', { status }, { namespace: pod.metadata?.namespace, subresource: 'status' });

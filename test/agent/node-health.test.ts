@@ -62,8 +62,10 @@ describe('remote agent and node health', () => {
     expect(logs.stdout).toBe('hi-remote\n');
 
     agent.kill('SIGKILL');
-    await until(async () => ready(await node()) === 'Unknown', 10_000, 'node Unknown');
-    const n = await node();
+    const n = await until(async () => {
+      const m = await node();
+      return ready(m) === 'Unknown' && m.spec?.taints?.length ? m : undefined;
+    }, 10_000, 'node Unknown and tainted');
     expect(n.spec?.taints?.filter((t) => t.key === UNREACHABLE_TAINT).map((t) => t.effect).sort()).toEqual(['NoExecute', 'NoSchedule']);
     await until(async () => (await client.get<Pod & KubeObject>(refs.pods, 'p', 'default')).metadata?.deletionTimestamp, 10_000, 'pod evicted');
     expect(groupMembers(pgid).length).toBeGreaterThan(0);

@@ -87,6 +87,14 @@ export const garbageCollector = (): Controller => ({
         }
       }
     };
+    /** Every owner is in the cache with the referenced uid and not being deleted: nothing to do yet. */
+    const ownersSolidInCache = (o: KubeObject) =>
+      (o.metadata?.ownerReferences ?? []).every((r) => {
+        const t = byKind.get(`${r.apiVersion}/${r.kind}`);
+        if (!t) return true;
+        const owner = t.informer.get(t.ref.namespaced ? `${o.metadata?.namespace}/${r.name}` : r.name);
+        return owner?.metadata?.uid === r.uid && !owner.metadata.deletionTimestamp;
+      });
     const hasGcFinalizer = (o: KubeObject) => !!o.metadata?.deletionTimestamp && (o.metadata.finalizers ?? []).some((f) => f === FOREGROUND || f === ORPHAN);
     const sameRefs = (a: KubeObject, b: KubeObject) => JSON.stringify(a.metadata?.ownerReferences ?? []) === JSON.stringify(b.metadata?.ownerReferences ?? []);
 
@@ -99,14 +107,15 @@ export const garbageCollector = (): Controller => ({
         onAdd: (o) => {
           const k = gcKey(t, o);
           index(k, o, true);
-          if (o.metadata?.ownerReferences?.length || hasGcFinalizer(o)) ctx.enqueue(k);
+          // an owner that goes later enqueues its dependents then
+          if ((o.metadata?.ownerReferences?.length && !ownersSolidInCache(o)) || hasGcFinalizer(o)) ctx.enqueue(k);
         },
         onUpdate: (old, o) => {
           const k = gcKey(t, o);
           if (!sameRefs(old, o)) {
             index(k, old, false);
             index(k, o, true);
-            ctx.enqueue(k);
+            if (!ownersSolidInCache(o)) ctx.enqueue(k);
           }
           if (hasGcFinalizer(o) || (old === o && o.metadata?.ownerReferences?.length)) ctx.enqueue(k);
         },

@@ -52,7 +52,7 @@ export async function startAgentCluster(agent: Partial<AgentOptions> & { name: s
       runtime: 'process',
       dataDir: join(dataDir, o.name),
       connectors: registry,
-      process: { backoffBaseMs: 200, backoffMaxMs: 2000 },
+      process: { backoffBaseMs: 200, backoffMaxMs: 2000, volumeRefreshMs: 300 },
       leaseRenewMs: 1000,
       ...o,
     });

@@ -13,6 +13,7 @@ import { parse } from 'yaml';
 import { refs } from '../../src/controlplane/client/refs.js';
 import type { KubeObject } from '../../src/controlplane/resources/types.js';
 import { groupMembers } from '../../src/agent/runtime/process/process-group.js';
+import { HOST_PORTS_CONDITION } from '../../src/agent/runtime/process/pod-worker.js';
 import { condition, containerStatus, startAgentCluster, until, type AgentCluster } from './agent-harness.js';
 
 let c: AgentCluster;
@@ -124,6 +125,31 @@ describe('process runtime', () => {
     expect(out[7]).toMatch(/volumes\/data$/);
   });
 
+  it('updates configMap and downwardAPI volume files when the objects change', async () => {
+    await c.client.create(refs.configmaps, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'live', namespace: 'default' }, data: { k: 'v1' } });
+    await c.createPod({
+      metadata: { name: 'watcher', labels: { v: '1' } },
+      spec: {
+        volumes: [{ name: 'cfg', configMap: { name: 'live' } }, { name: 'meta', downwardAPI: { items: [{ path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } }] } }],
+        containers: [{ name: 'c', image: 'busybox', command: ['sleep', '1000'], volumeMounts: [{ name: 'cfg', mountPath: '/cfg' }, { name: 'meta', mountPath: '/meta' }] }],
+      },
+    });
+    await c.waitPod('watcher', (p) => p.status?.phase === 'Running');
+    const env = await until(async () => {
+      const r = await c.client.get<Pod & KubeObject>(refs.pods, 'watcher', 'default');
+      return r.status?.containerStatuses?.[0]?.containerID;
+    });
+    const pid = Number(env.replace('process://', ''));
+    const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+    const dir = (name: string) => environ.find((e) => e.startsWith(`VOLUME_${name}=`))!.split('=')[1];
+    expect(readFileSync(join(dir('CFG'), 'k'), 'utf8')).toBe('v1');
+    await c.client.patch(refs.configmaps, 'live', 'merge', { data: { k: 'v2' } }, { namespace: 'default' });
+    await c.client.patch(refs.pods, 'watcher', 'merge', { metadata: { labels: { v: '2' } } }, { namespace: 'default' });
+    await until(() => readFileSync(join(dir('CFG'), 'k'), 'utf8') === 'v2', 5000, 'configMap file updated');
+    await until(() => readFileSync(join(dir('META'), 'labels'), 'utf8') === 'v="2"', 5000, 'downwardAPI file updated');
+    await c.client.delete(refs.pods, 'watcher', { namespace: 'default', gracePeriodSeconds: 0 });
+  });
+
   it('gives each containerPort a free host port as PORT / PORT_<NAME>', async () => {
     await c.createPod({
       metadata: { name: 'web' },
@@ -134,6 +160,7 @@ describe('process runtime', () => {
     const line = await until(async () => (await c.cluster.kubectl(['logs', 'web'])).stdout.match(/listening on (\d+)/), 10_000, 'listening line');
     const res = await fetch(`http://127.0.0.1:${line![1]}/`);
     expect(res.status).toBe(200);
+    expect(p.status?.conditions?.find((x) => x.type === HOST_PORTS_CONDITION)?.message).toBe(`app/http: 8080→${line![1]}`);
     await c.client.delete(refs.pods, 'web', { namespace: 'default', gracePeriodSeconds: 1 });
   });
 

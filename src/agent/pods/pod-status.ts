@@ -14,6 +14,8 @@ export interface PodStatusInput {
   startTime: string;
   /** set when the pod failed as a whole (e.g. an init container failed under restartPolicy Never) */
   failed?: { reason?: string; message?: string };
+  /** runtime-specific conditions (custom types, as readiness gates use), e.g. berth.dev/HostPorts */
+  extraConditions?: PodCondition[];
   now: string;
 }
 
@@ -79,6 +81,7 @@ export function computePodStatus(input: PodStatusInput): PodStatus {
     condition('Ready', containersReady, prev, now, notReadyReason, notReadyMessage),
     condition('ContainersReady', containersReady, prev, now, notReadyReason, notReadyMessage),
     scheduled,
+    ...(input.extraConditions ?? []),
   ];
   const status: PodStatus = {
     phase,

@@ -10,7 +10,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { constants } from 'node:os';
 import { isAbsolute, join } from 'node:path';
-import type { Container, ContainerState, ContainerStatus, Pod, PodStatus } from 'kubernetes-types/core/v1.js';
+import type { Container, ContainerState, ContainerStatus, Pod, PodCondition, PodStatus } from 'kubernetes-types/core/v1.js';
 import { timestamp } from '../../../controlplane/api/metadata.js';
 import { computePodStatus } from '../../pods/pod-status.js';
 import type { NodeContext, RuntimeHost } from '../runtime.js';
@@ -56,6 +56,9 @@ interface Slot {
   lastStartMs: number;
   ports: { byName: Map<string, number>; byNumber: Map<number, number>; first?: number };
 }
+
+/** Pod condition listing the host port of each containerPort (`app/http: 8080→41234`). */
+export const HOST_PORTS_CONDITION = 'berth.dev/HostPorts';
 
 /** Back-off resets after a container ran this long without failing (kubelet: 2 × the cap, 10 min). */
 const BACKOFF_RESET_FACTOR = 2;
@@ -125,8 +128,19 @@ export class PodWorker {
       hostIP: this.node.address,
       podIP: this.node.address,
       startTime: this.startTime,
+      extraConditions: this.portsCondition(),
       now: timestamp(),
     });
+  }
+
+  /** The host ports given to containerPorts, where a user sees them: `kubectl describe pod`, status. */
+  private portsCondition(): PodCondition[] {
+    const parts: string[] = [];
+    for (const s of this.slots) {
+      for (const p of s.spec.ports ?? []) parts.push(`${s.spec.name}/${p.name ?? p.containerPort}: ${p.containerPort}→${s.ports.byNumber.get(p.containerPort) ?? '?'}`);
+    }
+    if (parts.length === 0) return [];
+    return [{ type: HOST_PORTS_CONDITION, status: 'True', reason: 'HostPortsAssigned', message: parts.join(', '), lastProbeTime: null as unknown as string, lastTransitionTime: this.startTime }];
   }
 
   /** The log of a container run: `previous` is the run before the current one. */
@@ -173,6 +187,19 @@ export class PodWorker {
     for (const s of this.slots) if (!s.init && s.status.state?.waiting?.reason === 'PodInitializing') s.status.state = waiting('ContainerCreating');
     this.changed();
     await Promise.all(this.slots.filter((s) => !s.init).map((s) => this.supervise(s)));
+  }
+
+  /**
+   * Rewrites configMap, secret and downwardAPI volumes from the current objects (the kubelet's
+   * periodic sync does the same); a failure leaves the files as they were.
+   */
+  async refreshVolumes(): Promise<void> {
+    if (this.terminating || this.volumes.size === 0) return;
+    try {
+      this.volumes = await prepareVolumes(this.pod, this.dir, this.node, this.host);
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+    }
   }
 
   /** Host ports and volumes; a missing ConfigMap/Secret is retried until it appears or the pod goes. */

@@ -19,6 +19,8 @@ export interface ProcessRuntimeOptions {
   logLimits?: Partial<LogLimits>;
   /** environment every container starts from (default: PATH and HOME of the agent) */
   baseEnv?: Record<string, string>;
+  /** configMap/secret/downwardAPI volumes are rewritten this often (default 60 s, the kubelet's sync) */
+  volumeRefreshMs?: number;
 }
 
 /**
@@ -33,6 +35,7 @@ export class ProcessRuntime implements PodRuntime {
   readonly kind = 'process';
   private readonly workers = new Map<string, PodWorker>();
   private readonly podsDir: string;
+  private readonly refresher: NodeJS.Timeout;
 
   constructor(
     private readonly node: NodeContext,
@@ -40,13 +43,20 @@ export class ProcessRuntime implements PodRuntime {
     private readonly opts: ProcessRuntimeOptions,
   ) {
     this.podsDir = join(opts.dataDir, 'pods');
+    this.refresher = setInterval(() => {
+      for (const w of this.workers.values()) void w.refreshVolumes().catch(() => {});
+    }, opts.volumeRefreshMs ?? 60_000);
+    this.refresher.unref();
   }
 
   sync(pod: Pod): void {
     const uid = pod.metadata?.uid ?? '';
     const w = this.workers.get(uid);
     if (w) {
+      const before = w.pod.metadata;
       w.pod = pod;
+      // downwardAPI files follow label and annotation changes
+      if (JSON.stringify([before?.labels, before?.annotations]) !== JSON.stringify([pod.metadata?.labels, pod.metadata?.annotations])) void w.refreshVolumes().catch(() => {});
       return;
     }
     const worker = new PodWorker(pod, this.node, this.host, this.podsDir, {
@@ -95,6 +105,7 @@ export class ProcessRuntime implements PodRuntime {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.refresher);
     await Promise.all([...this.workers.keys()].map((uid) => this.workers.get(uid)!.terminate(0)));
   }
 }

@@ -74,6 +74,37 @@ describe('ReplicaSet controller', () => {
     const left = await podsOf('down', 2);
     expect(left.map((p) => p.metadata?.name).sort()).toEqual(ready.map((p) => p.metadata?.name).sort());
   });
+
+  it('selects with matchExpressions (In, NotIn, Exists, DoesNotExist)', async () => {
+    const m = rsManifest('expr', 2, { app: 'expr', tier: 'web' });
+    m.spec.selector = {
+      matchLabels: {},
+      matchExpressions: [
+        { key: 'app', operator: 'In', values: ['expr'] },
+        { key: 'tier', operator: 'NotIn', values: ['db'] },
+        { key: 'tier', operator: 'Exists' },
+        { key: 'canary', operator: 'DoesNotExist' },
+      ],
+    } as never;
+    await env.admin.create(refs.pods, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'expr-canary', namespace: 'default', labels: { app: 'expr', tier: 'web', canary: 'yes' } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } });
+    await env.admin.create(refs.replicasets, m);
+    const pods = await podsOf('expr', 2);
+    expect(pods.map((p) => p.metadata?.name)).not.toContain('expr-canary');
+    expect(controllerRef(await env.admin.get<Pod>(refs.pods, 'expr-canary', 'default'))).toBeUndefined();
+  });
+
+  it('reports pods available once minReadySeconds have passed (a requeue, no event needed)', async () => {
+    const m = rsManifest('minready', 2);
+    (m.spec as { minReadySeconds?: number }).minReadySeconds = 1;
+    await env.admin.create(refs.replicasets, m);
+    const pods = await podsOf('minready', 2);
+    await Promise.all(pods.map((p) => markReady(env.admin, p)));
+    const rs = await waitUntil(env.admin, refs.replicasets, 'default', async () => {
+      const cur = await env.admin.get<{ status?: Record<string, number> }>(refs.replicasets, 'minready', 'default');
+      return cur.status?.availableReplicas === 2 ? cur : undefined;
+    }, 'available after minReadySeconds');
+    expect(rs.status?.readyReplicas).toBe(2);
+  });
 });
 
 describe('ReplicationController controller', () => {

@@ -11,6 +11,7 @@ import { ensureServingCerts, servingNames } from '../controlplane/pki.js';
 import { Manager, type Runnable } from '../controlplane/runtime/runnable.js';
 import { ADMIN_USER, newToken } from '../policy/authn/tokens.js';
 import { createPolicy } from '../policy/policy.js';
+import { createControllerManager, CONTROLLER_MANAGER_USER } from '../controlplane/controllers/index.js';
 import { startRedisProcess, type FsyncMode, type RedisProcess } from './redis-process.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import { applyDemo } from './demo.js';
@@ -80,12 +81,13 @@ export async function up(opts: UpOptions, log: (line: string) => void = console.
     api = await startApiServer({ ...policy.apiServerOptions(), redisUrl, tls: { cert: certs.cert, key: certs.key }, host: opts.host, port: opts.apiPort });
     await manager.add(apiRunnable(api));
     await manager.add(policy.runnable);
+    const running = api;
+    await manager.add(createControllerManager({ client: (userAgent) => running.client(CONTROLLER_MANAGER_USER, userAgent), redisUrl, log }));
     const kubeconfig = join(dataDir, 'kubeconfig');
     writeKubeconfig(kubeconfig, api.url, token, certs.ca);
     log(`API server listening on ${api.url}`);
     log(`kubeconfig written to ${kubeconfig}: kubectl --kubeconfig ${kubeconfig} get ns`);
     if (opts.demo) await applyDemo(api.client(ADMIN_USER, 'berth-demo'), log);
-    const running = api;
     return {
       api: running,
       redis,

@@ -14,6 +14,7 @@ import { refs } from '../../src/controlplane/client/refs.js';
 import type { KubeObject } from '../../src/controlplane/resources/types.js';
 import { groupMembers } from '../../src/agent/runtime/process/process-group.js';
 import { HOST_PORTS_CONDITION } from '../../src/agent/runtime/process/pod-worker.js';
+import { memoryCgroupRoot } from '../../src/agent/runtime/process/memory-cgroup.js';
 import { condition, containerStatus, startAgentCluster, until, type AgentCluster } from './agent-harness.js';
 
 let c: AgentCluster;
@@ -288,6 +289,19 @@ describe('process runtime', () => {
     await c.waitPod('follow', (p) => !!containerStatus(p)?.state?.running);
     const r = await c.cluster.kubectl(['logs', '-f', 'follow']);
     expect(r.stdout).toBe('line1\nline2\nline3\n');
+  });
+
+  it('OOMKills a container over its memory limit', async (ctx) => {
+    if (!memoryCgroupRoot()) {
+      console.log('skipped OOMKilled: no writable memory cgroup here (limits fall back to ulimit -v, which fails allocations instead of killing)');
+      ctx.skip();
+    }
+    await c.createPod({
+      metadata: { name: 'hog' },
+      spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'node', command: ['node', '-e', 'const a=[];for(;;)a.push(Buffer.alloc(1e6,1))'], resources: { limits: { memory: '48Mi' } } }] },
+    });
+    const p = await c.waitPod('hog', (p) => p.status?.phase === 'Failed', 20_000);
+    expect(containerStatus(p)?.state?.terminated).toMatchObject({ exitCode: 137, reason: 'OOMKilled' });
   });
 
   it('runs job-pi.yaml with perl; its logs hold the digits', async (ctx) => {

@@ -13,6 +13,8 @@ import { isAbsolute, join } from 'node:path';
 import type { Container, ContainerState, ContainerStatus, Pod, PodCondition, PodStatus } from 'kubernetes-types/core/v1.js';
 import { timestamp } from '../../../controlplane/api/metadata.js';
 import { computePodStatus } from '../../pods/pod-status.js';
+import { parseQuantity } from '../../quantity.js';
+import { memoryLimit } from './memory-cgroup.js';
 import type { NodeContext, RuntimeHost } from '../runtime.js';
 import { commandLine, ConfigError, containerEnv } from './container-env.js';
 import { RunLog, type LogLimits } from './container-log.js';
@@ -315,7 +317,11 @@ export class PodWorker {
     if (runNo > 0) slot.status.restartCount = runNo;
     const log = new RunLog(join(this.dir, 'logs', c.name, `${runNo}.log`), this.opts.logLimits);
     slot.logs.set(runNo, log);
-    const proc = spawn(cmd.file, cmd.args.map((a) => rewritePath(a, mounts)), { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const limitBytes = c.resources?.limits?.memory !== undefined ? parseQuantity(String(c.resources.limits.memory)) : undefined;
+    const memory = limitBytes ? memoryLimit(`${this.uid}-${c.name}-${runNo}`, limitBytes) : undefined;
+    const argv = { file: cmd.file, args: cmd.args.map((a) => rewritePath(a, mounts)) };
+    const exe = memory ? memory.wrap(argv.file, argv.args) : argv;
+    const proc = spawn(exe.file, exe.args, { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     proc.stdout!.on('data', (b: Buffer) => log.write('stdout', b));
     proc.stderr!.on('data', (b: Buffer) => log.write('stderr', b));
     const exited = new Promise<{ code: number; startError?: string }>((resolve) => {
@@ -356,7 +362,9 @@ export class PodWorker {
     }
     log.end();
     slot.run = undefined;
-    const terminated = { exitCode: code, reason: startError ? 'StartError' : code === 0 ? 'Completed' : 'Error', startedAt, finishedAt: timestamp(), containerID: slot.status.containerID } as NonNullable<ContainerState['terminated']>;
+    const oom = memory?.oomKilled() ?? false;
+    memory?.release();
+    const terminated = { exitCode: code, reason: startError ? 'StartError' : oom ? 'OOMKilled' : code === 0 ? 'Completed' : 'Error', startedAt, finishedAt: timestamp(), containerID: slot.status.containerID } as NonNullable<ContainerState['terminated']>;
     if (startError) terminated.message = startError;
     slot.status.state = { terminated };
     slot.status.ready = false;

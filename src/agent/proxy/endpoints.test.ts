@@ -1,0 +1,34 @@
+import type { Pod, Service } from 'kubernetes-types/core/v1.js';
+import { describe, expect, it } from 'vitest';
+import { backends, hostPorts } from './endpoints.js';
+
+function pod(name: string, opts: { labels?: Record<string, string>; ready?: boolean; ns?: string; hostPorts?: string; deleting?: boolean } = {}): Pod {
+  const conditions = [{ type: 'Ready', status: opts.ready === false ? 'False' : 'True' }];
+  if (opts.hostPorts) conditions.push({ type: 'berth.dev/HostPorts', status: 'True', message: opts.hostPorts } as never);
+  return {
+    metadata: { name, namespace: opts.ns ?? 'default', labels: opts.labels ?? { app: 'web' }, ...(opts.deleting && { deletionTimestamp: 'now' }) },
+    spec: { containers: [{ name: 'app', ports: [{ name: 'http', containerPort: 8080 }] }] },
+    status: { phase: 'Running', podIP: '10.0.0.1', conditions },
+  };
+}
+
+const svc: Service = { metadata: { name: 'web', namespace: 'default' }, spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 'http' }] } };
+
+describe('service backends', () => {
+  it('parses the HostPorts condition', () => {
+    expect(hostPorts(pod('a', { hostPorts: 'app/http: 8080→40001, side/9090: 9090→40002' }))).toEqual([
+      { name: 'http', containerPort: 8080, hostPort: 40001 },
+      { name: '9090', containerPort: 9090, hostPort: 40002 },
+    ]);
+  });
+
+  it.each([
+    ['named port through host ports', [pod('a', { hostPorts: 'app/http: 8080→40001' })], svc, ['a:40001']],
+    ['named port without host ports: the container port', [pod('a')], svc, ['a:8080']],
+    ['numeric targetPort mapped', [pod('a', { hostPorts: 'app/http: 8080→40001' })], { ...svc, spec: { ...svc.spec, ports: [{ port: 80, targetPort: 8080 }] } }, ['a:40001']],
+    ['not ready, deleting, other labels or namespace: skipped', [pod('a', { ready: false }), pod('b', { deleting: true }), pod('c', { labels: { app: 'x' } }), pod('d', { ns: 'other' }), pod('e')], svc, ['e:8080']],
+    ['no selector: no backends', [pod('a')], { ...svc, spec: { ...svc.spec, selector: undefined } }, []],
+  ] as const)('%s', (_what, pods, service, want) => {
+    expect(backends(service as Service, service.spec!.ports![0], pods).map((b) => `${b.pod}:${b.port}`)).toEqual(want);
+  });
+});

@@ -29,8 +29,9 @@ export function nodeInfo(node: Node, pods: PodInfo[] = []): NodeInfo {
   return info;
 }
 
+/** Whether `p`'s terms weigh on where other pods score (required anti-affinity only filters). */
 function hasAffinity(p: PodInfo): boolean {
-  return p.requiredAffinity.length + p.requiredAntiAffinity.length + p.preferredAffinity.length + p.preferredAntiAffinity.length > 0;
+  return p.requiredAffinity.length + p.preferredAffinity.length + p.preferredAntiAffinity.length > 0;
 }
 
 /** How many pods on `node` `term` selects. */

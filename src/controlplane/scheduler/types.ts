@@ -84,7 +84,7 @@ export interface NodeInfo {
   requested: Resources;
   nonZeroRequested: { milliCPU: number; memory: number };
   usedPorts: HostPort[];
-  /** pods here with any (anti-)affinity, and those with required anti-affinity (the only ones some plugins look at) */
+  /** pods here with terms that weigh on other pods' scores (affinity, preferred anti-affinity), and with required anti-affinity */
   podsWithAffinity: PodInfo[];
   podsWithRequiredAntiAffinity: PodInfo[];
   /** pods here per `namespace\0key=value` label, for counting single-label selectors at once */
@@ -101,7 +101,7 @@ export interface Snapshot {
   namespaceLabels(namespace: string): Record<string, string> | undefined;
   /** pods not yet bound whose preemption reserved this node (status.nominatedNodeName) */
   nominated(node: string): readonly PodInfo[];
-  /** the nodes with pods that have (anti-)affinity terms: what InterPodAffinity's scoring scans */
+  /** the nodes with pods in `podsWithAffinity`: what InterPodAffinity's scoring scans */
   nodesWithAffinity(): readonly NodeInfo[];
   /** each distinct required anti-affinity term of the placed pods → the node of every pod carrying it */
   antiAffinityTerms(): ReadonlyMap<AffinityTerm, readonly NodeInfo[]>;

@@ -49,7 +49,8 @@ export function termMatchesNode(term: NodeSelectorTerm, node: NodeInfo): boolean
 
 /** `spec.nodeSelector` and required node affinity: what NodeAffinity's filter checks. */
 export function podMatchesNodeAffinity(pod: Pod, node: NodeInfo): boolean {
-  for (const [k, v] of Object.entries(pod.spec?.nodeSelector ?? {})) if (node.labels[k] !== v) return false;
+  const selector = pod.spec?.nodeSelector;
+  if (selector) for (const k in selector) if (node.labels[k] !== selector[k]) return false;
   const required = pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
   if (!required) return true;
   return required.nodeSelectorTerms.some((t) => termMatchesNode(t, node));

@@ -56,12 +56,15 @@ function compile(pod: PodInfo, when: 'DoNotSchedule' | 'ScheduleAnyway'): Constr
 }
 
 function hasAllKeys(node: NodeInfo, cs: readonly Constraint[]): boolean {
-  return cs.every((c) => node.labels[c.topologyKey] !== undefined);
+  for (let i = 0; i < cs.length; i++) if (node.labels[cs[i].topologyKey] === undefined) return false;
+  return true;
 }
+
+const HARD_TAINTS = ['NoSchedule', 'NoExecute'];
 
 function included(c: Constraint, pod: PodInfo, node: NodeInfo): boolean {
   if (c.honorAffinity && !podMatchesNodeAffinity(pod.pod, node)) return false;
-  if (c.honorTaints && untoleratedTaint(node.taints, pod.tolerations, ['NoSchedule', 'NoExecute'])) return false;
+  if (c.honorTaints && node.taints.length > 0 && untoleratedTaint(node.taints, pod.tolerations, HARD_TAINTS)) return false;
   return true;
 }
 

@@ -68,8 +68,9 @@ export interface AgentOptions extends CommonOptions {
 
 export interface SimNodesOptions extends CommonOptions {
   count: number;
-  /** node names are `<prefix><i>` (default `sim-node-`) */
+  /** node names are `<prefix><i>` (default `sim-node-`) for i from `firstIndex` (default 0) */
   namePrefix?: string;
+  firstIndex?: number;
   sim?: SimRuntimeOptions;
 }
 
@@ -457,10 +458,11 @@ export function createSimNodes(opts: SimNodesOptions): Agent {
   const prefix = opts.namePrefix ?? 'sim-node-';
   const fleet = prefix.replace(/[^A-Za-z0-9_.-]/g, '').replace(/[-_.]+$/, '') || 'sim';
   const capacity = capacityOf(opts.capacity);
-  const nodes = Array.from({ length: opts.count }, (_, i) => ({
+  const first = opts.firstIndex ?? 0;
+  const nodes = Array.from({ length: opts.count }, (_, j) => j + first).map((i) => ({
     spec: {
       name: `${prefix}${i}`,
-      address: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${(i & 255) + 0}`.replace(/^10\./, '10.'),
+      address: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`,
       labels: { ...opts.labels, [SIM_FLEET_LABEL]: fleet },
       taints: opts.taints,
       capacity,
@@ -470,7 +472,7 @@ export function createSimNodes(opts: SimNodesOptions): Agent {
   }));
   return new AgentCore({
     ...opts,
-    name: `sim nodes ${prefix}0..${opts.count - 1}`,
+    name: `sim nodes ${prefix}${first}..${first + opts.count - 1}`,
     nodes,
     podFieldSelector: 'spec.nodeName!=',
     nodeSelector: { labelSelector: `${SIM_FLEET_LABEL}=${fleet}` },

@@ -256,6 +256,39 @@ describe('process runtime', () => {
     expect((await c.cluster.kubectl(['logs', 'init', '-c', 'app'])).stdout).toBe('one\ntwo\n');
   });
 
+  it('runs a sidecar (init container with restartPolicy Always) alongside the app and stops it when the app is done', async () => {
+    await c.createPod({
+      metadata: { name: 'sidecar' },
+      spec: {
+        restartPolicy: 'Never',
+        terminationGracePeriodSeconds: 2,
+        volumes: [{ name: 'w', emptyDir: {} }],
+        initContainers: [
+          {
+            name: 'side',
+            image: 'busybox',
+            restartPolicy: 'Always',
+            command: ['sh', '-c', 'echo up > /w/side; exec sleep 1000'],
+            // the app starts only once the sidecar's startup probe passed
+            startupProbe: { exec: { command: ['test', '-f', '/w/side'] }, periodSeconds: 1 },
+            volumeMounts: [{ name: 'w', mountPath: '/w' }],
+          },
+        ],
+        containers: [{ name: 'app', image: 'busybox', command: ['cat', '/w/side'], volumeMounts: [{ name: 'w', mountPath: '/w' }] }],
+      },
+    });
+    const p = await c.waitPod('sidecar', (p) => p.status?.phase === 'Succeeded', 10_000);
+    expect(p.status?.initContainerStatuses?.[0]?.state?.terminated).toBeTruthy();
+    expect((await c.cluster.kubectl(['logs', 'sidecar', '-c', 'app'])).stdout).toBe('up\n');
+  });
+
+  it('fails a pod past its activeDeadlineSeconds (DeadlineExceeded)', async () => {
+    await c.createPod({ metadata: { name: 'deadline' }, spec: { activeDeadlineSeconds: 1, terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image: 'busybox', command: ['sleep', '1000'] }] } });
+    const p = await c.waitPod('deadline', (p) => p.status?.phase === 'Failed', 10_000);
+    expect(p.status?.reason).toBe('DeadlineExceeded');
+    expect(containerStatus(p)?.state?.terminated?.exitCode).toBe(143);
+  });
+
   it('terminates gracefully: preStop, SIGTERM, SIGKILL after the grace period; nothing is left', async () => {
     const marker = join(scratch, 'prestop');
     await c.createPod({

@@ -26,6 +26,15 @@ describe('podPhase', () => {
   ] as const)('%s init=%j app=%j → %s', (policy, init, app, want) => {
     expect(podPhase(policy, [...init], [...app])).toBe(want);
   });
+
+  it.each([
+    [{ ...running, name: 'side', started: true }, [creating], 'Pending'],
+    [{ ...running, name: 'side', started: true }, [running], 'Running'],
+    [{ ...creating, name: 'side', started: false }, [creating], 'Pending'],
+    [{ ...failed, name: 'side' }, [ok], 'Succeeded'],
+  ] as const)('a sidecar %j counts as initialized once started; app=%j → %s', (side, app, want) => {
+    expect(podPhase('Never', [side], [...app], new Set(['side']))).toBe(want);
+  });
 });
 
 describe('computePodStatus', () => {

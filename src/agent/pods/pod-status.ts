@@ -8,6 +8,8 @@ import type { ContainerStatus, Pod, PodCondition, PodStatus } from 'kubernetes-t
 export interface PodStatusInput {
   pod: Pod;
   init: ContainerStatus[];
+  /** names of init containers that are sidecars (restartPolicy Always): done once started */
+  sidecars?: Set<string>;
   containers: ContainerStatus[];
   hostIP: string;
   podIP: string;
@@ -21,14 +23,16 @@ export interface PodStatusInput {
 
 type Phase = 'Pending' | 'Running' | 'Succeeded' | 'Failed';
 
-function initDone(s: ContainerStatus): boolean {
+/** An init container is done when it succeeded; a sidecar once it started (or ran before). */
+function initDone(s: ContainerStatus, sidecars?: Set<string>): boolean {
+  if (sidecars?.has(s.name)) return !!s.started || !!s.lastState?.terminated || !!s.state?.terminated;
   return s.state?.terminated?.exitCode === 0;
 }
 
 /** The kubelet's getPhase for the app containers once init containers are done. */
-export function podPhase(restartPolicy: string, init: ContainerStatus[], containers: ContainerStatus[]): Phase {
-  const initFailed = init.some((s) => !initDone(s) && (s.state?.terminated || s.lastState?.terminated));
-  if (!init.every(initDone)) return initFailed && restartPolicy === 'Never' ? 'Failed' : 'Pending';
+export function podPhase(restartPolicy: string, init: ContainerStatus[], containers: ContainerStatus[], sidecars?: Set<string>): Phase {
+  const initFailed = init.some((s) => !initDone(s, sidecars) && (s.state?.terminated || s.lastState?.terminated));
+  if (!init.every((s) => initDone(s, sidecars))) return initFailed && restartPolicy === 'Never' ? 'Failed' : 'Pending';
   let running = 0;
   let waiting = 0;
   let succeeded = 0;
@@ -66,9 +70,9 @@ export function computePodStatus(input: PodStatusInput): PodStatus {
   const { pod, init, containers, now } = input;
   const prev = pod.status?.conditions;
   const restartPolicy = pod.spec?.restartPolicy ?? 'Always';
-  const phase: Phase = input.failed ? 'Failed' : podPhase(restartPolicy, init, containers);
+  const phase: Phase = input.failed ? 'Failed' : podPhase(restartPolicy, init, containers, input.sidecars);
   const done = phase === 'Succeeded' || phase === 'Failed';
-  const pendingInit = init.filter((s) => !initDone(s)).map((s) => s.name);
+  const pendingInit = init.filter((s) => !initDone(s, input.sidecars)).map((s) => s.name);
   const unready = containers.filter((s) => !s.ready).map((s) => s.name);
   const initialized = pendingInit.length === 0;
   const containersReady = !done && unready.length === 0 && containers.length > 0;

@@ -57,6 +57,12 @@ interface Slot {
   backoffMs: number;
   lastStartMs: number;
   ports: { byName: Map<string, number>; byNumber: Map<number, number>; first?: number };
+  /** called when the container started (after its startup probe): sidecars gate the next init container */
+  onStarted?: () => void;
+}
+
+function isSidecar(slot: Slot): boolean {
+  return slot.init && slot.spec.restartPolicy === 'Always';
 }
 
 /** Pod condition listing the host port of each containerPort (`app/http: 8080→41234`). */
@@ -86,6 +92,10 @@ export class PodWorker {
   private readonly slots: Slot[];
   private readonly stop = new AbortController();
   private terminating = false;
+  private sidecarsDone = false;
+  private deadlineTimer?: NodeJS.Timeout;
+  /** set when the pod failed as a whole (activeDeadlineSeconds) */
+  private failed?: { reason: string; message: string };
   private main?: Promise<void>;
   private volumes = new Map<string, string>();
   private readonly startTime = timestamp();
@@ -117,6 +127,14 @@ export class PodWorker {
   }
 
   start(): void {
+    const deadline = this.pod.spec?.activeDeadlineSeconds;
+    if (deadline !== undefined && !this.deadlineTimer) {
+      this.deadlineTimer = setTimeout(() => {
+        this.failed = { reason: 'DeadlineExceeded', message: `Pod was active on the node longer than the specified deadline` };
+        this.host.event(this.pod, 'Normal', 'DeadlineExceeded', 'Pod was active on the node longer than the specified deadline');
+        void this.terminate(this.pod.spec?.terminationGracePeriodSeconds ?? 30).then(() => this.changed());
+      }, deadline * 1000);
+    }
     this.main ??= this.runPod().catch((e: Error) => {
       this.host.event(this.pod, 'Warning', 'FailedSync', `error syncing pod: ${e.message}`);
     });
@@ -126,11 +144,13 @@ export class PodWorker {
     return computePodStatus({
       pod: this.pod,
       init: this.slots.filter((s) => s.init).map((s) => s.status),
+      sidecars: new Set(this.slots.filter(isSidecar).map((s) => s.spec.name)),
       containers: this.slots.filter((s) => !s.init).map((s) => s.status),
       hostIP: this.node.address,
       podIP: this.node.address,
       startTime: this.startTime,
       extraConditions: this.portsCondition(),
+      failed: this.failed,
       now: timestamp(),
     });
   }
@@ -160,6 +180,7 @@ export class PodWorker {
   /** Stops every container (preStop, SIGTERM, SIGKILL at the grace deadline); a shorter grace cuts a wait short. */
   async terminate(graceSeconds: number): Promise<void> {
     this.terminating = true;
+    clearTimeout(this.deadlineTimer);
     this.stop.abort();
     await Promise.all(this.slots.map((s) => (s.run ? this.kill(s, graceSeconds, `Stopping container ${s.spec.name}`) : undefined)));
     await this.main;
@@ -183,12 +204,29 @@ export class PodWorker {
 
   private async runPod(): Promise<void> {
     if (!(await this.prepare())) return;
+    const sidecars: Promise<boolean>[] = [];
     for (const slot of this.slots.filter((s) => s.init)) {
+      if (isSidecar(slot)) {
+        // a sidecar (init container with restartPolicy Always) keeps running; the next starts once it started
+        sidecars.push(this.supervise(slot));
+        await new Promise<void>((resolve) => {
+          slot.onStarted = resolve;
+          this.stop.signal.addEventListener('abort', () => resolve(), { once: true });
+        });
+        if (this.terminating) return;
+        continue;
+      }
       if (!(await this.supervise(slot))) return;
     }
     for (const s of this.slots) if (!s.init && s.status.state?.waiting?.reason === 'PodInitializing') s.status.state = waiting('ContainerCreating');
     this.changed();
     await Promise.all(this.slots.filter((s) => !s.init).map((s) => this.supervise(s)));
+    if (this.terminating || sidecars.length === 0) return;
+    // the main containers are done for good (restartPolicy Never/OnFailure): sidecars stop too
+    this.sidecarsDone = true;
+    const grace = this.pod.spec?.terminationGracePeriodSeconds ?? 30;
+    await Promise.all(this.slots.filter((s) => isSidecar(s) && s.run).map((s) => this.kill(s, grace, `Stopping sidecar container ${s.spec.name}`)));
+    await Promise.all(sidecars);
   }
 
   /**
@@ -234,16 +272,16 @@ export class PodWorker {
    * init container must do before the next starts), false when it failed for good or the pod goes.
    */
   private async supervise(slot: Slot): Promise<boolean> {
-    const policy = this.pod.spec?.restartPolicy ?? 'Always';
+    const policy = isSidecar(slot) ? 'Always' : (this.pod.spec?.restartPolicy ?? 'Always');
     for (;;) {
       const r = await this.runOnce(slot);
-      if (this.terminating) return false;
+      if (this.terminating || (isSidecar(slot) && this.sidecarsDone)) return false;
       if (r === 'stalled') return false;
       if (r === 'retry') {
         await this.sleep(CONFIG_RETRY_MS);
         continue;
       }
-      const restart = slot.init ? r !== 0 && policy !== 'Never' : policy === 'Always' || (policy === 'OnFailure' && r !== 0);
+      const restart = slot.init && !isSidecar(slot) ? r !== 0 && policy !== 'Never' : policy === 'Always' || (policy === 'OnFailure' && r !== 0);
       if (!restart) return r === 0;
       await this.backoff(slot);
       if (this.terminating) return false;
@@ -345,6 +383,7 @@ export class PodWorker {
       slot.status.state = { running: { startedAt } };
       slot.status.containerID = `process://${run.pid}`;
       slot.status.started = !c.startupProbe;
+      if (slot.status.started) slot.onStarted?.();
       this.changed();
       this.host.event(this.pod, 'Normal', 'Started', `Started container ${c.name}${portsNote ? ` (host ports ${portsNote})` : ''}`);
       this.startProbes(slot, run);
@@ -418,6 +457,7 @@ export class PodWorker {
       mk('startup', (ok) => {
         if (!ok) return killFor('startup');
         slot.status.started = true;
+        slot.onStarted?.();
         this.changed();
         this.readyChanged(slot);
         afterStartup();

@@ -30,12 +30,13 @@ it('retries an unschedulable pod when a node is added, and not on heartbeats', a
   }
   await admin.create(refs.pods, pod('marker', { cpu: '100m' }));
   await boundNode(admin, 'marker');
-  expect(scheduler.stats.requeueEvents).toBe(1); // `marker` placed: only placement-sensitive waiters would care
+  expect(scheduler.stats.requeued).toBe(0); // `marker` placed: only pods waiting on affinity or spreading would care
   expect(scheduler.stats.attempts).toBe(2); // wants-2-cpus once, marker once
 
   await createNode(admin, 'big', { cpu: '4' });
   expect(await boundNode(admin, 'wants-2-cpus')).toBe('big');
   expect(scheduler.stats.attempts).toBe(3);
+  expect(scheduler.stats.requeued).toBe(1);
   expect(scheduledCondition(await getPod(admin, 'wants-2-cpus'))?.status).toBe('True');
 });
 

@@ -70,7 +70,7 @@ export class Reservations {
   }
 
   private key(node: string): string {
-    return `${this.prefix}:scheduler:reservations:${node}`;
+    return `${this.prefix}:scheduler-reservations:${node}`;
   }
 
   /**

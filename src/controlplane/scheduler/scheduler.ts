@@ -59,8 +59,8 @@ export interface SchedulerStats {
   preemptions: number;
   /** reservations refused because another scheduler had reserved first */
   reserveConflicts: number;
-  /** cluster events that put waiting pods back into the queue */
-  requeueEvents: number;
+  /** waiting pods put back into the queue by cluster changes */
+  requeued: number;
 }
 
 export interface Scheduler extends Runnable {
@@ -104,7 +104,7 @@ function connect(url: string): Redis {
 
 class SchedulerImpl implements Scheduler {
   readonly name = 'scheduler';
-  readonly stats: SchedulerStats = { attempts: 0, bound: 0, unschedulable: 0, preemptions: 0, reserveConflicts: 0, requeueEvents: 0 };
+  readonly stats: SchedulerStats = { attempts: 0, bound: 0, unschedulable: 0, preemptions: 0, reserveConflicts: 0, requeued: 0 };
   private readonly client: Client;
   private readonly log: (line: string) => void;
   private readonly frameworks: Map<string, Framework>;
@@ -152,7 +152,6 @@ class SchedulerImpl implements Scheduler {
   private clusterChanged(event: ClusterEvent): void {
     if (this.waiting.size === 0 && this.unschedulableKeys.size === 0) return;
     this.eventSeq++;
-    this.stats.requeueEvents++;
     const now = Date.now();
     for (const key of new Set([...this.waiting.keys(), ...this.unschedulableKeys])) {
       const pod = this.pods.get(key) as Pod | undefined;
@@ -160,6 +159,7 @@ class SchedulerImpl implements Scheduler {
       const w = this.waiting.get(key);
       const message = w?.message ?? unschedulableMessage(pod) ?? '';
       if (event === 'PodPlaced' && !PLACEMENT_SENSITIVE.test(message)) continue;
+      this.stats.requeued++;
       this.enqueue(pod, w ? Math.max(0, w.lastAttempt + backoffMs(w.attempts) - now) : 0);
     }
   }

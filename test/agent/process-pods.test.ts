@@ -4,7 +4,7 @@
  * and termination without leftovers.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1.js';
@@ -280,6 +280,20 @@ describe('process runtime', () => {
     const p = await c.waitPod('sidecar', (p) => p.status?.phase === 'Succeeded', 10_000);
     expect(p.status?.initContainerStatuses?.[0]?.state?.terminated).toBeTruthy();
     expect((await c.cluster.kubectl(['logs', 'sidecar', '-c', 'app'])).stdout).toBe('up\n');
+  });
+
+  it('starts in the directory an image names, and runs postStart before the container is Ready', async () => {
+    const image = join(scratch, 'app-image');
+    mkdirSync(image);
+    writeFileSync(join(image, 'app.sh'), 'echo "running in $(pwd)"; exec sleep 1000\n');
+    await c.createPod({
+      metadata: { name: 'from-dir' },
+      spec: { containers: [{ name: 'c', image, command: ['sh', 'app.sh'], lifecycle: { postStart: { exec: { command: ['sh', '-c', `sleep 0.2; echo started > ${join(scratch, 'poststart')}`] } } } }] },
+    });
+    await c.waitPod('from-dir', (p) => condition(p, 'Ready') === 'True');
+    expect(readFileSync(join(scratch, 'poststart'), 'utf8')).toBe('started\n');
+    expect((await c.cluster.kubectl(['logs', 'from-dir'])).stdout).toBe(`running in ${image}\n`);
+    await c.client.delete(refs.pods, 'from-dir', { namespace: 'default', gracePeriodSeconds: 0 });
   });
 
   it('fails a pod past its activeDeadlineSeconds (DeadlineExceeded)', async () => {

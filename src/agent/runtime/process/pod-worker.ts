@@ -344,7 +344,10 @@ export class PodWorker {
       return 'stalled';
     }
     if (this.terminating) return 'stalled';
-    let cwd = join(this.dir, 'work', c.name);
+    // An image naming a directory on this machine is the container's file system root for the
+    // default working directory (the app ships its code there).
+    const imageDir = c.image && isAbsolute(c.image) && existsSync(c.image) ? c.image : undefined;
+    let cwd = imageDir ?? join(this.dir, 'work', c.name);
     if (c.workingDir) {
       const w = rewritePath(c.workingDir, mounts);
       cwd = isAbsolute(w) && existsSync(w) ? w : join(this.dir, 'rootfs', w);

@@ -11,13 +11,14 @@ import type { Lease } from 'kubernetes-types/coordination/v1.js';
 import type { Node, Pod, Taint } from 'kubernetes-types/core/v1.js';
 import { StatusError } from '../controlplane/api/errors.js';
 import type { UserInfo } from '../controlplane/api/request.js';
-import { Client, type KubeList, type ListOptions, type ResourceRef, type WatchEvent, type WatchOptions } from '../controlplane/client/client.js';
+import type { Client } from '../controlplane/client/client.js';
 import { EventRecorder } from '../controlplane/client/events.js';
 import { Informer } from '../controlplane/client/informer.js';
 import { refs } from '../controlplane/client/refs.js';
 import type { KubeObject } from '../controlplane/resources/types.js';
 import type { Runnable } from '../controlplane/runtime/runnable.js';
 import type { PodConnectorRegistry } from './connector.js';
+import { LeanClient } from './lean-client.js';
 import { machineCapacity, nodeObject, nodeStatus, type NodeCapacity, type NodeSpecOptions } from './node-object.js';
 import { cleanUpAfterCrash, ProcessRuntime, type ProcessRuntimeOptions } from './runtime/process/process-runtime.js';
 import type { LogOptions, LogStream, NodeContext, PodRuntime, RuntimeHost } from './runtime/runtime.js';
@@ -80,29 +81,6 @@ export interface Agent extends Runnable {
   logs(pod: Pod, opts: LogOptions): Promise<LogStream>;
   /** a pod bound to one of this agent's nodes, from its cache */
   pod(namespace: string, name: string): Pod | undefined;
-}
-
-/**
- * A client whose lists and watches drop managedFields (client-go's TransformStripManagedFields): the
- * agent never reads them, and with tens of thousands of pods they are a large part of its cache.
- */
-class LeanClient extends Client {
-  constructor(inner: Client) {
-    super(inner.transport);
-  }
-
-  override async list<T = KubeObject>(ref: ResourceRef, opts?: ListOptions): Promise<KubeList<T>> {
-    const l = await super.list<T>(ref, opts);
-    for (const o of l.items) delete (o as KubeObject).metadata?.managedFields;
-    return l;
-  }
-
-  override async *watch<T = KubeObject>(ref: ResourceRef, opts?: WatchOptions): AsyncIterable<WatchEvent<T>> {
-    for await (const ev of super.watch<T>(ref, opts)) {
-      delete (ev.object as KubeObject).metadata?.managedFields;
-      yield ev;
-    }
-  }
 }
 
 interface NodeSlot {

@@ -14,6 +14,7 @@ import { Informer } from '../controlplane/client/informer.js';
 import { refs } from '../controlplane/client/refs.js';
 import type { KubeObject } from '../controlplane/resources/types.js';
 import type { Runnable } from '../controlplane/runtime/runnable.js';
+import { LeanClient } from './lean-client.js';
 
 export const UNREACHABLE_TAINT = 'node.kubernetes.io/unreachable';
 
@@ -61,9 +62,10 @@ export function createNodeLifecycleController(opts: NodeLifecycleOptions): Runna
   const every = opts.checkIntervalMs ?? 5000;
   const defaultToleration = opts.defaultTolerationSeconds ?? 300;
   const log = opts.log ?? (() => {});
-  const nodes = new Informer<NodeObject>(client, refs.nodes, { log });
-  const leases = new Informer<Lease & KubeObject>(client, refs.leases, { namespace: 'kube-node-lease', log });
-  const pods = new Informer<Pod & KubeObject>(client, refs.pods, { fieldSelector: 'spec.nodeName!=', log });
+  const lean = new LeanClient(client);
+  const nodes = new Informer<NodeObject>(lean, refs.nodes, { log });
+  const leases = new Informer<Lease & KubeObject>(lean, refs.leases, { namespace: 'kube-node-lease', log });
+  const pods = new Informer<Pod & KubeObject>(lean, refs.pods, { fieldSelector: 'spec.nodeName!=', log });
   const events = new EventRecorder(client, 'node-controller');
   /** node → [last renewTime seen, when we saw it change (our clock)] */
   const seen = new Map<string, { renew: string; at: number }>();

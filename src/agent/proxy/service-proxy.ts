@@ -13,6 +13,7 @@ import { Informer, objectKey } from '../../controlplane/client/informer.js';
 import { refs } from '../../controlplane/client/refs.js';
 import type { KubeObject } from '../../controlplane/resources/types.js';
 import type { Runnable } from '../../controlplane/runtime/runnable.js';
+import { LeanClient } from '../lean-client.js';
 import { backends, type Backend } from './endpoints.js';
 
 export const PROXY_PORTS_ANNOTATION = 'proxy.berth.dev/ports';
@@ -51,8 +52,9 @@ function recorded(svc: Service): Record<string, number> {
 export function createServiceProxy(opts: ServiceProxyOptions): Runnable {
   const host = opts.host ?? '127.0.0.1';
   const log = opts.log ?? (() => {});
-  const services = new Informer<ServiceObject>(opts.client, refs.services, { log });
-  const pods = new Informer<PodObject>(opts.client, refs.pods, { fieldSelector: 'spec.nodeName!=', log });
+  const lean = new LeanClient(opts.client);
+  const services = new Informer<ServiceObject>(lean, refs.services, { log });
+  const pods = new Informer<PodObject>(lean, refs.pods, { fieldSelector: 'spec.nodeName!=', log });
   /** `<service key>|<port key>|cluster` or `|node` → listener */
   const listeners = new Map<string, Listener>();
   let done: Promise<void> = Promise.resolve();

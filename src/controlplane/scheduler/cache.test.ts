@@ -1,0 +1,86 @@
+import type { Pod } from 'kubernetes-types/core/v1.js';
+import { describe, expect, it } from 'vitest';
+import { SchedulerCache } from './cache.js';
+import { podInfo } from './pod-info.js';
+import { makeNode, makePod } from './testing.js';
+
+const bound = (name: string, node: string, cpu = '1', extra: Partial<Pod> = {}): Pod => {
+  const base = makePod({ name, cpu });
+  return { ...base, ...extra, spec: { ...base.spec!, ...extra.spec, containers: base.spec!.containers, nodeName: node } };
+};
+
+describe('SchedulerCache', () => {
+  it('counts bound pods on their node, and pods that arrive before their node', () => {
+    const c = new SchedulerCache();
+    c.upsertPod(bound('early', 'n1'));
+    expect(c.nodes).toEqual([]);
+    c.upsertNode(makeNode({ name: 'n1' }));
+    expect(c.get('n1')!.requested.milliCPU).toBe(1000);
+    c.upsertNode(makeNode({ name: 'n0' }));
+    expect(c.nodes.map((n) => n.name)).toEqual(['n0', 'n1']);
+  });
+
+  it('keeps an assumed pod until the watch shows it bound, and forgets it on a failed bind', () => {
+    const c = new SchedulerCache();
+    c.upsertNode(makeNode({ name: 'n1' }));
+    const pending = makePod({ name: 'p', cpu: '1' });
+    c.upsertPod(pending);
+    c.assume(podInfo(pending), 'n1');
+    c.upsertPod(pending); // a status write before the binding shows
+    expect(c.get('n1')!.pods.map((p) => p.key)).toEqual(['default/p']);
+    c.upsertPod(bound('p', 'n1'));
+    expect(c.isAssumed('default/p')).toBe(false);
+    expect(c.get('n1')!.requested.milliCPU).toBe(1000);
+
+    const other = makePod({ name: 'q', cpu: '1' });
+    c.assume(podInfo(other), 'n1');
+    c.forget('default/q');
+    expect(c.get('n1')!.requested.milliCPU).toBe(1000);
+  });
+
+  it('drops finished and deleted pods', () => {
+    const c = new SchedulerCache();
+    c.upsertNode(makeNode({ name: 'n1' }));
+    c.upsertPod(bound('a', 'n1'));
+    c.upsertPod(bound('b', 'n1'));
+    c.upsertPod(bound('a', 'n1', '1', { status: { phase: 'Succeeded' } }));
+    c.removePod(bound('b', 'n1'));
+    expect(c.get('n1')!.pods).toEqual([]);
+    expect(c.get('n1')!.requested.milliCPU).toBe(0);
+  });
+
+  it('tracks nominated pods by node', () => {
+    const c = new SchedulerCache();
+    c.upsertNode(makeNode({ name: 'n1' }));
+    c.upsertPod({ ...makePod({ name: 'hi' }), status: { nominatedNodeName: 'n1' } });
+    expect(c.nominated('n1').map((p) => p.key)).toEqual(['default/hi']);
+    c.upsertPod(bound('hi', 'n1'));
+    expect(c.nominated('n1')).toEqual([]);
+  });
+
+  it('counts foreign reservations until the pod shows up or they expire', () => {
+    const c = new SchedulerCache(1000);
+    c.upsertNode(makeNode({ name: 'n1' }));
+    c.addForeign('n1', [{ uid: 'uid-x', requests: { milliCPU: 500, memory: 0, ephemeralStorage: 0, pods: 1 } }]);
+    expect(c.get('n1')!.requested.milliCPU).toBe(500);
+    c.upsertPod(bound('x', 'n1', '500m'));
+    expect(c.get('n1')!.requested.milliCPU).toBe(500);
+    c.addForeign('n1', [{ uid: 'uid-y', requests: { milliCPU: 300, memory: 0, ephemeralStorage: 0, pods: 1 } }]);
+    c.expireForeign(Date.now() + 1000);
+    expect(c.get('n1')!.requested.milliCPU).toBe(500);
+  });
+
+  it('indexes required anti-affinity terms of placed pods', () => {
+    const c = new SchedulerCache();
+    c.upsertNode(makeNode({ name: 'n1' }));
+    const anti = (name: string) => bound(name, 'n1', '1', { spec: { containers: [], affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { app: 'x' } } }] } } } });
+    c.upsertPod(anti('a'));
+    c.upsertPod(anti('b'));
+    const terms = [...c.antiAffinityTerms()];
+    expect(terms).toHaveLength(1); // one shared compiled term
+    expect(terms[0][1].map((n) => n.name)).toEqual(['n1', 'n1']);
+    c.removePod(anti('a'));
+    c.removePod(anti('b'));
+    expect(c.antiAffinityTerms().size).toBe(0);
+  });
+});

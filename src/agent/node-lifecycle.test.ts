@@ -1,3 +1,4 @@
+/** When NoExecute taints evict a pod, by its tolerations: table tests. */
 import type { Pod, Taint } from 'kubernetes-types/core/v1.js';
 import { describe, expect, it } from 'vitest';
 import { evictionTime, UNREACHABLE_TAINT } from './node-lifecycle.js';

@@ -1,3 +1,4 @@
+/** Pod phase, conditions and QoS class as the kubelet computes them: table tests. */
 import type { ContainerStatus, Pod } from 'kubernetes-types/core/v1.js';
 import { describe, expect, it } from 'vitest';
 import { computePodStatus, podPhase, qosClass } from './pod-status.js';

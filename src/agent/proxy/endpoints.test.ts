@@ -1,3 +1,4 @@
+/** Service backends from pods (selector, readiness, host ports): table tests. */
 import type { Pod, Service } from 'kubernetes-types/core/v1.js';
 import { describe, expect, it } from 'vitest';
 import { backends, hostPorts } from './endpoints.js';

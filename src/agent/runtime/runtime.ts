@@ -73,5 +73,3 @@ export class RuntimeError extends Error {
     super(message);
   }
 }
-
-export type RuntimeFactory = (node: NodeContext, host: RuntimeHost) => PodRuntime;

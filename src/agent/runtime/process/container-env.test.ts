@@ -1,3 +1,4 @@
+/** $(VAR) expansion, command lines and resourceFieldRef values: table tests. */
 import type { Container } from 'kubernetes-types/core/v1.js';
 import { describe, expect, it } from 'vitest';
 import { commandLine, ConfigError, expand, resourceValue } from './container-env.js';

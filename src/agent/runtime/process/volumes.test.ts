@@ -1,10 +1,11 @@
+/** mountPath rewriting in arguments and scripts: table tests. */
 import { describe, expect, it } from 'vitest';
 import { rewritePath, type Mount } from './volumes.js';
 
 const mounts: Mount[] = [
-  { mountPath: '/etc/cfg/nested', dir: '/v/nested', readOnly: false },
-  { mountPath: '/etc/cfg', dir: '/v/cfg', readOnly: false },
-  { mountPath: '/data', dir: '/v/data', readOnly: false },
+  { mountPath: '/etc/cfg/nested', dir: '/v/nested' },
+  { mountPath: '/etc/cfg', dir: '/v/cfg' },
+  { mountPath: '/data', dir: '/v/data' },
 ];
 
 describe('rewritePath', () => {

@@ -14,7 +14,6 @@ import { ConfigError, envName, fieldValue, resourceValue } from './container-env
 export interface Mount {
   mountPath: string;
   dir: string;
-  readOnly: boolean;
 }
 
 function writeAtomically(path: string, content: string | Buffer, mode: number): void {
@@ -111,7 +110,7 @@ export function containerMounts(c: Container, dirs: Map<string, string>): Mount[
   for (const m of c.volumeMounts ?? []) {
     const dir = dirs.get(m.name);
     if (dir === undefined) throw new ConfigError(`volumeMount "${m.name}" names no volume of the pod`);
-    out.push({ mountPath: m.mountPath.replace(/\/+$/, '') || '/', dir: m.subPath ? join(dir, safeRelative(m.subPath)) : dir, readOnly: m.readOnly ?? false });
+    out.push({ mountPath: m.mountPath.replace(/\/+$/, '') || '/', dir: m.subPath ? join(dir, safeRelative(m.subPath)) : dir });
   }
   return out.sort((a, b) => b.mountPath.length - a.mountPath.length);
 }

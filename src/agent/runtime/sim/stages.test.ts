@@ -1,3 +1,4 @@
+/** Sim stage matching, per-pod annotation overrides and durations: table tests. */
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { describe, expect, it } from 'vitest';
 import { ANNOTATIONS, defaultStages, matchStage, parseDuration, stageOutcome } from './stages.js';

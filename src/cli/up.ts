@@ -12,6 +12,9 @@ import { Manager, type Runnable } from '../controlplane/runtime/runnable.js';
 import { ADMIN_USER, newToken } from '../policy/authn/tokens.js';
 import { createPolicy } from '../policy/policy.js';
 import { createControllerManager, CONTROLLER_MANAGER_USER } from '../controlplane/controllers/index.js';
+import { createScheduler, SCHEDULER_USER } from '../controlplane/scheduler/scheduler.js';
+import { priorityAdmission, priorityClassesFromClient } from '../controlplane/scheduler/priority-admission.js';
+import { nodeComponents } from '../agent/node-components.js';
 import { startRedisProcess, type FsyncMode, type RedisProcess } from './redis-process.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import { applyDemo } from './demo.js';
@@ -78,11 +81,16 @@ export async function up(opts: UpOptions, log: (line: string) => void = console.
       staticTokens: { [token]: ADMIN_USER },
       log,
     });
-    api = await startApiServer({ ...policy.apiServerOptions(), redisUrl, tls: { cert: certs.cert, key: certs.key }, host: opts.host, port: opts.apiPort });
+    const serverOptions = policy.apiServerOptions();
+    // Priority resolves priorityClassName on pod create, as kube-apiserver's admission plugin does.
+    const admission = [...serverOptions.admission, priorityAdmission(priorityClassesFromClient(() => api!.client()))];
+    api = await startApiServer({ ...serverOptions, admission, redisUrl, tls: { cert: certs.cert, key: certs.key }, host: opts.host, port: opts.apiPort });
     await manager.add(apiRunnable(api));
     await manager.add(policy.runnable);
     const running = api;
     await manager.add(createControllerManager({ client: (userAgent) => running.client(CONTROLLER_MANAGER_USER, userAgent), redisUrl, log }));
+    await manager.add(createScheduler({ client: running.client(SCHEDULER_USER, 'default-scheduler'), redisUrl, log }));
+    for (const component of nodeComponents(running, { nodes: opts.nodes, runtime: opts.runtime, dataDir, log })) await manager.add(component);
     const kubeconfig = join(dataDir, 'kubeconfig');
     writeKubeconfig(kubeconfig, api.url, token, certs.ca);
     log(`API server listening on ${api.url}`);

@@ -21,6 +21,10 @@ export const COMPONENT_USERS = {
   /** node agents are `system:node:<name>` in group system:nodes */
   nodesGroup: 'system:nodes',
   sync: 'system:berth-sync',
+  /** the node lifecycle controller, as in kube-controller-manager's per-controller service accounts */
+  nodeController: 'system:serviceaccount:kube-system:node-controller',
+  /** the Service proxy (kube-proxy's identity) */
+  proxy: 'system:kube-proxy',
 } as const;
 
 const READ = ['get', 'list', 'watch'];
@@ -139,6 +143,25 @@ export function bootstrapClusterRoles(): ClusterRole[] {
       rule(['create'], ['authentication.k8s.io'], ['tokenreviews']),
       rule(['create'], ['authorization.k8s.io'], ['subjectaccessreviews', 'localsubjectaccessreviews']),
     ]),
+    // Kubernetes' system:controller:node-controller: watches nodes and their leases, marks nodes
+    // unreachable (status, taints) and evicts their pods
+    clusterRole('system:controller:node-controller', [
+      rule([...READ, 'delete', 'patch', 'update'], [''], ['nodes']),
+      rule(['patch', 'update'], [''], ['nodes/status']),
+      rule([...READ, 'delete'], [''], ['pods']),
+      rule(['patch', 'update'], [''], ['pods/status']),
+      rule(['create'], [''], ['pods/eviction']),
+      rule(READ, ['coordination.k8s.io'], ['leases']),
+      rule(['create', 'patch', 'update'], ['', 'events.k8s.io'], ['events']),
+    ]),
+    // Kubernetes' system:node-proxier, plus patching Services: the proxy records the host ports it
+    // serves each Service on in an annotation of the Service
+    clusterRole('system:node-proxier', [
+      rule(READ, [''], ['services', 'endpoints', 'nodes', 'pods']),
+      rule(['patch', 'update'], [''], ['services']),
+      rule(READ, ['discovery.k8s.io'], ['endpointslices']),
+      rule(['create', 'patch', 'update'], ['', 'events.k8s.io'], ['events']),
+    ]),
   ];
 }
 
@@ -152,6 +175,8 @@ export function bootstrapClusterRoleBindings(): ClusterRoleBinding[] {
     binding('system:kube-controller-manager', 'system:kube-controller-manager', [user(COMPONENT_USERS.controllerManager)]),
     binding('system:kube-scheduler', 'system:kube-scheduler', [user(COMPONENT_USERS.scheduler)]),
     binding('system:node', 'system:node', [group(COMPONENT_USERS.nodesGroup)]),
+    binding('system:controller:node-controller', 'system:controller:node-controller', [user(COMPONENT_USERS.nodeController)]),
+    binding('system:node-proxier', 'system:node-proxier', [user(COMPONENT_USERS.proxy)]),
     // sync applies whatever the repository holds, roles and bindings included
     binding('system:berth-sync', 'cluster-admin', [user(COMPONENT_USERS.sync)]),
   ];

@@ -2,7 +2,8 @@ import type { Pod } from 'kubernetes-types/core/v1.js';
 import { describe, expect, it } from 'vitest';
 import { SchedulerCache } from './cache.js';
 import { podInfo } from './pod-info.js';
-import { makeNode, makePod } from './testing.js';
+import { podTopologySpread } from './plugins/pod-topology-spread.js';
+import { makeNode, makePod, makeSnapshot, runFilter, runScore } from './testing.js';
 
 const bound = (name: string, node: string, cpu = '1', extra: Partial<Pod> = {}): Pod => {
   const base = makePod({ name, cpu });
@@ -82,5 +83,45 @@ describe('SchedulerCache', () => {
     c.removePod(anti('a'));
     c.removePod(anti('b'));
     expect(c.antiAffinityTerms().size).toBe(0);
+  });
+});
+
+describe('SchedulerCache spreading index', () => {
+  it('gives the same filter and score results as scanning the nodes, as pods come, go and terminate', () => {
+    let seed = 7;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const nodes = Array.from({ length: 12 }, (_, i) => makeNode({ name: `n${i}`, labels: { zone: `z${i % 3}`, ...(i % 5 === 0 ? {} : { rack: `r${i % 4}` }) } }));
+    const cache = new SchedulerCache();
+    for (const n of nodes) cache.upsertNode(n);
+    const placed = new Map<string, Pod>();
+    const spread = (name: string, key: string, when: 'DoNotSchedule' | 'ScheduleAnyway', app: string) =>
+      makePod({ name, labels: { app }, spec: { containers: [], topologySpreadConstraints: [{ maxSkew: 1, topologyKey: key, whenUnsatisfiable: when, labelSelector: { matchLabels: { app } } }] } });
+    const plugin = podTopologySpread();
+    for (let step = 0; step < 200; step++) {
+      const r = rand();
+      const app = `a${Math.floor(rand() * 3)}`;
+      if (r < 0.6 || placed.size === 0) {
+        const p = bound(`p${step}`, `n${Math.floor(rand() * 12)}`, '100m', { metadata: { name: `p${step}`, namespace: 'default', uid: `u${step}`, labels: { app } } });
+        placed.set(`p${step}`, p);
+        cache.upsertPod(p);
+      } else if (r < 0.8) {
+        const victim = [...placed.keys()][Math.floor(rand() * placed.size)];
+        cache.removePod(placed.get(victim)!);
+        placed.delete(victim);
+      } else {
+        const victim = [...placed.keys()][Math.floor(rand() * placed.size)];
+        const p = placed.get(victim)!;
+        const terminating = { ...p, metadata: { ...p.metadata, deletionTimestamp: '2026-01-01T00:00:00Z' } };
+        placed.set(victim, terminating);
+        cache.upsertPod(terminating);
+      }
+      const scan = makeSnapshot(nodes, Object.fromEntries(nodes.map((n) => [n.metadata!.name!, [...placed.values()].filter((p) => p.spec?.nodeName === n.metadata!.name)])));
+      for (const key of ['zone', 'rack', 'kubernetes.io/hostname']) {
+        const filterPod = spread('f', key, 'DoNotSchedule', app);
+        expect(runFilter(plugin, filterPod, cache)).toEqual(runFilter(plugin, filterPod, scan));
+        const scorePod = spread('s', key, 'ScheduleAnyway', app);
+        expect(runScore(plugin, scorePod, cache)).toEqual(runScore(plugin, scorePod, scan));
+      }
+    }
   });
 });

@@ -7,11 +7,23 @@
  */
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import { addPod, nodeInfo, removePod } from './node-info.js';
-import { podInfo } from './pod-info.js';
+import { labelCountKey, podInfo } from './pod-info.js';
 import type { ForeignReservation } from './reservations.js';
-import { emptyResources, type AffinityTerm, type NodeInfo, type PodInfo, type Snapshot } from './types.js';
+import { emptyResources, type AffinityTerm, type DomainCounts, type NodeInfo, type PodInfo, type Snapshot } from './types.js';
 
 const NONE: readonly PodInfo[] = [];
+
+/** Spreading counts kept before the index starts over (workloads come and go). */
+const MAX_SPREAD_ENTRIES = 10_000;
+
+/** Pods on `n` with the label of `countKey`, leaving out terminating ones. */
+function countLive(n: NodeInfo, countKey: string): number {
+  let c = n.labelCounts.get(countKey) ?? 0;
+  if (c > 0 && n.terminating > 0) {
+    for (const p of n.pods) if (p.terminating && Object.keys(p.labels).some((k) => labelCountKey(p.namespace, k, p.labels[k]) === countKey)) c--;
+  }
+  return c;
+}
 
 interface Placed {
   node: string;
@@ -40,6 +52,10 @@ export class SchedulerCache implements Snapshot {
   private readonly nominatedNodeOf = new Map<string, string>();
   private readonly foreign = new Map<string, { node: string; key: string; expires: number }>();
   private readonly namespaces = new Map<string, Record<string, string>>();
+  /** spreading index: topology key → value → nodes; and per `countKey` the per-value pod counts asked for so far */
+  private readonly domainsByKey = new Map<string, Map<string, number>>();
+  private readonly spreadByCountKey = new Map<string, Map<string, Map<string, number>>>();
+  private spreadEntries = 0;
 
   constructor(private readonly foreignTtlMs = 30_000) {}
 
@@ -78,6 +94,56 @@ export class SchedulerCache implements Snapshot {
     return this.antiTermNodes;
   }
 
+  domainCounts(topologyKey: string, countKey: string): DomainCounts {
+    let domains = this.domainsByKey.get(topologyKey);
+    if (!domains) {
+      domains = new Map();
+      for (const n of this.nodes) {
+        const v = n.labels[topologyKey];
+        if (v !== undefined) domains.set(v, (domains.get(v) ?? 0) + 1);
+      }
+      this.domainsByKey.set(topologyKey, domains);
+    }
+    let byKey = this.spreadByCountKey.get(countKey);
+    let counts = byKey?.get(topologyKey);
+    if (!counts) {
+      counts = new Map();
+      for (const n of this.nodes) {
+        const v = n.labels[topologyKey];
+        if (v === undefined) continue;
+        const c = countLive(n, countKey);
+        if (c > 0) counts.set(v, (counts.get(v) ?? 0) + c);
+      }
+      if (this.spreadEntries >= MAX_SPREAD_ENTRIES) this.dropSpreadIndex();
+      if (!byKey) this.spreadByCountKey.set(countKey, (byKey = new Map()));
+      byKey.set(topologyKey, counts);
+      this.spreadEntries++;
+    }
+    return { domains, counts };
+  }
+
+  private dropSpreadIndex(): void {
+    this.domainsByKey.clear();
+    this.spreadByCountKey.clear();
+    this.spreadEntries = 0;
+  }
+
+  /** Keeps the spreading counts right after `p` was added to (+1) or removed from (−1) `info`. */
+  private indexSpread(info: NodeInfo, p: PodInfo, by: number): void {
+    if (p.terminating || this.spreadEntries === 0 || !this.real.has(info.name)) return;
+    for (const k in p.labels) {
+      const byKey = this.spreadByCountKey.get(labelCountKey(p.namespace, k, p.labels[k]));
+      if (!byKey) continue;
+      for (const [topologyKey, counts] of byKey) {
+        const v = info.labels[topologyKey];
+        if (v === undefined) continue;
+        const n = (counts.get(v) ?? 0) + by;
+        if (n === 0) counts.delete(v);
+        else counts.set(v, n);
+      }
+    }
+  }
+
   /** Keeps the affinity indexes right after `p` was added to (+1) or removed from (−1) `info`. */
   private indexAffinity(info: NodeInfo, p?: PodInfo, by = 0): void {
     const has = info.podsWithAffinity.length > 0;
@@ -113,7 +179,10 @@ export class SchedulerCache implements Snapshot {
 
   upsertNode(node: Node): void {
     const name = node.metadata?.name ?? '';
-    const fresh = nodeInfo(node, this.infos.get(name)?.pods ?? []);
+    const old = this.infos.get(name);
+    // Heartbeats leave labels alone; a new or relabelled node changes the spreading domains.
+    if (!this.real.has(name) || JSON.stringify(old?.labels) !== JSON.stringify(node.metadata?.labels ?? {})) this.dropSpreadIndex();
+    const fresh = nodeInfo(node, old?.pods ?? []);
     this.infos.set(name, fresh);
     if (!this.real.has(name)) this.real.add(name);
     this.ordered = undefined;
@@ -124,6 +193,7 @@ export class SchedulerCache implements Snapshot {
 
   removeNode(name: string): void {
     this.real.delete(name);
+    this.dropSpreadIndex();
     const info = this.infos.get(name);
     if (info && info.pods.length === 0) this.infos.delete(name);
     this.ordered = undefined;
@@ -135,7 +205,10 @@ export class SchedulerCache implements Snapshot {
     const p = this.placed.get(key);
     if (!p) return;
     const info = this.infos.get(p.node);
-    if (info && removePod(info, key)) this.indexAffinity(info, p.info, -1);
+    if (info && removePod(info, key)) {
+      this.indexAffinity(info, p.info, -1);
+      this.indexSpread(info, p.info, -1);
+    }
     this.placed.delete(key);
   }
 
@@ -144,6 +217,7 @@ export class SchedulerCache implements Snapshot {
     const ni = this.infoFor(node);
     addPod(ni, info);
     this.indexAffinity(ni, info, 1);
+    this.indexSpread(ni, info, 1);
     this.placed.set(info.key, { node, info, assumed });
   }
 

@@ -105,6 +105,16 @@ export interface Snapshot {
   nodesWithAffinity(): readonly NodeInfo[];
   /** each distinct required anti-affinity term of the placed pods → the node of every pod carrying it */
   antiAffinityTerms(): ReadonlyMap<AffinityTerm, readonly NodeInfo[]>;
+  /**
+   * For spreading, when the snapshot keeps an index: per value of `topologyKey`, the nodes with that
+   * value (`domains`) and the non-terminating pods matching the labelCounts key `countKey` there (`counts`).
+   */
+  domainCounts?(topologyKey: string, countKey: string): DomainCounts;
+}
+
+export interface DomainCounts {
+  domains: ReadonlyMap<string, number>;
+  counts: ReadonlyMap<string, number>;
 }
 
 /** `nodesWithAffinity` and `antiAffinityTerms` by scanning, for snapshots that keep no index. */

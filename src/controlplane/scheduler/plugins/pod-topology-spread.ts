@@ -8,7 +8,7 @@
  */
 import type { TopologySpreadConstraint } from 'kubernetes-types/core/v1.js';
 import { labelSelectorFromObject, type LabelSelector } from '../../store/selectors.js';
-import { MAX_NODE_SCORE, unresolvable, unschedulable, type CycleState, type FilterPlugin, type NodeInfo, type PodInfo, type ScorePlugin } from '../types.js';
+import { MAX_NODE_SCORE, unresolvable, unschedulable, type CycleState, type DomainCounts, type FilterPlugin, type NodeInfo, type PodInfo, type ScorePlugin } from '../types.js';
 import { labelCountKey } from '../pod-info.js';
 import { podMatchesNodeAffinity } from './node-affinity.js';
 import { untoleratedTaint } from './taint-toleration.js';
@@ -78,8 +78,21 @@ function countMatching(node: NodeInfo, c: Constraint, namespace: string): number
 interface FilterState {
   constraints: Constraint[];
   /** per constraint: topology value → matching pods */
-  counts: Map<string, number>[];
+  counts: ReadonlyMap<string, number>[];
   min: number[];
+}
+
+/**
+ * The snapshot's spreading index answers for one constraint whose selector is one label, when every
+ * node with the topology key counts (no node affinity to honour, taints ignored).
+ */
+function indexed(state: CycleState, cs: readonly Constraint[]): DomainCounts | undefined {
+  if (cs.length !== 1 || !state.snapshot.domainCounts) return undefined;
+  const c = cs[0];
+  if (c.single === undefined || c.honorTaints) return undefined;
+  const spec = state.pod.pod.spec;
+  if (c.honorAffinity && (Object.keys(spec?.nodeSelector ?? {}).length > 0 || spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution)) return undefined;
+  return state.snapshot.domainCounts(c.topologyKey, c.single);
 }
 
 interface ScoreState {
@@ -95,6 +108,14 @@ export function podTopologySpread(): FilterPlugin & ScorePlugin {
     preFilter(state) {
       const constraints = compile(state.pod, 'DoNotSchedule');
       if (constraints.length === 0) return 'skip';
+      const index = indexed(state, constraints);
+      if (index) {
+        const { domains, counts } = index;
+        // A domain without matching pods makes the minimum 0.
+        const min = domains.size < constraints[0].minDomains || counts.size < domains.size ? 0 : Math.min(...counts.values());
+        state.data.set('PodTopologySpread/filter', { constraints, counts: [counts], min: [min] } satisfies FilterState);
+        return undefined;
+      }
       const counts = constraints.map(() => new Map<string, number>());
       for (const node of state.snapshot.nodes) {
         if (!hasAllKeys(node, constraints)) continue;
@@ -133,6 +154,12 @@ export function podTopologySpread(): FilterPlugin & ScorePlugin {
         for (let i = 0; i < constraints.length; i++) if (constraints[i].topologyKey !== HOSTNAME) counts[i].set(node.labels[constraints[i].topologyKey], 0);
       }
       const weights = constraints.map((c, i) => Math.log((c.topologyKey === HOSTNAME ? feasible.length - ignored.size : counts[i].size) + 2));
+      const index = constraints[0].topologyKey === HOSTNAME ? undefined : indexed(state, constraints);
+      if (index) {
+        for (const v of counts[0].keys()) counts[0].set(v, index.counts.get(v) ?? 0);
+        state.data.set('PodTopologySpread/score', { constraints, counts, weights, ignored } satisfies ScoreState);
+        return undefined;
+      }
       for (const node of state.snapshot.nodes) {
         if (!hasAllKeys(node, constraints)) continue;
         for (let i = 0; i < constraints.length; i++) {

@@ -77,12 +77,15 @@ describe('SchedulerCache', () => {
     const anti = (name: string) => bound(name, 'n1', '1', { spec: { containers: [], affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { app: 'x' } } }] } } } });
     c.upsertPod(anti('a'));
     c.upsertPod(anti('b'));
-    const terms = [...c.antiAffinityTerms()];
+    const x = podInfo(makePod({ labels: { app: 'x' } }));
+    const terms = [...c.antiAffinityTerms(x)];
     expect(terms).toHaveLength(1); // one shared compiled term
     expect(terms[0][1].map((n) => n.name)).toEqual(['n1', 'n1']);
+    // a pod without app=x cannot be selected by it
+    expect(c.antiAffinityTerms(podInfo(makePod({ labels: { app: 'y' } }))).size).toBe(0);
     c.removePod(anti('a'));
     c.removePod(anti('b'));
-    expect(c.antiAffinityTerms().size).toBe(0);
+    expect(c.antiAffinityTerms(x).size).toBe(0);
   });
 });
 

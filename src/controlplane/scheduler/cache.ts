@@ -47,6 +47,8 @@ export class SchedulerCache implements Snapshot {
   /** required anti-affinity term → node name of each placed pod carrying it; resolved once asked */
   private readonly antiTerms = new Map<AffinityTerm, string[]>();
   private antiTermNodes: Map<AffinityTerm, NodeInfo[]> | undefined;
+  /** the terms of antiTermNodes by countKey ('' for terms that are not one label) */
+  private readonly antiTermsByCountKey = new Map<string, AffinityTerm[]>();
   private readonly placed = new Map<string, Placed>();
   private readonly nominatedByNode = new Map<string, Map<string, PodInfo>>();
   private readonly nominatedNodeOf = new Map<string, string>();
@@ -83,15 +85,28 @@ export class SchedulerCache implements Snapshot {
     return this.affinityList;
   }
 
-  antiAffinityTerms(): ReadonlyMap<AffinityTerm, readonly NodeInfo[]> {
+  antiAffinityTerms(pod: PodInfo): ReadonlyMap<AffinityTerm, readonly NodeInfo[]> {
     if (!this.antiTermNodes) {
       this.antiTermNodes = new Map();
+      this.antiTermsByCountKey.clear();
       for (const [t, names] of this.antiTerms) {
         const nodes = names.map((n) => this.get(n)).filter((n): n is NodeInfo => n !== undefined);
-        if (nodes.length > 0) this.antiTermNodes.set(t, nodes);
+        if (nodes.length === 0) continue;
+        this.antiTermNodes.set(t, nodes);
+        const k = t.countKey ?? '';
+        let set = this.antiTermsByCountKey.get(k);
+        if (!set) this.antiTermsByCountKey.set(k, (set = []));
+        set.push(t);
       }
     }
-    return this.antiTermNodes;
+    // Only terms that could select the pod: one-label terms on its labels, and every other term.
+    const out = new Map<AffinityTerm, readonly NodeInfo[]>();
+    const add = (terms: AffinityTerm[] | undefined) => {
+      for (const t of terms ?? []) out.set(t, this.antiTermNodes!.get(t)!);
+    };
+    add(this.antiTermsByCountKey.get(''));
+    for (const k in pod.labels) add(this.antiTermsByCountKey.get(labelCountKey(pod.namespace, k, pod.labels[k])));
+    return out;
   }
 
   domainCounts(topologyKey: string, countKey: string): DomainCounts {

@@ -103,8 +103,11 @@ export interface Snapshot {
   nominated(node: string): readonly PodInfo[];
   /** the nodes with pods in `podsWithAffinity`: what InterPodAffinity's scoring scans */
   nodesWithAffinity(): readonly NodeInfo[];
-  /** each distinct required anti-affinity term of the placed pods → the node of every pod carrying it */
-  antiAffinityTerms(): ReadonlyMap<AffinityTerm, readonly NodeInfo[]>;
+  /**
+   * Each distinct required anti-affinity term of the placed pods → the node of every pod carrying
+   * it. May leave out terms that cannot select `pod` (one-label terms naming a label it lacks).
+   */
+  antiAffinityTerms(pod: PodInfo): ReadonlyMap<AffinityTerm, readonly NodeInfo[]>;
   /**
    * For spreading, when the snapshot keeps an index: per value of `topologyKey`, the nodes with that
    * value (`domains`) and the non-terminating pods matching the labelCounts key `countKey` there (`counts`).

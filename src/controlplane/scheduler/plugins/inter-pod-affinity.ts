@@ -39,7 +39,7 @@ function preFilter(state: CycleState): FilterState {
   const nsLabels = snapshot.namespaceLabels.bind(snapshot);
   const s: FilterState = { existingAnti: new Map(), existingAntiKeys: new Set(), affinity: new Map(), anti: new Map() };
   // Pods of a workload share their compiled terms: each distinct term is matched against the pod once.
-  for (const [t, nodes] of snapshot.antiAffinityTerms()) {
+  for (const [t, nodes] of snapshot.antiAffinityTerms(pod)) {
     if (!termMatches(t, pod, nsLabels)) continue;
     for (const node of nodes) bump(s.existingAnti, node, t.topologyKey);
     s.existingAntiKeys.add(t.topologyKey);

@@ -1,0 +1,81 @@
+/**
+ * `berth up` as a user runs it: it serves, the kubeconfig it writes works with kubectl at once, the
+ * demo comes up with its pods running as processes and its Service answering, and Ctrl-C stops
+ * everything — redis-server and pod processes included — leaving nothing behind.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const BERTH = join(import.meta.dirname, '../bin/berth.js');
+const dataDir = mkdtempSync(join(tmpdir(), 'berth-up-'));
+let child: ChildProcess | undefined;
+
+afterAll(() => {
+  if (child && child.exitCode === null) child.kill('SIGKILL');
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+function kubectl(...args: string[]): string {
+  return execFileSync('kubectl', ['--kubeconfig', join(dataDir, 'kubeconfig'), '--cache-dir', join(dataDir, 'kube-cache'), ...args], { encoding: 'utf8', timeout: 30_000 });
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function until<T>(what: string, fn: () => T | undefined, ms = 30_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = fn();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe('berth up', () => {
+  it('serves the demo, and Ctrl-C stops everything', async () => {
+    const env = { ...process.env };
+    delete env.REDIS_URL;
+    child = spawn(process.execPath, [BERTH, 'up', '--api-port', '0', '--data-dir', dataDir, '--demo'], { stdio: ['ignore', 'pipe', 'pipe'], env });
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    child.stderr!.on('data', (d) => (out += d));
+    await until('the listening line', () => (/API server listening on https:\/\/127\.0\.0\.1:\d+/.test(out) ? true : undefined));
+    await until('the demo', () => (/demo: services\/web created/.test(out) ? true : undefined));
+
+    expect(kubectl('get', 'ns', '-o', 'name')).toContain('namespace/demo');
+    const ready = await until('two ready demo pods', () => {
+      const lines = kubectl('get', 'pods', '-n', 'demo', '--no-headers').trim().split('\n').filter((l) => /\s1\/1\s+Running/.test(l));
+      return lines.length === 2 ? lines : undefined;
+    });
+    expect(ready).toHaveLength(2);
+    const pids = kubectl('get', 'pods', '-n', 'demo', '-o', 'jsonpath={.items[*].status.containerStatuses[0].containerID}')
+      .split(' ')
+      .map((id) => Number(id.replace('process://', '')));
+    expect(pids.every((p) => p > 0 && alive(p))).toBe(true);
+
+    const ports = await until('the Service port', () => {
+      const a = kubectl('get', 'svc', 'web', '-n', 'demo', '-o', 'jsonpath={.metadata.annotations.proxy\\.berth\\.dev/ports}');
+      return a ? (JSON.parse(a) as Record<string, number>) : undefined;
+    });
+    const res = await fetch(`http://127.0.0.1:${ports['80/TCP']}/`);
+    expect(await res.text()).toBe('hello from berth\n');
+
+    const redisPid = Number(readFileSync(join(dataDir, 'redis/redis.pid'), 'utf8'));
+    expect(alive(redisPid)).toBe(true);
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((r) => child!.once('exit', (c) => r(c)));
+    expect(code).toBe(0);
+    await until('redis-server to exit', () => (alive(redisPid) ? undefined : true), 10_000);
+    await until('the pod processes to exit', () => (pids.some(alive) ? undefined : true), 10_000);
+  }, 120_000);
+});

@@ -2,6 +2,7 @@ import type { Pod } from 'kubernetes-types/core/v1.js';
 import { describe, expect, it } from 'vitest';
 import { SchedulerCache } from './cache.js';
 import { podInfo } from './pod-info.js';
+import { interPodAffinity } from './plugins/inter-pod-affinity.js';
 import { podTopologySpread } from './plugins/pod-topology-spread.js';
 import { makeNode, makePod, makeSnapshot, runFilter, runScore } from './testing.js';
 
@@ -90,7 +91,7 @@ describe('SchedulerCache', () => {
 });
 
 describe('SchedulerCache spreading index', () => {
-  it('gives the same filter and score results as scanning the nodes, as pods come, go and terminate', () => {
+  it.each([true, false])('gives the same results as scanning the nodes, as pods come, go (and terminate: %s)', (terminate) => {
     let seed = 7;
     const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
     const nodes = Array.from({ length: 12 }, (_, i) => makeNode({ name: `n${i}`, labels: { zone: `z${i % 3}`, ...(i % 5 === 0 ? {} : { rack: `r${i % 4}` }) } }));
@@ -100,6 +101,7 @@ describe('SchedulerCache spreading index', () => {
     const spread = (name: string, key: string, when: 'DoNotSchedule' | 'ScheduleAnyway', app: string) =>
       makePod({ name, labels: { app }, spec: { containers: [], topologySpreadConstraints: [{ maxSkew: 1, topologyKey: key, whenUnsatisfiable: when, labelSelector: { matchLabels: { app } } }] } });
     const plugin = podTopologySpread();
+    const affinityPlugin = interPodAffinity();
     for (let step = 0; step < 200; step++) {
       const r = rand();
       const app = `a${Math.floor(rand() * 3)}`;
@@ -107,7 +109,7 @@ describe('SchedulerCache spreading index', () => {
         const p = bound(`p${step}`, `n${Math.floor(rand() * 12)}`, '100m', { metadata: { name: `p${step}`, namespace: 'default', uid: `u${step}`, labels: { app } } });
         placed.set(`p${step}`, p);
         cache.upsertPod(p);
-      } else if (r < 0.8) {
+      } else if (r < 0.8 || !terminate) {
         const victim = [...placed.keys()][Math.floor(rand() * placed.size)];
         cache.removePod(placed.get(victim)!);
         placed.delete(victim);
@@ -124,6 +126,11 @@ describe('SchedulerCache spreading index', () => {
         expect(runFilter(plugin, filterPod, cache)).toEqual(runFilter(plugin, filterPod, scan));
         const scorePod = spread('s', key, 'ScheduleAnyway', app);
         expect(runScore(plugin, scorePod, cache)).toEqual(runScore(plugin, scorePod, scan));
+        const term = { topologyKey: key, labelSelector: { matchLabels: { app } } };
+        for (const affinity of [{ podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term] } }, { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term] } }]) {
+          const p = makePod({ name: 'a', labels: { app: 'other' }, spec: { containers: [], affinity } });
+          expect(runFilter(affinityPlugin, p, cache)).toEqual(runFilter(affinityPlugin, p, scan));
+        }
       }
     }
   });

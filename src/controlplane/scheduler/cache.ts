@@ -46,9 +46,9 @@ export class SchedulerCache implements Snapshot {
   private affinityList: NodeInfo[] | undefined;
   /** required anti-affinity term → node name of each placed pod carrying it; resolved once asked */
   private readonly antiTerms = new Map<AffinityTerm, string[]>();
-  private antiTermNodes: Map<AffinityTerm, NodeInfo[]> | undefined;
-  /** the terms of antiTermNodes by countKey ('' for terms that are not one label) */
-  private readonly antiTermsByCountKey = new Map<string, AffinityTerm[]>();
+  /** the same terms by countKey ('' for terms that are not one label) */
+  private readonly antiTermsByCountKey = new Map<string, Set<AffinityTerm>>();
+  private terminatingPods = 0;
   private readonly placed = new Map<string, Placed>();
   private readonly nominatedByNode = new Map<string, Map<string, PodInfo>>();
   private readonly nominatedNodeOf = new Map<string, string>();
@@ -86,27 +86,27 @@ export class SchedulerCache implements Snapshot {
   }
 
   antiAffinityTerms(pod: PodInfo): ReadonlyMap<AffinityTerm, readonly NodeInfo[]> {
-    if (!this.antiTermNodes) {
-      this.antiTermNodes = new Map();
-      this.antiTermsByCountKey.clear();
-      for (const [t, names] of this.antiTerms) {
-        const nodes = names.map((n) => this.get(n)).filter((n): n is NodeInfo => n !== undefined);
-        if (nodes.length === 0) continue;
-        this.antiTermNodes.set(t, nodes);
-        const k = t.countKey ?? '';
-        let set = this.antiTermsByCountKey.get(k);
-        if (!set) this.antiTermsByCountKey.set(k, (set = []));
-        set.push(t);
-      }
-    }
     // Only terms that could select the pod: one-label terms on its labels, and every other term.
     const out = new Map<AffinityTerm, readonly NodeInfo[]>();
-    const add = (terms: AffinityTerm[] | undefined) => {
-      for (const t of terms ?? []) out.set(t, this.antiTermNodes!.get(t)!);
-    };
-    add(this.antiTermsByCountKey.get(''));
-    for (const k in pod.labels) add(this.antiTermsByCountKey.get(labelCountKey(pod.namespace, k, pod.labels[k])));
+    this.addAntiTerms(out, '');
+    for (const k in pod.labels) this.addAntiTerms(out, labelCountKey(pod.namespace, k, pod.labels[k]));
     return out;
+  }
+
+  private addAntiTerms(out: Map<AffinityTerm, readonly NodeInfo[]>, countKey: string): void {
+    for (const t of this.antiTermsByCountKey.get(countKey) ?? []) {
+      const nodes: NodeInfo[] = [];
+      for (const name of this.antiTerms.get(t)!) {
+        const n = this.get(name);
+        if (n) nodes.push(n);
+      }
+      if (nodes.length > 0) out.set(t, nodes);
+    }
+  }
+
+  podCounts(topologyKey: string, countKey: string): ReadonlyMap<string, number> | undefined {
+    // The spreading counts leave terminating pods out; with none, they count every pod.
+    return this.terminatingPods === 0 ? this.domainCounts(topologyKey, countKey).counts : undefined;
   }
 
   domainCounts(topologyKey: string, countKey: string): DomainCounts {
@@ -167,15 +167,23 @@ export class SchedulerCache implements Snapshot {
       else this.affinityNodes.delete(info.name);
       this.affinityList = undefined;
     }
+    if (p?.terminating) this.terminatingPods += by;
     if (!p || p.requiredAntiAffinity.length === 0) return;
     for (const t of p.requiredAntiAffinity) {
       const names = this.antiTerms.get(t) ?? [];
       if (by > 0) names.push(info.name);
       else if (names.includes(info.name)) names.splice(names.indexOf(info.name), 1);
-      if (names.length > 0) this.antiTerms.set(t, names);
-      else this.antiTerms.delete(t);
+      const k = t.countKey ?? '';
+      if (names.length > 0) {
+        this.antiTerms.set(t, names);
+        let set = this.antiTermsByCountKey.get(k);
+        if (!set) this.antiTermsByCountKey.set(k, (set = new Set()));
+        set.add(t);
+      } else {
+        this.antiTerms.delete(t);
+        this.antiTermsByCountKey.get(k)?.delete(t);
+      }
     }
-    this.antiTermNodes = undefined;
   }
 
   setNamespace(name: string, labels: Record<string, string> | undefined): void {
@@ -202,7 +210,6 @@ export class SchedulerCache implements Snapshot {
     if (!this.real.has(name)) this.real.add(name);
     this.ordered = undefined;
     this.affinityList = undefined;
-    this.antiTermNodes = undefined;
     this.indexAffinity(fresh);
   }
 
@@ -213,7 +220,6 @@ export class SchedulerCache implements Snapshot {
     if (info && info.pods.length === 0) this.infos.delete(name);
     this.ordered = undefined;
     this.affinityList = undefined;
-    this.antiTermNodes = undefined;
   }
 
   private unplace(key: string): void {

@@ -113,6 +113,8 @@ export interface Snapshot {
    * value (`domains`) and the non-terminating pods matching the labelCounts key `countKey` there (`counts`).
    */
   domainCounts?(topologyKey: string, countKey: string): DomainCounts;
+  /** Like domainCounts' counts but of every pod, terminating ones too (affinity counts them); undefined when not indexed. */
+  podCounts?(topologyKey: string, countKey: string): ReadonlyMap<string, number> | undefined;
 }
 
 export interface DomainCounts {

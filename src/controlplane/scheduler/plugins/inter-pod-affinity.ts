@@ -45,17 +45,27 @@ function preFilter(state: CycleState): FilterState {
     s.existingAntiKeys.add(t.topologyKey);
   }
   if (pod.requiredAffinity.length + pod.requiredAntiAffinity.length === 0) return s;
+  // One-label terms are counted per topology value by the snapshot's index when it has one.
+  const indexed = (t: AffinityTerm, into: Map<string, number>): boolean => {
+    const counts = t.countKey === undefined ? undefined : snapshot.podCounts?.(t.topologyKey, t.countKey);
+    if (!counts) return false;
+    for (const [v, n] of counts) into.set(pair(t.topologyKey, v), (into.get(pair(t.topologyKey, v)) ?? 0) + n);
+    return true;
+  };
+  const anti = pod.requiredAntiAffinity.filter((t) => !indexed(t, s.anti));
+  const affinity = pod.requiredAffinity.length === 1 && indexed(pod.requiredAffinity[0], s.affinity) ? [] : pod.requiredAffinity;
+  if (anti.length + affinity.length === 0) return s;
   for (const node of snapshot.nodes) {
-    for (const t of pod.requiredAntiAffinity) {
+    for (const t of anti) {
       const n = countTermMatches(t, node, nsLabels);
       if (n > 0) bump(s.anti, node, t.topologyKey, n);
     }
-    if (pod.requiredAffinity.length === 1) {
-      const t = pod.requiredAffinity[0];
+    if (affinity.length === 1) {
+      const t = affinity[0];
       const n = countTermMatches(t, node, nsLabels);
       if (n > 0) bump(s.affinity, node, t.topologyKey, n);
-    } else if (pod.requiredAffinity.length > 1) {
-      for (const existing of node.pods) if (matchesAll(pod.requiredAffinity, existing, nsLabels)) for (const t of pod.requiredAffinity) bump(s.affinity, node, t.topologyKey);
+    } else if (affinity.length > 1) {
+      for (const existing of node.pods) if (matchesAll(affinity, existing, nsLabels)) for (const t of affinity) bump(s.affinity, node, t.topologyKey);
     }
   }
   return s;

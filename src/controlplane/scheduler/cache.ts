@@ -13,18 +13,6 @@ import { emptyResources, type AffinityTerm, type DomainCounts, type NodeInfo, ty
 
 const NONE: readonly PodInfo[] = [];
 
-/** Spreading counts kept before the index starts over (workloads come and go). */
-const MAX_SPREAD_ENTRIES = 10_000;
-
-/** Pods on `n` with the label of `countKey`, leaving out terminating ones. */
-function countLive(n: NodeInfo, countKey: string): number {
-  let c = n.labelCounts.get(countKey) ?? 0;
-  if (c > 0 && n.terminating > 0) {
-    for (const p of n.pods) if (p.terminating && Object.keys(p.labels).some((k) => labelCountKey(p.namespace, k, p.labels[k]) === countKey)) c--;
-  }
-  return c;
-}
-
 interface Placed {
   node: string;
   info: PodInfo;
@@ -54,10 +42,9 @@ export class SchedulerCache implements Snapshot {
   private readonly nominatedNodeOf = new Map<string, string>();
   private readonly foreign = new Map<string, { node: string; key: string; expires: number }>();
   private readonly namespaces = new Map<string, Record<string, string>>();
-  /** spreading index: topology key → value → nodes; and per `countKey` the per-value pod counts asked for so far */
+  /** spreading index: topology key → value → nodes (built when asked); labelCounts key → node → live pods */
   private readonly domainsByKey = new Map<string, Map<string, number>>();
-  private readonly spreadByCountKey = new Map<string, Map<string, Map<string, number>>>();
-  private spreadEntries = 0;
+  private readonly liveByCountKey = new Map<string, Map<string, number>>();
 
   constructor(private readonly foreignTtlMs = 30_000) {}
 
@@ -119,43 +106,26 @@ export class SchedulerCache implements Snapshot {
       }
       this.domainsByKey.set(topologyKey, domains);
     }
-    let byKey = this.spreadByCountKey.get(countKey);
-    let counts = byKey?.get(topologyKey);
-    if (!counts) {
-      counts = new Map();
-      for (const n of this.nodes) {
-        const v = n.labels[topologyKey];
-        if (v === undefined) continue;
-        const c = countLive(n, countKey);
-        if (c > 0) counts.set(v, (counts.get(v) ?? 0) + c);
-      }
-      if (this.spreadEntries >= MAX_SPREAD_ENTRIES) this.dropSpreadIndex();
-      if (!byKey) this.spreadByCountKey.set(countKey, (byKey = new Map()));
-      byKey.set(topologyKey, counts);
-      this.spreadEntries++;
+    // Only the nodes that hold such pods are visited.
+    const counts = new Map<string, number>();
+    for (const [name, n] of this.liveByCountKey.get(countKey) ?? []) {
+      const v = this.get(name)?.labels[topologyKey];
+      if (v !== undefined) counts.set(v, (counts.get(v) ?? 0) + n);
     }
     return { domains, counts };
   }
 
-  private dropSpreadIndex(): void {
-    this.domainsByKey.clear();
-    this.spreadByCountKey.clear();
-    this.spreadEntries = 0;
-  }
-
-  /** Keeps the spreading counts right after `p` was added to (+1) or removed from (−1) `info`. */
-  private indexSpread(info: NodeInfo, p: PodInfo, by: number): void {
-    if (p.terminating || this.spreadEntries === 0 || !this.real.has(info.name)) return;
+  /** Keeps liveByCountKey right after `p` was added to (+1) or removed from (−1) node `node`. */
+  private indexLabels(node: string, p: PodInfo, by: number): void {
+    if (p.terminating) return;
     for (const k in p.labels) {
-      const byKey = this.spreadByCountKey.get(labelCountKey(p.namespace, k, p.labels[k]));
-      if (!byKey) continue;
-      for (const [topologyKey, counts] of byKey) {
-        const v = info.labels[topologyKey];
-        if (v === undefined) continue;
-        const n = (counts.get(v) ?? 0) + by;
-        if (n === 0) counts.delete(v);
-        else counts.set(v, n);
-      }
+      const key = labelCountKey(p.namespace, k, p.labels[k]);
+      let nodes = this.liveByCountKey.get(key);
+      if (!nodes) this.liveByCountKey.set(key, (nodes = new Map()));
+      const n = (nodes.get(node) ?? 0) + by;
+      if (n > 0) nodes.set(node, n);
+      else nodes.delete(node);
+      if (nodes.size === 0) this.liveByCountKey.delete(key);
     }
   }
 
@@ -204,7 +174,7 @@ export class SchedulerCache implements Snapshot {
     const name = node.metadata?.name ?? '';
     const old = this.infos.get(name);
     // Heartbeats leave labels alone; a new or relabelled node changes the spreading domains.
-    if (!this.real.has(name) || JSON.stringify(old?.labels) !== JSON.stringify(node.metadata?.labels ?? {})) this.dropSpreadIndex();
+    if (!this.real.has(name) || JSON.stringify(old?.labels) !== JSON.stringify(node.metadata?.labels ?? {})) this.domainsByKey.clear();
     const fresh = nodeInfo(node, old?.pods ?? []);
     this.infos.set(name, fresh);
     if (!this.real.has(name)) this.real.add(name);
@@ -215,7 +185,7 @@ export class SchedulerCache implements Snapshot {
 
   removeNode(name: string): void {
     this.real.delete(name);
-    this.dropSpreadIndex();
+    this.domainsByKey.clear();
     const info = this.infos.get(name);
     if (info && info.pods.length === 0) this.infos.delete(name);
     this.ordered = undefined;
@@ -228,7 +198,7 @@ export class SchedulerCache implements Snapshot {
     const info = this.infos.get(p.node);
     if (info && removePod(info, key)) {
       this.indexAffinity(info, p.info, -1);
-      this.indexSpread(info, p.info, -1);
+      this.indexLabels(info.name, p.info, -1);
     }
     this.placed.delete(key);
   }
@@ -238,7 +208,7 @@ export class SchedulerCache implements Snapshot {
     const ni = this.infoFor(node);
     addPod(ni, info);
     this.indexAffinity(ni, info, 1);
-    this.indexSpread(ni, info, 1);
+    this.indexLabels(node, info, 1);
     this.placed.set(info.key, { node, info, assumed });
   }
 

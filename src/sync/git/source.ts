@@ -98,6 +98,12 @@ export class GitSource {
 
   constructor(private readonly opts: GitSourceOptions) {}
 
+  /** Makes the next resolve of `repoURL` fetch (a push was announced). */
+  forget(repoURL: string): void {
+    const key = createHash('sha256').update(repoURL).digest('hex').slice(0, 24);
+    this.lastFetch.delete(join(this.opts.dataDir, 'git', `${key}.git`));
+  }
+
   /** Fetches if needed and resolves `revision` to a commit, with a tree reader at that commit. */
   async resolve(req: ResolveRequest): Promise<{ commit: CommitInfo; tree: SourceTree }> {
     const gitdir = isRemote(req.repoURL) ? await this.fetchRemote(req) : localGitdir(req.repoURL);

@@ -1,0 +1,347 @@
+/**
+ * The Application controller: keeps the objects a Git path describes applied in the cluster. A
+ * reconcile is ordered steps with one signature (Flux's habit) — source, render, compare (dry run),
+ * apply, prune, health — followed by one summarizer that always writes status. It acts through the
+ * API as the sync identity, so RBAC and admission policies apply to every object it writes.
+ */
+import { randomInt } from 'node:crypto';
+import type { Client, ResourceRef } from '../../controlplane/client/client.js';
+import { ref } from '../../controlplane/client/refs.js';
+import { StatusError } from '../../controlplane/api/errors.js';
+import type { Controller } from '../../controlplane/controllers/runtime/controller.js';
+import { registry } from '../../controlplane/resources/registry.js';
+import type { KubeObject } from '../../controlplane/resources/types.js';
+import { GitSourceError } from '../git/errors.js';
+import type { CommitInfo, FileSnapshot, GitSource, RepoCredentials } from '../git/source.js';
+import { driftedPaths } from '../apply/drift.js';
+import { applyOrder } from '../apply/order.js';
+import { itemId, planPrune, type InventoryItem } from '../apply/prune.js';
+import { render } from '../render/index.js';
+import { worstHealth } from './health-rollup.js';
+import type { LiveWatches } from './live-watches.js';
+import {
+  APP_API_VERSION, FIELD_MANAGER, INSTANCE_LABEL, SYNC_REQUEST_ANNOTATION, instanceOf,
+  type Application, type ApplicationStatus, type Condition, type HealthStatus, type HistoryEntry, type ResourceStatus, type SyncRequest,
+} from './types.js';
+
+/** Annotations `berth app rollback` sets: the commit to stay on, and the source head when pinned. */
+export const PIN_ANNOTATION = 'app.berth.dev/pinned-revision';
+export const PIN_SOURCE_ANNOTATION = 'app.berth.dev/pinned-source-revision';
+
+const HISTORY_LIMIT = 10;
+
+/**
+ * The pure engines the controller calls: src/sync/render (by default) and src/sync/health. `render`
+ * reads from a snapshot rooted at the repository root and throws a RenderError
+ * (`file:line: message`) on bad input.
+ */
+export interface SyncEngines {
+  render?: typeof render;
+  assess(obj: KubeObject): { status: HealthStatus; message?: string };
+}
+
+export interface ApplicationControllerOptions {
+  git: GitSource;
+  engines: SyncEngines;
+  watches: LiveWatches;
+  /** poll interval (jittered +0–20%), default 60 s */
+  pollIntervalMs?: number;
+  /** requeue while resources are Progressing, default 2 s */
+  progressIntervalMs?: number;
+}
+
+export const applicationsRef: ResourceRef = ref(APP_API_VERSION, 'Application');
+
+/** A step failed in a way that is reported in status; `retry` true retries with backoff. */
+class StepError extends Error {
+  constructor(
+    readonly reason: string,
+    message: string,
+    readonly retry = false,
+  ) {
+    super(message);
+  }
+}
+
+interface Desired {
+  obj: KubeObject;
+  ref: ResourceRef;
+  item: InventoryItem;
+}
+
+/** Everything a reconcile learned, handed from step to step and to the summarizer. */
+interface SyncState {
+  app: Application;
+  request?: SyncRequest;
+  commit?: CommitInfo;
+  sourceHead?: string;
+  desired?: Desired[];
+  resources: ResourceStatus[];
+  inventory: InventoryItem[];
+  applied: number;
+  pruned: number;
+  operation: boolean;
+  failure?: StepError;
+  pruneBlocked?: string;
+}
+
+function itemOf(obj: KubeObject): InventoryItem {
+  const [group, version] = (obj.apiVersion ?? '').includes('/') ? obj.apiVersion!.split('/') : ['', obj.apiVersion ?? ''];
+  return { group, version, kind: obj.kind ?? '', namespace: obj.metadata?.namespace, name: obj.metadata?.name ?? '' };
+}
+
+function apiVersionOf(i: InventoryItem): string {
+  return i.group ? `${i.group}/${i.version}` : i.version;
+}
+
+function describeItem(i: InventoryItem): string {
+  return `${i.kind}/${i.namespace ? `${i.namespace}/` : ''}${i.name}`;
+}
+
+function decodeSecret(s: KubeObject & { data?: Record<string, string> }): RepoCredentials {
+  const d = (k: string) => (s.data?.[k] ? Buffer.from(s.data[k], 'base64').toString('utf8') : undefined);
+  return { username: d('username'), password: d('password'), token: d('token') };
+}
+
+function parseRequest(app: Application): SyncRequest | undefined {
+  const raw = app.metadata?.annotations?.[SYNC_REQUEST_ANNOTATION];
+  if (!raw) return undefined;
+  try {
+    const r = JSON.parse(raw) as SyncRequest;
+    return r.id && r.id !== app.status?.operationState?.requestId ? r : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function applicationController(opts: ApplicationControllerOptions): Controller {
+  const pollMs = opts.pollIntervalMs ?? 60_000;
+  const progressMs = opts.progressIntervalMs ?? 2_000;
+  return {
+    name: 'application-controller',
+    setup(ctx) {
+      const client = ctx.client;
+      opts.watches.enqueue = ctx.enqueue;
+      const apps = ctx.informers.get<Application>(applicationsRef);
+      const key = (a: Application) => `${a.metadata?.namespace}/${a.metadata?.name}`;
+      // status writes are ours: only spec, annotation and label changes (and adds) need a reconcile
+      const intent = (a: Application) => JSON.stringify([a.spec, a.metadata?.annotations, a.metadata?.labels]);
+      apps.on({ onAdd: (a) => ctx.enqueue(key(a)), onUpdate: (old, a) => (old === a || intent(old) !== intent(a)) && ctx.enqueue(key(a)) });
+
+      /** Resolves the source revision (or the rollback pin) to a commit. Sets Ready=False FetchFailed. */
+      async function reconcileSource(s: SyncState): Promise<FileSnapshot> {
+        const src = s.app.spec.source;
+        let credentials: RepoCredentials | undefined;
+        if (src.credentialsSecret) {
+          const secret = await client.find<KubeObject & { data?: Record<string, string> }>(ref('v1', 'Secret'), src.credentialsSecret, s.app.metadata!.namespace);
+          if (!secret) throw new StepError('FetchFailed', `credentials Secret "${src.credentialsSecret}" not found`);
+          credentials = decodeSecret(secret);
+        }
+        try {
+          const head = await opts.git.resolve({ repoURL: src.repoURL, revision: src.targetRevision, credentials, refresh: !!s.request });
+          s.sourceHead = head.commit.sha;
+          const pin = s.app.metadata?.annotations?.[PIN_ANNOTATION];
+          let resolved = head;
+          if (pin && s.app.metadata?.annotations?.[PIN_SOURCE_ANNOTATION] === head.commit.sha) {
+            resolved = await opts.git.resolve({ repoURL: src.repoURL, revision: pin, credentials });
+          } else if (pin) {
+            // a newer commit arrived: the rollback pin is lifted
+            await client.patch(applicationsRef, s.app.metadata!.name!, 'merge', { metadata: { annotations: { [PIN_ANNOTATION]: null, [PIN_SOURCE_ANNOTATION]: null } } }, { namespace: s.app.metadata!.namespace });
+          }
+          s.commit = resolved.commit;
+          return await resolved.tree.snapshot('');
+        } catch (e) {
+          if (e instanceof GitSourceError) throw new StepError(e.code === 'RevisionNotFound' || e.code === 'AuthFailed' ? e.code : 'FetchFailed', e.message);
+          throw e;
+        }
+      }
+
+      /** Renders the path and completes objects (namespace, instance label). Sets Ready=False RenderFailed. */
+      async function reconcileRender(s: SyncState, files: FileSnapshot): Promise<void> {
+        let objects: KubeObject[];
+        try {
+          const src = s.app.spec.source;
+          objects = (opts.engines.render ?? render)(files, { path: src.path ?? '', ...src.directory }).objects.map((r) => r.object);
+        } catch (e) {
+          throw new StepError('RenderFailed', (e as Error).message);
+        }
+        const desired: Desired[] = [];
+        for (const obj of objects) {
+          const type = registry.findKind(obj.apiVersion ?? '', obj.kind ?? '');
+          if (!type) throw new StepError('RenderFailed', `${obj.kind}/${obj.metadata?.name}: berth does not serve ${obj.apiVersion} ${obj.kind}`);
+          const o: KubeObject = structuredClone(obj);
+          o.metadata = { ...o.metadata, labels: { ...o.metadata?.labels, [INSTANCE_LABEL]: instanceOf(s.app) } };
+          if (type.namespaced) o.metadata.namespace ??= s.app.spec.destination.namespace;
+          else delete o.metadata.namespace;
+          desired.push({ obj: o, ref: { group: type.group, version: type.version, resource: type.resource, namespaced: type.namespaced }, item: itemOf(o) });
+        }
+        s.desired = applyOrder(desired.map((d) => Object.assign(d.obj, { __d: d }))).map((o) => (o as KubeObject & { __d: Desired }).__d);
+        for (const d of s.desired) delete (d.obj as { __d?: unknown }).__d;
+      }
+
+      /**
+       * Dry-runs the whole set with server-side apply and compares each prediction with the live
+       * object. Any rejection fails the sync before anything is written (Ready=False DryRunFailed).
+       */
+      async function reconcileCompare(s: SyncState): Promise<Map<Desired, string[] | 'missing'>> {
+        const drift = new Map<Desired, string[] | 'missing'>();
+        const newNamespaces = new Set<string>();
+        const errors: string[] = [];
+        for (const d of s.desired!) {
+          const live = await client.find<KubeObject>(d.ref, d.item.name, d.item.namespace);
+          if (!live && d.item.kind === 'Namespace') newNamespaces.add(d.item.name);
+          try {
+            const predicted = await client.patch<KubeObject>(d.ref, d.item.name, 'apply', d.obj, { namespace: d.item.namespace, fieldManager: FIELD_MANAGER, force: true, dryRun: true });
+            drift.set(d, live ? driftedPaths(live, predicted) : 'missing');
+          } catch (e) {
+            if (e instanceof StatusError && e.reason === 'NotFound' && d.item.namespace && newNamespaces.has(d.item.namespace)) drift.set(d, 'missing');
+            else errors.push(`${describeItem(d.item)}: ${(e as Error).message}`);
+          }
+        }
+        if (errors.length) throw new StepError('DryRunFailed', `nothing applied: ${errors.join('; ')}`);
+        return drift;
+      }
+
+      /** Applies what drifted or is missing, in order (Ready=False SyncFailed, retried with backoff). */
+      async function reconcileApply(s: SyncState, drift: Map<Desired, string[] | 'missing'>, act: boolean): Promise<void> {
+        for (const d of s.desired!) {
+          const dr = drift.get(d)!;
+          const inSync = dr !== 'missing' && dr.length === 0;
+          opts.watches.ensure(d.ref);
+          if (inSync || !act) {
+            s.resources.push({ ...d.item, status: inSync ? 'Synced' : 'OutOfSync', ...(inSync ? {} : { diff: dr === 'missing' ? undefined : dr, message: dr === 'missing' ? 'missing' : undefined }) });
+            continue;
+          }
+          try {
+            await client.patch(d.ref, d.item.name, 'apply', d.obj, { namespace: d.item.namespace, fieldManager: FIELD_MANAGER, force: true });
+          } catch (e) {
+            throw new StepError('SyncFailed', `${describeItem(d.item)}: ${(e as Error).message}`, true);
+          }
+          s.applied++;
+          s.resources.push({ ...d.item, status: 'Synced' });
+        }
+      }
+
+      /** Deletes what this Application applied before and Git dropped (Ready=False PruneBlocked over budget). */
+      async function reconcilePrune(s: SyncState, act: boolean): Promise<void> {
+        const previous = (s.app.status?.resources ?? []).map(({ group, version, kind, namespace, name }) => ({ group, version, kind, namespace, name }));
+        const desiredItems = s.desired!.map((d) => d.item);
+        const want = new Set(desiredItems.map(itemId));
+        const live = new Map<string, { labels: Record<string, string>; annotations: Record<string, string> } | undefined>();
+        for (const i of previous) {
+          if (want.has(itemId(i))) continue;
+          const type = registry.findKind(apiVersionOf(i), i.kind);
+          const o = type ? await client.find<KubeObject>(ref(apiVersionOf(i), i.kind), i.name, i.namespace) : undefined;
+          live.set(itemId(i), o && { labels: o.metadata?.labels ?? {}, annotations: o.metadata?.annotations ?? {} });
+        }
+        const plan = planPrune({ previous, desired: desiredItems, live, instance: instanceOf(s.app), budget: s.app.spec.syncPolicy?.pruneBudget ?? 0.25, allowPrune: !!s.request?.allowPrune });
+        const stale = act ? plan.delete : [];
+        if (act && plan.blocked) s.pruneBlocked = plan.blocked;
+        for (const i of [...stale].reverse()) {
+          try {
+            await client.delete(ref(apiVersionOf(i), i.kind), i.name, { namespace: i.namespace, propagationPolicy: 'Background' });
+          } catch (e) {
+            if (!(e instanceof StatusError && e.reason === 'NotFound')) throw new StepError('PruneFailed', `${describeItem(i)}: ${(e as Error).message}`, true);
+          }
+          s.pruned++;
+        }
+        const deleted = new Set(stale.map(itemId));
+        // stale objects still ours stay in the inventory (OutOfSync, "requires pruning") until pruned
+        for (const i of previous) {
+          if (want.has(itemId(i)) || deleted.has(itemId(i)) || !live.get(itemId(i))) continue;
+          if (live.get(itemId(i))!.labels[INSTANCE_LABEL] !== instanceOf(s.app)) continue;
+          s.resources.push({ ...i, status: 'OutOfSync', message: 'requires pruning' });
+        }
+        s.inventory = s.resources.map(({ group, version, kind, namespace, name }) => ({ group, version, kind, namespace, name }));
+      }
+
+      /** Assesses each resource's health from its live object. */
+      async function reconcileHealth(s: SyncState): Promise<void> {
+        for (const r of s.resources) {
+          if (r.message === 'requires pruning') continue;
+          const o = await client.find<KubeObject>(ref(apiVersionOf(r), r.kind), r.name, r.namespace);
+          r.health = o ? opts.engines.assess(o).status : 'Missing';
+        }
+      }
+
+      /** The one place that writes status: sync, health, conditions, history, operation state. */
+      async function summarize(s: SyncState): Promise<ApplicationStatus> {
+        const prev = s.app.status ?? {};
+        const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+        const f = s.failure;
+        const status: ApplicationStatus = { ...prev, observedGeneration: s.app.metadata?.generation };
+        if (s.sourceHead) status.sourceRevision = s.sourceHead;
+        const pin = s.app.metadata?.annotations?.[PIN_ANNOTATION];
+        if (pin && s.commit?.sha === pin) status.pinned = { revision: pin, sourceRevision: s.sourceHead ?? '', historyId: prev.pinned?.historyId ?? 0 };
+        else delete status.pinned;
+        if (s.desired && !(f && f.reason !== 'SyncFailed' && f.reason !== 'PruneFailed')) {
+          status.resources = s.resources;
+          const outOfSync = s.resources.some((r) => r.status !== 'Synced') || !!s.pruneBlocked || !!f;
+          status.sync = { status: outOfSync ? 'OutOfSync' : 'Synced', revision: s.commit!.sha, author: s.commit!.author, message: s.commit!.message, comparedAt: now };
+          status.health = { status: worstHealth(s.resources.map((r) => r.health)) };
+        } else {
+          // fetch, render or dry run failed: the last good state stays, and so does its status
+          status.sync = { ...(prev.sync ?? { status: 'Unknown' }), status: f?.reason === 'RenderFailed' || f?.reason === 'DryRunFailed' ? 'OutOfSync' : 'Unknown', comparedAt: now };
+        }
+        const ready: Omit<Condition, 'lastTransitionTime'> = f
+          ? { type: 'Ready', status: 'False', reason: f.reason, message: f.message }
+          : s.pruneBlocked
+            ? { type: 'Ready', status: 'False', reason: 'PruneBlocked', message: s.pruneBlocked }
+            : status.sync.status === 'Synced'
+              ? { type: 'Ready', status: 'True', reason: 'Synced', message: `applied revision ${s.commit!.sha.slice(0, 7)}` }
+              : { type: 'Ready', status: 'False', reason: 'OutOfSync', message: 'live state differs from Git; automated sync is off' };
+        const old = prev.conditions?.find((c) => c.type === 'Ready');
+        const same = old && old.status === ready.status && old.reason === ready.reason && old.message === ready.message;
+        status.conditions = [...(prev.conditions ?? []).filter((c) => c.type !== 'Ready'), { ...ready, lastTransitionTime: same ? old.lastTransitionTime : now }];
+        if (s.operation || s.request) {
+          const result: HistoryEntry['result'] = f ? 'Failed' : 'Succeeded';
+          if (s.commit && (s.applied > 0 || s.pruned > 0 || s.request)) {
+            const history = prev.history ?? [];
+            const id = (history[history.length - 1]?.id ?? 0) + 1;
+            status.history = [...history, { id, revision: s.commit.sha, author: s.commit.author, message: s.commit.message.split('\n')[0], deployedAt: now, initiatedBy: s.request?.by ?? 'automated', result }].slice(-HISTORY_LIMIT);
+          }
+          status.operationState = { requestId: s.request?.id ?? prev.operationState?.requestId, phase: result, message: f?.message ?? `applied ${s.applied}, pruned ${s.pruned}`, finishedAt: now };
+        }
+        return status;
+      }
+
+      return {
+        async reconcile(appKey) {
+          const [namespace, name] = appKey.split('/');
+          const app = await client.find<Application>(applicationsRef, name, namespace);
+          if (!app || app.metadata?.deletionTimestamp) return;
+          const automated = app.spec.syncPolicy?.automated;
+          const s: SyncState = { app, request: parseRequest(app), resources: [], inventory: [], applied: 0, pruned: 0, operation: false };
+          try {
+            const files = await reconcileSource(s);
+            await reconcileRender(s, files);
+            const drift = await reconcileCompare(s);
+            // automated without selfHeal syncs once per new revision, as Argo CD does
+            const newRevision = app.status?.history?.at(-1)?.revision !== s.commit!.sha;
+            const act = !!s.request || (!!automated && (!!automated.selfHeal || newRevision || app.status?.operationState?.phase === 'Failed'));
+            s.operation = act && [...drift.values()].some((d) => d === 'missing' || d.length > 0);
+            await reconcileApply(s, drift, act);
+            const prune = !!s.request?.prune || !!s.request?.allowPrune || !!automated?.prune;
+            await reconcilePrune(s, act && prune);
+            s.operation ||= s.pruned > 0;
+            await reconcileHealth(s);
+          } catch (e) {
+            if (!(e instanceof StepError)) throw e;
+            s.failure = e;
+            s.operation = true;
+          }
+          const status = await summarize(s);
+          if (JSON.stringify({ ...status, sync: { ...status.sync, comparedAt: '' } }) !== JSON.stringify({ ...app.status, sync: { ...app.status?.sync, comparedAt: '' } })) {
+            await client.updateStatus(applicationsRef, { ...app, status });
+          }
+          if (s.failure) {
+            void ctx.events.record(app, 'Warning', s.failure.reason, s.failure.message);
+            if (s.failure.retry) throw s.failure;
+          } else if (s.applied || s.pruned) void ctx.events.record(app, 'Normal', 'Synced', `applied ${s.applied}, pruned ${s.pruned} at ${s.commit!.sha.slice(0, 7)}`);
+          const progressing = s.resources.some((r) => r.health === 'Progressing' || r.health === 'Missing');
+          return { requeueAfterMs: progressing ? progressMs : pollMs + randomInt(0, Math.max(1, Math.floor(pollMs / 5))) };
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,42 @@
+/**
+ * Watches on the kinds Applications applied, filtered to objects with the instance label, so a live
+ * change (kubectl scale, edit, delete, a rollout finishing) reconciles the owning Application within
+ * moments instead of at the next poll. One watch per resource type, started on first use.
+ */
+import type { Client, ResourceRef } from '../../controlplane/client/client.js';
+import { Informer } from '../../controlplane/client/informer.js';
+import type { KubeObject } from '../../controlplane/resources/types.js';
+import { INSTANCE_LABEL, keyOfInstance } from './types.js';
+
+export class LiveWatches {
+  private readonly informers = new Map<string, Informer>();
+  private signal?: AbortSignal;
+  enqueue: (key: string) => void = () => {};
+
+  constructor(
+    private readonly client: Client,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  start(signal: AbortSignal): void {
+    this.signal = signal;
+  }
+
+  /** Starts watching `ref` unless already watched (no-op before start). */
+  ensure(ref: ResourceRef): void {
+    const id = `${ref.group}/${ref.version}/${ref.resource}`;
+    if (!this.signal || this.signal.aborted || this.informers.has(id)) return;
+    const informer = new Informer(this.client, ref, { labelSelector: INSTANCE_LABEL, log: this.log });
+    const poke = (o: KubeObject) => {
+      const key = keyOfInstance(o.metadata?.labels?.[INSTANCE_LABEL] ?? '');
+      if (key) this.enqueue(key);
+    };
+    informer.on({ onAdd: poke, onUpdate: (old, o) => old !== o && poke(o), onDelete: poke });
+    this.informers.set(id, informer);
+    informer.start(this.signal).catch((e: Error) => this.log(`sync: watch of ${ref.resource}: ${e.message}`));
+  }
+
+  async stopped(): Promise<void> {
+    await Promise.all([...this.informers.values()].map((i) => i.stopped()));
+  }
+}

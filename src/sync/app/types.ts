@@ -1,0 +1,109 @@
+/**
+ * The Application kind as the sync engine reads and writes it (berth.dev/v1alpha1; field names as
+ * Argo CD users know them), and the labels and annotations sync puts on objects it manages.
+ */
+import type { KubeObject } from '../../controlplane/resources/types.js';
+
+export const APP_API_VERSION = 'berth.dev/v1alpha1';
+/** The field manager of every apply sync makes. */
+export const FIELD_MANAGER = 'berth-sync';
+/** On every applied object: `<app namespace>.<app name>`; prune deletes only objects still carrying it. */
+export const INSTANCE_LABEL = 'app.berth.dev/instance';
+/** An applied object with this annotation set to "false" is never pruned. */
+export const PRUNE_ANNOTATION = 'app.berth.dev/prune';
+/** Integer sync wave; lower waves apply first (Argo CD's `argocd.argoproj.io/sync-wave` is honoured too). */
+export const WAVE_ANNOTATIONS = ['app.berth.dev/sync-wave', 'argocd.argoproj.io/sync-wave'];
+/**
+ * A sync request from the CLI (`berth app sync`): a JSON `SyncRequest`. Handled once per `id`
+ * (status.operationState.requestId records the last one).
+ */
+export const SYNC_REQUEST_ANNOTATION = 'app.berth.dev/sync-request';
+
+export interface SyncRequest {
+  id: string;
+  /** allow a prune beyond the deletion budget (or of every object) */
+  allowPrune?: boolean;
+  prune?: boolean;
+  /** who asked (shown in history) */
+  by?: string;
+}
+
+export interface ApplicationSpec {
+  source: {
+    repoURL: string;
+    targetRevision?: string;
+    path?: string;
+    /** a Secret in the Application's namespace with `username`/`password` or `token` */
+    credentialsSecret?: string;
+    directory?: { recurse?: boolean; include?: string[]; exclude?: string[] };
+  };
+  destination: { namespace: string };
+  syncPolicy?: {
+    automated?: { prune?: boolean; selfHeal?: boolean } | null;
+    /** fraction of the inventory an automated prune may delete without --allow-prune (default 0.25) */
+    pruneBudget?: number;
+  };
+}
+
+export interface ResourceStatus {
+  group: string;
+  version: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+  status: 'Synced' | 'OutOfSync';
+  health?: HealthStatus;
+  message?: string;
+  /** fields that differ from Git, when OutOfSync */
+  diff?: string[];
+}
+
+export type HealthStatus = 'Healthy' | 'Progressing' | 'Degraded' | 'Suspended' | 'Missing' | 'Unknown';
+
+export interface Condition {
+  type: string;
+  status: 'True' | 'False';
+  reason: string;
+  message: string;
+  lastTransitionTime: string;
+}
+
+export interface HistoryEntry {
+  id: number;
+  revision: string;
+  author?: string;
+  message?: string;
+  deployedAt: string;
+  initiatedBy: string;
+  result: 'Succeeded' | 'Failed';
+}
+
+export interface ApplicationStatus {
+  observedGeneration?: number;
+  sync?: { status: 'Synced' | 'OutOfSync' | 'Unknown'; revision?: string; author?: string; message?: string; comparedAt?: string };
+  health?: { status: HealthStatus; message?: string };
+  resources?: ResourceStatus[];
+  conditions?: Condition[];
+  history?: HistoryEntry[];
+  /** set by `berth app rollback`: the app stays on this commit until a newer one arrives or the pin is lifted */
+  pinned?: { revision: string; sourceRevision: string; historyId: number };
+  operationState?: { requestId?: string; phase: 'Succeeded' | 'Failed' | 'Running'; message?: string; finishedAt?: string };
+  /** the last commit of the source branch seen, to lift a rollback pin when a newer one arrives */
+  sourceRevision?: string;
+}
+
+export interface Application extends KubeObject {
+  spec: ApplicationSpec;
+  status?: ApplicationStatus;
+}
+
+/** The instance label value of an Application (label values allow `.`; namespaces never contain one). */
+export function instanceOf(app: { metadata?: { namespace?: string; name?: string } }): string {
+  return `${app.metadata?.namespace ?? ''}.${app.metadata?.name ?? ''}`;
+}
+
+/** The Application key (`namespace/name`) an instance label names. */
+export function keyOfInstance(value: string): string | undefined {
+  const i = value.indexOf('.');
+  return i > 0 ? `${value.slice(0, i)}/${value.slice(i + 1)}` : undefined;
+}

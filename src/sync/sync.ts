@@ -1,0 +1,157 @@
+/**
+ * The sync component as one Runnable for `berth up`: the Application controller on the controller
+ * runtime (its own BullMQ queue, acting as `system:berth-sync`), the watches that drive self-heal,
+ * and a small HTTP listener for push webhooks that syncs matching Applications at once.
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { UserInfo } from '../controlplane/api/request.js';
+import type { Client } from '../controlplane/client/client.js';
+import { createControllerManager, type ControllerManager } from '../controlplane/controllers/runtime/controller-manager.js';
+import type { BackoffPolicy } from '../controlplane/controllers/runtime/reconciler.js';
+import type { Runnable } from '../controlplane/runtime/runnable.js';
+import { applicationController, applicationsRef, type SyncEngines } from './app/application-controller.js';
+import { LiveWatches } from './app/live-watches.js';
+import type { Application } from './app/types.js';
+import { GitSource } from './git/source.js';
+import { normalizeRepoURL, parsePush, refMatches, verifyPush } from './webhook/push.js';
+
+/** The identity sync acts as (bound to cluster-admin by the policy bootstrap). */
+export const SYNC_USER: UserInfo = { username: 'system:berth-sync', groups: ['system:authenticated'] };
+
+/** Where the webhook listener advertises itself (`berth repo create` hooks read it). */
+export function webhookInfoPath(dataDir: string): string {
+  return join(dataDir, 'sync', 'webhook.json');
+}
+
+export interface WebhookInfo {
+  url: string;
+  token: string;
+}
+
+export interface SyncOptions {
+  /** a client acting as SYNC_USER; `userAgent` names the caller */
+  client: (userAgent: string) => Client;
+  redisUrl: string;
+  /** git caches under `<dataDir>/git`, webhook info under `<dataDir>/sync` */
+  dataDir: string;
+  engines: SyncEngines;
+  log?: (line: string) => void;
+  /** poll interval per Application, default 60 s (jittered) */
+  pollIntervalMs?: number;
+  /** webhook listener; port 0 picks a free one (default), `false` turns it off */
+  webhook?: { host?: string; port?: number; secret?: string } | false;
+  backoff?: BackoffPolicy;
+  /** BullMQ prefix, default `{berth-sync}` */
+  prefix?: string;
+}
+
+export interface Sync extends Runnable {
+  /** syncs now every Application whose source is `repoURL` (and whose revision `ref` concerns); returns their keys */
+  pokeRepo(repoURL: string, ref?: string): Promise<string[]>;
+  /** the webhook URL once started */
+  readonly webhookURL?: string;
+}
+
+/** The token the webhook listener accepts, kept across restarts. */
+function webhookSecret(dataDir: string, given?: string): string {
+  if (given) return given;
+  const path = join(dataDir, 'sync', 'webhook-token');
+  if (existsSync(path)) return readFileSync(path, 'utf8').trim();
+  const t = randomBytes(24).toString('hex');
+  writeFileSync(path, t + '\n', { mode: 0o600 });
+  return t;
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > 5 * 1024 * 1024) req.destroy(new Error('payload too large'));
+      else chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+export function createSync(opts: SyncOptions): Sync {
+  const log = opts.log ?? (() => {});
+  mkdirSync(join(opts.dataDir, 'sync'), { recursive: true });
+  const git = new GitSource({ dataDir: opts.dataDir });
+  const watches = new LiveWatches(opts.client('berth-sync/watches'), log);
+  const controller = applicationController({ git, engines: opts.engines, watches, pollIntervalMs: opts.pollIntervalMs });
+  const manager: ControllerManager = createControllerManager({ client: opts.client, redisUrl: opts.redisUrl, prefix: opts.prefix ?? '{berth-sync}', controllers: [controller], backoff: opts.backoff ?? { baseMs: 1_000, maxMs: 180_000 }, log });
+  const client = opts.client('berth-sync/webhook');
+  const watchAbort = new AbortController();
+  let server: Server | undefined;
+  let webhookURL: string | undefined;
+
+  async function pokeRepo(repoURL: string, ref?: string): Promise<string[]> {
+    const want = normalizeRepoURL(repoURL);
+    git.forget(repoURL);
+    const apps = await client.list<Application>(applicationsRef);
+    const keys: string[] = [];
+    for (const a of apps.items) {
+      if (normalizeRepoURL(a.spec?.source?.repoURL ?? '') !== want || !refMatches(ref, a.spec.source.targetRevision)) continue;
+      git.forget(a.spec.source.repoURL);
+      watches.enqueue(`${a.metadata!.namespace}/${a.metadata!.name}`);
+      keys.push(`${a.metadata!.namespace}/${a.metadata!.name}`);
+    }
+    return keys;
+  }
+
+  async function startWebhook(cfg: { host?: string; port?: number; secret?: string }): Promise<void> {
+    const secret = webhookSecret(opts.dataDir, cfg.secret);
+    server = createServer((req, res) => {
+      const reply = (code: number, body: unknown) => res.writeHead(code, { 'content-type': 'application/json' }).end(JSON.stringify(body) + '\n');
+      if (req.method !== 'POST' || !req.url?.startsWith('/webhook')) return reply(404, { message: 'POST /webhook' });
+      readBody(req).then(async (body) => {
+        const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v]));
+        if (!verifyPush(headers, body, secret)) return reply(401, { message: 'signature or token does not match' });
+        const push = parsePush(JSON.parse(body.toString('utf8') || '{}'));
+        const matched = new Set<string>();
+        for (const url of push.repoURLs) for (const k of await pokeRepo(url, push.ref)) matched.add(k);
+        const message = matched.size ? `syncing ${[...matched].join(', ')}` : `no Application tracks ${push.repoURLs[0] ?? 'this repository'}${push.ref ? ` at ${push.ref}` : ''}`;
+        log(`sync: webhook ${push.ref ?? ''} ${push.after?.slice(0, 7) ?? ''}: ${message}`);
+        reply(200, { matched: [...matched], message });
+      }).catch((e: Error) => reply(400, { message: e.message }));
+    });
+    await new Promise<void>((resolve, reject) => {
+      server!.once('error', reject);
+      server!.listen(cfg.port ?? 0, cfg.host ?? '127.0.0.1', resolve);
+    });
+    const a = server.address() as AddressInfo;
+    webhookURL = `http://${a.address}:${a.port}/webhook`;
+    const info: WebhookInfo = { url: webhookURL, token: secret };
+    writeFileSync(webhookInfoPath(opts.dataDir), JSON.stringify(info) + '\n', { mode: 0o600 });
+    log(`sync: webhook listening on ${webhookURL}`);
+  }
+
+  let done: Promise<void> = Promise.resolve();
+  return {
+    name: 'sync',
+    get webhookURL() {
+      return webhookURL;
+    },
+    pokeRepo,
+    async start(signal) {
+      watches.start(watchAbort.signal);
+      await manager.start(signal);
+      if (opts.webhook !== false) await startWebhook(opts.webhook ?? {});
+      done = new Promise((resolve) => {
+        signal.addEventListener('abort', () => {
+          watchAbort.abort();
+          server?.close();
+          void Promise.all([manager.stopped(), watches.stopped()]).then(() => resolve(), () => resolve());
+        }, { once: true });
+      });
+    },
+    stopped: () => done,
+  };
+}

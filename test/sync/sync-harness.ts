@@ -1,0 +1,103 @@
+/**
+ * A cluster for sync tests: real API + redis (test harness), the controller manager (Deployments and
+ * ReplicaSets) and the sync Runnable with a short poll, plus helpers to create Applications and wait
+ * for their status through watches.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CONTROLLER_MANAGER_USER, createControllerManager } from '../../src/controlplane/controllers/index.js';
+import type { KubeObject } from '../../src/controlplane/resources/types.js';
+import { ADMIN_USER } from '../../src/policy/authn/tokens.js';
+import { applicationsRef } from '../../src/sync/app/application-controller.js';
+import type { Application, HealthStatus } from '../../src/sync/app/types.js';
+import { createSync, SYNC_USER, type Sync } from '../../src/sync/sync.js';
+import { startCluster, type TestCluster } from '../harness/cluster.js';
+import type { Client } from '../../src/controlplane/client/client.js';
+
+/** Test stand-in for src/sync/health until it lands: a Deployment is Healthy when all replicas are updated. */
+function assess(o: KubeObject): { status: HealthStatus } {
+  if (o.kind !== 'Deployment') return { status: 'Healthy' };
+  const d = o as KubeObject & { spec?: { replicas?: number }; status?: { updatedReplicas?: number; observedGeneration?: number } };
+  const ok = (d.status?.observedGeneration ?? 0) >= (o.metadata?.generation ?? 0) && (d.status?.updatedReplicas ?? 0) >= (d.spec?.replicas ?? 1);
+  return { status: ok ? 'Healthy' : 'Progressing' };
+}
+
+export interface SyncCluster {
+  cluster: TestCluster;
+  admin: Client;
+  sync: Sync;
+  createApp(name: string, spec: Application['spec'], namespace?: string): Promise<void>;
+  /** resolves with the Application once `pred` holds (watch-driven) */
+  waitApp(name: string, pred: (a: Application) => boolean, namespace?: string): Promise<Application>;
+  stop(): Promise<void>;
+}
+
+export async function startSyncCluster(): Promise<SyncCluster> {
+  const cluster = await startCluster({ tls: true });
+  const admin = cluster.api.client(ADMIN_USER, 'test');
+  const dataDir = mkdtempSync(join(tmpdir(), 'berth-sync-'));
+  const ac = new AbortController();
+  const cm = createControllerManager({ client: (ua) => cluster.api.client(CONTROLLER_MANAGER_USER, ua), redisUrl: cluster.redis.url, log: () => {} });
+  await cm.start(ac.signal);
+  const sync = createSync({ client: (ua) => cluster.api.client(SYNC_USER, ua), redisUrl: cluster.redis.url, dataDir, engines: { assess }, pollIntervalMs: 60_000, backoff: { baseMs: 200, maxMs: 2_000 } });
+  await sync.start(ac.signal);
+  return {
+    cluster,
+    admin,
+    sync,
+    async createApp(name, spec, namespace = 'default') {
+      await admin.create(applicationsRef, { apiVersion: 'berth.dev/v1alpha1', kind: 'Application', metadata: { name, namespace }, spec });
+    },
+    async waitApp(name, pred, namespace = 'default') {
+      const watchAc = new AbortController();
+      try {
+        for (;;) {
+          const list = await admin.list<Application>(applicationsRef, { namespace, fieldSelector: `metadata.name=${name}` });
+          const cur = list.items[0];
+          if (cur && pred(cur)) return cur;
+          for await (const ev of admin.watch<Application>(applicationsRef, { namespace, fieldSelector: `metadata.name=${name}`, resourceVersion: list.metadata.resourceVersion, signal: watchAc.signal, timeoutSeconds: 5 })) {
+            if (ev.type !== 'BOOKMARK' && ev.type !== 'ERROR' && pred(ev.object)) return ev.object;
+          }
+        }
+      } finally {
+        watchAc.abort();
+      }
+    },
+    async stop() {
+      ac.abort();
+      await Promise.all([cm.stopped(), sync.stopped()]);
+      await cluster.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function deployment(name: string, replicas: number, extra: Record<string, unknown> = {}): string {
+  return `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: ${name}
+spec:
+  replicas: ${replicas}
+  selector:
+    matchLabels: { app: ${name} }
+  template:
+    metadata:
+      labels: { app: ${name} }
+    spec:
+      containers:
+        - name: main
+          image: ${(extra.image as string) ?? 'busybox'}
+`;
+}
+
+export function configMap(name: string, data: Record<string, string> = { a: '1' }): string {
+  return `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: ${name}
+data:
+${Object.entries(data).map(([k, v]) => `  ${k}: "${v}"`).join('\n')}
+`;
+}

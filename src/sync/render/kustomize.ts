@@ -5,7 +5,7 @@
  * replicas and images, then — once, at the top — hash suffixes on generated names and references
  * to renamed objects. A field outside the subset is an error naming it, never ignored.
  */
-import { isMap as isYamlMap, isSeq, type Node, type YAMLMap } from 'yaml';
+import { isMap as isYamlMap, isScalar, isSeq, type Node, type YAMLMap } from 'yaml';
 import { StatusError } from '../../controlplane/api/errors.js';
 import { applyJsonPatch } from '../../controlplane/api/patch/json-patch.js';
 import { applyStrategicMergePatch } from '../../controlplane/api/patch/strategic-merge.js';
@@ -122,7 +122,9 @@ function accumulate(files: FileReader, dir: string, filesRead: Set<string>, stac
   const k = doc.value;
   const node = doc.node as YAMLMap | null;
   const lineOf = (field: string, index?: number): number => {
-    const value = isYamlMap(node) ? (node.get(field, true) as Node | undefined) : undefined;
+    const pair = isYamlMap(node) ? node.items.find((p) => isScalar(p.key) && p.key.value === field) : undefined;
+    if (index === undefined) return doc.lineOf(pair?.key) ?? doc.line;
+    const value = pair?.value as Node | undefined;
     const item = index !== undefined && isSeq(value) ? (value.items[index] as Node | undefined) : undefined;
     return doc.lineOf(item ?? value) ?? doc.line;
   };
@@ -176,13 +178,14 @@ function accumulate(files: FileReader, dir: string, filesRead: Set<string>, stac
   }
   checkDuplicates(out);
 
-  const resolvePatch = (field: string, index: number, entry: unknown): { text: string; file: string; line: number; target?: PatchTarget } => {
+  /** A patch's text, where it lives (an inline patch is blamed on its kustomization entry), and its target. */
+  const resolvePatch = (field: string, index: number, entry: unknown): { text: string; file: string; line: number; inline: boolean; target?: PatchTarget } => {
     const line = lineOf(field, index);
     if (typeof entry === 'string') {
       // patchesStrategicMerge: a path or an inline patch
-      if (entry.includes('\n') || entry.trimStart().startsWith('{')) return { text: entry, file, line };
+      if (entry.includes('\n') || entry.trimStart().startsWith('{')) return { text: entry, file, line, inline: true };
       const path = checkWithin(base, resolvePath(base, entry, { file, line }), { file, line });
-      return { text: readOrFail(files, path, file, line, filesRead), file: path, line: 1 };
+      return { text: readOrFail(files, path, file, line, filesRead), file: path, line: 1, inline: false };
     }
     if (!isMap(entry)) return fail(field, `${field} entries must be mappings`, 'give path or patch, and target', index);
     for (const key of Object.keys(entry)) {
@@ -190,10 +193,10 @@ function accumulate(files: FileReader, dir: string, filesRead: Set<string>, stac
     }
     if (entry.options !== undefined) fail(field, `${field}[${index}].options is not supported`, 'remove options', index);
     const target = entry.target as PatchTarget | undefined;
-    if (typeof entry.patch === 'string') return { text: entry.patch, file, line, target };
+    if (typeof entry.patch === 'string') return { text: entry.patch, file, line, inline: true, target };
     if (typeof entry.path === 'string') {
       const path = checkWithin(base, resolvePath(base, entry.path, { file, line }), { file, line });
-      return { text: readOrFail(files, path, file, line, filesRead), file: path, line: 1, target };
+      return { text: readOrFail(files, path, file, line, filesRead), file: path, line: 1, inline: false, target };
     }
     return fail(field, `${field}[${index}] has neither path nor patch`, 'add path (a file) or patch (inline)', index);
   };
@@ -201,7 +204,9 @@ function accumulate(files: FileReader, dir: string, filesRead: Set<string>, stac
   const runPatches = (field: string, json6902Only: boolean): void => {
     list<unknown>(field).forEach((entry, index) => {
       const p = resolvePatch(field, index, entry);
-      const docs = parseYamlDocuments(p.file, p.text).filter((d) => d.value !== null && d.value !== undefined);
+      const docs = parseYamlDocuments(p.file, p.text)
+        .filter((d) => d.value !== null && d.value !== undefined)
+        .map((d) => (p.inline ? { ...d, line: p.line } : d));
       if (docs.length === 1 && Array.isArray(docs[0].value)) {
         if (!p.target) fail(field, 'a JSON 6902 patch needs a target', 'add target with kind and name', index);
         for (const r of select(out, p.target!)) applyJson6902(r, docs[0].value, p.file, docs[0].line);

@@ -16,6 +16,7 @@ import { groupMembers } from '../../src/agent/runtime/process/process-group.js';
 import { HOST_PORTS_CONDITION } from '../../src/agent/runtime/process/pod-worker.js';
 import { memoryCgroupRoot } from '../../src/agent/runtime/process/memory-cgroup.js';
 import { condition, containerStatus, startAgentCluster, until, type AgentCluster } from './agent-harness.js';
+import { SEED_MANIFESTS } from '../harness/fixtures.js';
 
 let c: AgentCluster;
 let scratch: string;
@@ -363,7 +364,7 @@ describe('process runtime', () => {
       console.log(`skipped job-pi.yaml: ${why}`);
       ctx.skip();
     }
-    const path = '/work/shared/fixtures/seed-manifests/job-pi.yaml';
+    const path = join(SEED_MANIFESTS, 'job-pi.yaml');
     const job = existsSync(path) ? (parse(readFileSync(path, 'utf8')) as { spec: { template: { spec: Pod['spec'] } } }) : { spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'pi', image: 'perl', command: ['perl', '-Mbignum=bpi', '-wle', 'print bpi(2000)'] }] } } } };
     await c.createPod({ metadata: { name: 'pi' }, spec: job.spec.template.spec });
     await c.waitPod('pi', (p) => p.status?.phase === 'Succeeded', 25_000);

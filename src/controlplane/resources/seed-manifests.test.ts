@@ -5,8 +5,9 @@ import { parseAllDocuments } from 'yaml';
 import { registry } from './registry.js';
 import type { KubeObject } from './types.js';
 import { validateObject } from './validation.js';
+import { SEED_MANIFESTS } from '../../../test/harness/fixtures.js';
 
-const dir = '/work/shared/fixtures/seed-manifests';
+const dir = SEED_MANIFESTS;
 const files = readdirSync(dir).filter((f) => f.endsWith('.yaml'));
 
 describe('seed manifests', () => {

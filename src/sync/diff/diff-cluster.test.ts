@@ -11,6 +11,7 @@ import { registry } from '../../controlplane/resources/registry.js';
 import type { KubeObject } from '../../controlplane/resources/types.js';
 import { startCluster, type TestCluster } from '../../../test/harness/cluster.js';
 import { diff, SYNC_FIELD_MANAGER } from './diff.js';
+import { SEED_MANIFESTS } from '../../../test/harness/fixtures.js';
 
 let c: TestCluster;
 beforeAll(async () => {
@@ -40,7 +41,7 @@ async function call(method: string, url: string, body?: unknown, contentType = '
 const apply = (obj: KubeObject, dryRun = false) =>
   call('PATCH', `${urlOf(obj)}?fieldManager=${SYNC_FIELD_MANAGER}&force=true${dryRun ? '&dryRun=All' : ''}`, obj, 'application/apply-patch+yaml');
 
-const dir = '/work/shared/fixtures/seed-manifests';
+const dir = SEED_MANIFESTS;
 const objects = readdirSync(dir)
   .filter((f) => f.endsWith('.yaml'))
   .flatMap((f) => parseAllDocuments(readFileSync(join(dir, f), 'utf8')).map((d) => [f, d.toJSON() as KubeObject] as const));

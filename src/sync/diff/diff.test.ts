@@ -13,6 +13,7 @@ import { registry } from '../../controlplane/resources/registry.js';
 import type { KubeObject } from '../../controlplane/resources/types.js';
 import { diff, SYNC_FIELD_MANAGER, type DiffOptions } from './diff.js';
 import type { IgnoreDifference } from './normalize.js';
+import { SEED_MANIFESTS } from '../../../test/harness/fixtures.js';
 
 const NOW = '2026-01-01T00:00:00Z';
 
@@ -196,7 +197,7 @@ describe('diff', () => {
 });
 
 describe('every seed manifest, applied and read back with defaults, is Synced with no noise', () => {
-  const dir = '/work/shared/fixtures/seed-manifests';
+  const dir = SEED_MANIFESTS;
   const objects = readdirSync(dir)
     .filter((f) => f.endsWith('.yaml'))
     .flatMap((f) => parseAllDocuments(readFileSync(join(dir, f), 'utf8')).map((d) => [f, d.toJSON() as KubeObject] as const));

@@ -6,8 +6,9 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCluster, type TestCluster } from './harness/cluster.js';
+import { SEED_MANIFESTS } from './harness/fixtures.js';
 
-const SEEDS = join(import.meta.dirname, '../../shared/fixtures/seed-manifests');
+const SEEDS = SEED_MANIFESTS;
 const seedFiles = readdirSync(SEEDS).filter((f) => f.endsWith('.yaml')).sort();
 
 let c: TestCluster;

@@ -6,9 +6,15 @@
  * with a check that the end-to-end decisions are the ones the core makes scheduling the same pods
  * one at a time. Figures, never a pass/fail on timing (exit 1 only when the benchmark broke).
  *
+ * End to end runs twice: the scheduler in the API server's process (as `berth up` runs it), and as
+ * `berth scheduler` in its own process over HTTP (as a multi-process cluster runs it).
+ *
  * Flags: --nodes N (5000) --pods N (20000) --fsync always|everysec (always) --concurrency N (16)
- * --phases core,e2e --seed N (1)
+ * --phases core,e2e --scheduler in-process,process --seed N (1)
  */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import { startRedisProcess, type FsyncMode } from '../src/cli/redis-process.js';
@@ -20,9 +26,11 @@ import { SchedulerCache } from '../src/controlplane/scheduler/cache.js';
 import { profilesFrom } from '../src/controlplane/scheduler/config.js';
 import { FitError, Framework, numFeasibleNodesToFind } from '../src/controlplane/scheduler/framework.js';
 import { podInfo } from '../src/controlplane/scheduler/pod-info.js';
-import { createScheduler, SCHEDULER_USER } from '../src/controlplane/scheduler/scheduler.js';
+import { createScheduler, SCHEDULER_USER, type SchedulerStats } from '../src/controlplane/scheduler/scheduler.js';
 import { ADMIN_USER, newToken, TokenAuthenticator } from '../src/policy/authn/tokens.js';
-import { installCleanupHandlers, removeDir, tempDir } from './lib/procs.js';
+import { cpuMs, installCleanupHandlers, removeDir, tempDir, track } from './lib/procs.js';
+
+const REPO = fileURLToPath(new URL('..', import.meta.url));
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
@@ -32,6 +40,7 @@ const { values } = parseArgs({
     fsync: { type: 'string', default: 'always' },
     concurrency: { type: 'string', default: '16' },
     phases: { type: 'string', default: 'core,e2e' },
+    scheduler: { type: 'string', default: 'in-process,process' },
     seed: { type: 'string', default: '1' },
   },
 });
@@ -40,8 +49,10 @@ const PODS = Number(values.pods);
 const FSYNC = values.fsync as FsyncMode;
 const CONCURRENCY = Number(values.concurrency);
 const PHASES = new Set(values.phases!.split(','));
-if (!(NODES > 0 && PODS > 0 && CONCURRENCY > 0) || (FSYNC !== 'always' && FSYNC !== 'everysec')) {
-  console.error('usage: npm run bench -- scheduler [--nodes N] [--pods N] [--fsync always|everysec] [--concurrency N] [--phases core,e2e] [--seed N]');
+type Mode = 'in-process' | 'process';
+const MODES = PHASES.has('e2e') ? (values.scheduler!.split(',') as Mode[]) : [];
+if (!(NODES > 0 && PODS > 0 && CONCURRENCY > 0) || (FSYNC !== 'always' && FSYNC !== 'everysec') || MODES.some((m) => m !== 'in-process' && m !== 'process')) {
+  console.error('usage: npm run bench -- scheduler [--nodes N] [--pods N] [--fsync always|everysec] [--concurrency N] [--phases core,e2e] [--scheduler in-process,process] [--seed N]');
   process.exit(2);
 }
 
@@ -148,24 +159,80 @@ async function main(): Promise<void> {
     console.log(`\ncore (pure, in-process, one pod at a time): ${fmt(PODS / (core.ms / 1000))} decisions/s  (${fmt(core.ms)} ms; ${fmt(placed)} placed; ${fmt(core.evaluated / Math.max(1, placed))} nodes filtered per pod)`);
   }
 
-  if (PHASES.has('e2e')) {
-    const dir = tempDir('berth-bench-scheduler-');
-    const redis = await startRedisProcess(dir, FSYNC);
-    const token = newToken();
-    const api = await startApiServer({ redisUrl: redis.url, authenticator: new TokenAuthenticator({ [token]: ADMIN_USER }), port: 0 });
-    try {
-      const admin: Client = api.client(ADMIN_USER, 'bench');
-      let t0 = performance.now();
-      await pool(nodes, 64, async (n) => {
-        const created = await admin.create(refs.nodes, { ...n, status: undefined } as KubeObject);
-        await admin.updateStatus(refs.nodes, { ...created, status: n.status } as KubeObject);
-      });
-      const nodeMs = performance.now() - t0;
-      t0 = performance.now();
-      await pool(pods, 64, (p) => admin.create(refs.pods, { ...p, metadata: { ...p.metadata, uid: undefined } } as KubeObject));
-      const podMs = performance.now() - t0;
-      console.log(`\nsetup through the API (fsync ${FSYNC}): ${fmt(NODES / (nodeMs / 1000))} nodes/s (create + status), ${fmt(PODS / (podMs / 1000))} pod creates/s — the API's write rate, for scale`);
+  for (const mode of MODES) {
+    const r = await endToEnd(mode, nodes, pods);
+    const label = mode === 'in-process' ? 'API server + scheduler in one process' : 'API server in this process, `berth scheduler` in its own (HTTP)';
+    console.log(`\nend to end (${label}, redis-server fsync ${FSYNC}, concurrency ${CONCURRENCY}):`);
+    console.log(`  ${fmt(r.bound)} pods bound in ${fmt(r.seconds, 1)} s from start: ${fmt(r.bound / r.seconds)} pods/s; ${fmt(r.bound / (r.seconds - r.syncedMs / 1000))} pods/s once started (start, caches synced: ${fmt(r.syncedMs)} ms)`);
+    console.log(`  CPU while scheduling: ${Object.entries(r.cpu).map(([k, v]) => `${k} ${fmt(v)}%`).join(', ')} of one core`);
+    if (r.stats) console.log(`  attempts ${fmt(r.stats.attempts)}, unschedulable ${fmt(r.stats.unschedulable)}, reservation conflicts ${fmt(r.stats.reserveConflicts)}`);
+    if (r.order) {
+      const same = replay(nodes, byKey, r.order);
+      let identical = 0;
+      for (const [key, node] of r.decided!) if (same.decisions.get(key) === node) identical++;
+      console.log(`  decisions identical to the core scheduling the same pods one at a time, in the same order: ${fmt(identical)} / ${fmt(r.decided!.size)}`);
+    }
+    if (core) console.log(`  limit vs end to end: core ${fmt(PODS / (core.ms / 1000))} decisions/s; end to end ${fmt(r.bound / r.seconds)} pods/s (target ≥ 1,000 pods/s; kube-scheduler anchor 100 pods/s at 5,000 nodes)`);
+  }
+}
 
+interface EndToEnd {
+  bound: number;
+  seconds: number;
+  syncedMs: number;
+  /** % of one core during the scheduling window, per process */
+  cpu: Record<string, number>;
+  stats?: SchedulerStats;
+  order?: string[];
+  decided?: Map<string, string | undefined>;
+}
+
+/** A fresh redis-server and API server with the nodes and pending pods; then one scheduler binds them all. */
+async function endToEnd(mode: Mode, nodes: Node[], pods: Pod[]): Promise<EndToEnd> {
+  const dir = tempDir('berth-bench-scheduler-');
+  const redis = await startRedisProcess(dir, FSYNC);
+  const token = newToken();
+  const api = await startApiServer({ redisUrl: redis.url, authenticator: new TokenAuthenticator({ [token]: ADMIN_USER }), port: 0 });
+  let child: ChildProcess | undefined;
+  try {
+    const admin: Client = api.client(ADMIN_USER, 'bench');
+    let t0 = performance.now();
+    await pool(nodes, 64, async (n) => {
+      const created = await admin.create(refs.nodes, { ...n, status: undefined } as KubeObject);
+      await admin.updateStatus(refs.nodes, { ...created, status: n.status } as KubeObject);
+    });
+    const nodeMs = performance.now() - t0;
+    t0 = performance.now();
+    await pool(pods, 64, (p) => admin.create(refs.pods, { ...p, metadata: { ...p.metadata, uid: undefined } } as KubeObject));
+    const podMs = performance.now() - t0;
+    console.log(`\nsetup through the API (fsync ${FSYNC}): ${fmt(NODES / (nodeMs / 1000))} nodes/s (create + status), ${fmt(PODS / (podMs / 1000))} pod creates/s — the API's write rate, for scale`);
+
+    // Pods leaving the selection `spec.nodeName=` arrive as DELETED: one per binding.
+    const pending = await admin.list(refs.pods, { fieldSelector: 'spec.nodeName=', limit: 1 });
+    const watchAc = new AbortController();
+    let bound = 0;
+    let progressAt = performance.now();
+    let allBound!: () => void;
+    let stalled!: (e: Error) => void;
+    const done = new Promise<void>((res, rej) => ((allBound = res), (stalled = rej)));
+    void (async () => {
+      for await (const ev of admin.watch(refs.pods, { fieldSelector: 'spec.nodeName=', resourceVersion: pending.metadata.resourceVersion, signal: watchAc.signal })) {
+        if (ev.type !== 'DELETED') continue;
+        progressAt = performance.now();
+        if (++bound === pods.length) allBound();
+      }
+    })().catch(() => {});
+    const watchdog = setInterval(() => {
+      if (performance.now() - progressAt > 60_000) stalled(new Error(`no pod bound for 60 s (${bound} of ${pods.length} bound)`));
+    }, 1000);
+
+    const cpu0 = { bench: process.cpuUsage(), at: performance.now() };
+    const tStart = performance.now();
+    let syncedMs: number;
+    const out: EndToEnd = { bound: 0, seconds: 0, syncedMs: 0, cpu: {} };
+    let stop: () => Promise<void>;
+    let childCpu0 = 0;
+    if (mode === 'in-process') {
       const order: string[] = [];
       const decided = new Map<string, string | undefined>();
       const scheduler = createScheduler({
@@ -179,37 +246,42 @@ async function main(): Promise<void> {
         },
       });
       const ac = new AbortController();
-      const tStart = performance.now();
       await scheduler.start(ac.signal);
-      const syncedMs = performance.now() - tStart;
-      let firstDecision = 0;
-      while (scheduler.stats.bound + scheduler.stats.unschedulable < PODS) {
-        if (!firstDecision && order.length > 0) firstDecision = performance.now();
-        await new Promise((res) => setTimeout(res, 20));
-      }
-      const tEnd = performance.now();
-      const cpu = process.cpuUsage();
-      ac.abort();
-      await scheduler.stopped();
-      const list = await admin.list<Pod>(refs.pods, { namespace: 'default' });
-      const bound = list.items.filter((p) => p.spec?.nodeName).length;
-      const e2eS = (tEnd - tStart) / 1000;
-      const fromFirst = (tEnd - (firstDecision || tStart)) / 1000;
-      console.log(`\nend to end (API server + scheduler in one process, redis-server, concurrency ${CONCURRENCY}):`);
-      console.log(`  ${fmt(bound)} pods bound in ${fmt(e2eS, 1)} s from start (caches synced after ${fmt(syncedMs)} ms): ${fmt(bound / e2eS)} pods/s; ${fmt(bound / fromFirst)} pods/s after the first decision`);
-      console.log(`  attempts ${fmt(scheduler.stats.attempts)}, unschedulable ${fmt(scheduler.stats.unschedulable)}, reservation conflicts ${fmt(scheduler.stats.reserveConflicts)}; process CPU ${fmt((cpu.user + cpu.system) / 1000 / (tEnd - tStart) * 100)}% of one core over the whole run`);
-
-      const same = replay(nodes, byKey, order);
-      let identical = 0;
-      for (const [key, node] of decided) if (same.decisions.get(key) === node) identical++;
-      console.log(`  decisions identical to the core scheduling the same pods one at a time, in the same order: ${fmt(identical)} / ${fmt(decided.size)}`);
-      if (core) console.log(`\nlimit vs end to end: core ${fmt(PODS / (core.ms / 1000))} decisions/s; end to end ${fmt(bound / e2eS)} pods/s (target ≥ 1,000 pods/s; kube-scheduler anchor 100 pods/s at 5,000 nodes)`);
-      if (bound + scheduler.stats.unschedulable < PODS) throw new Error(`only ${bound} pods bound`);
-    } finally {
-      await api.close();
-      await redis.stop();
-      removeDir(dir);
+      syncedMs = performance.now() - tStart;
+      Object.assign(out, { stats: scheduler.stats, order, decided });
+      stop = async () => {
+        ac.abort();
+        await scheduler.stopped();
+      };
+    } else {
+      child = spawn(process.execPath, [join(REPO, 'bin/berth.js'), 'scheduler', '--server', api.url, '--token', token, '--redis-url', redis.url, '--prefix', 'bench', '--concurrency', String(CONCURRENCY)], { cwd: REPO, stdio: ['ignore', 'pipe', 'inherit'] });
+      const untrack = track(child);
+      await new Promise<void>((res, rej) => {
+        child!.stdout!.on('data', (d: Buffer) => d.toString().includes('scheduler started') && res());
+        child!.once('exit', (code) => rej(new Error(`berth scheduler exited (${code})`)));
+      });
+      syncedMs = performance.now() - tStart;
+      childCpu0 = cpuMs(child.pid!);
+      stop = async () => {
+        child!.kill('SIGTERM');
+        await new Promise((res) => child!.once('exit', res));
+        untrack();
+      };
     }
+    await done.finally(() => clearInterval(watchdog));
+    const tEnd = performance.now();
+    const wall = tEnd - cpu0.at;
+    const c = process.cpuUsage(cpu0.bench);
+    out.cpu[mode === 'in-process' ? 'API+scheduler' : 'API'] = ((c.user + c.system) / 1000 / wall) * 100;
+    if (child) out.cpu.scheduler = ((cpuMs(child.pid!) - childCpu0) / wall) * 100;
+    watchAc.abort();
+    await stop();
+    return { ...out, bound, seconds: (tEnd - tStart) / 1000, syncedMs };
+  } finally {
+    if (child && child.exitCode === null) child.kill('SIGKILL');
+    await api.close();
+    await redis.stop();
+    removeDir(dir);
   }
 }
 

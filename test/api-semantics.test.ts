@@ -168,3 +168,12 @@ describe('generation and status', () => {
     expect(same.json.metadata.resourceVersion).toBe(cm.json.metadata.resourceVersion);
   });
 });
+
+describe('create strategies', () => {
+  it('a Node keeps the status it is created with; a Deployment does not', async () => {
+    const node = await call('POST', '/api/v1/nodes', JSON.stringify({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1' }, status: { capacity: { cpu: '2' }, conditions: [{ type: 'Ready', status: 'True' }] } }));
+    expect(node.status).toBe(201);
+    expect(node.json.status.capacity).toEqual({ cpu: '2' });
+    expect(node.json.status.conditions[0]).toMatchObject({ type: 'Ready', status: 'True' });
+  });
+});

@@ -1,6 +1,7 @@
 /**
  * What the apiserver's per-kind strategies do on create beyond defaulting: reset status to what a
- * new object starts with, and generate a Job's selector from its uid (unless manualSelector).
+ * new object starts with (Nodes keep theirs), and generate a Job's selector from its uid (unless
+ * manualSelector).
  */
 import type { KubeObject, ResourceType } from '../resources/types.js';
 
@@ -46,6 +47,7 @@ export function prepareForCreate(type: ResourceType, obj: KubeObject): void {
   if (core && type.resource === 'pods') obj.status = { phase: 'Pending', qosClass: qosClass(obj) };
   else if (core && type.resource === 'namespaces') obj.status = { phase: 'Active' };
   else if (core && (type.resource === 'persistentvolumeclaims' || type.resource === 'persistentvolumes')) obj.status = { phase: 'Pending' };
-  else if (type.hasStatus) delete obj.status;
+  // Nodes keep the status they are created with: an agent registers its Node with it (nodeStrategy).
+  else if (type.hasStatus && !(core && type.resource === 'nodes')) delete obj.status;
   if (type.group === 'batch' && type.resource === 'jobs') generateJobSelector(obj);
 }

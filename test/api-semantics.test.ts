@@ -170,7 +170,7 @@ describe('generation and status', () => {
 });
 
 describe('create strategies', () => {
-  it('a Node keeps the status it is created with; a Deployment does not', async () => {
+  it('a Node keeps the status it is created with', async () => {
     const node = await call('POST', '/api/v1/nodes', JSON.stringify({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1' }, status: { capacity: { cpu: '2' }, conditions: [{ type: 'Ready', status: 'True' }] } }));
     expect(node.status).toBe(201);
     expect(node.json.status.capacity).toEqual({ cpu: '2' });

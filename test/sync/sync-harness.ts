@@ -27,6 +27,8 @@ export interface SyncCluster {
   cluster: TestCluster;
   admin: Client;
   sync: Sync;
+  /** the sync data dir (git caches, webhook info) */
+  dataDir: string;
   createApp(name: string, spec: Application['spec'], namespace?: string): Promise<void>;
   /** resolves with the Application once `pred` holds (watch-driven) */
   waitApp(name: string, pred: (a: Application) => boolean, namespace?: string): Promise<Application>;
@@ -46,6 +48,7 @@ export async function startSyncCluster(): Promise<SyncCluster> {
     cluster,
     admin,
     sync,
+    dataDir,
     async createApp(name, spec, namespace = 'default') {
       await admin.create(applicationsRef, { apiVersion: 'berth.dev/v1alpha1', kind: 'Application', metadata: { name, namespace }, spec });
     },

@@ -38,7 +38,8 @@ export interface SyncOptions {
   redisUrl: string;
   /** git caches under `<dataDir>/git`, webhook info under `<dataDir>/sync` */
   dataDir: string;
-  engines: SyncEngines;
+  /** render and health engines; the real ones by default */
+  engines?: SyncEngines;
   log?: (line: string) => void;
   /** poll interval per Application, default 60 s (jittered) */
   pollIntervalMs?: number;

@@ -7,21 +7,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CONTROLLER_MANAGER_USER, createControllerManager } from '../../src/controlplane/controllers/index.js';
-import type { KubeObject } from '../../src/controlplane/resources/types.js';
 import { ADMIN_USER } from '../../src/policy/authn/tokens.js';
 import { applicationsRef } from '../../src/sync/app/application-controller.js';
-import type { Application, HealthStatus } from '../../src/sync/app/types.js';
+import type { Application } from '../../src/sync/app/types.js';
 import { createSync, SYNC_USER, type Sync } from '../../src/sync/sync.js';
 import { startCluster, type TestCluster } from '../harness/cluster.js';
 import type { Client } from '../../src/controlplane/client/client.js';
-
-/** Test stand-in for src/sync/health until it lands: a Deployment is Healthy when all replicas are updated. */
-function assess(o: KubeObject): { status: HealthStatus } {
-  if (o.kind !== 'Deployment') return { status: 'Healthy' };
-  const d = o as KubeObject & { spec?: { replicas?: number }; status?: { updatedReplicas?: number; observedGeneration?: number } };
-  const ok = (d.status?.observedGeneration ?? 0) >= (o.metadata?.generation ?? 0) && (d.status?.updatedReplicas ?? 0) >= (d.spec?.replicas ?? 1);
-  return { status: ok ? 'Healthy' : 'Progressing' };
-}
 
 export interface SyncCluster {
   cluster: TestCluster;
@@ -42,7 +33,7 @@ export async function startSyncCluster(): Promise<SyncCluster> {
   const ac = new AbortController();
   const cm = createControllerManager({ client: (ua) => cluster.api.client(CONTROLLER_MANAGER_USER, ua), redisUrl: cluster.redis.url, log: () => {} });
   await cm.start(ac.signal);
-  const sync = createSync({ client: (ua) => cluster.api.client(SYNC_USER, ua), redisUrl: cluster.redis.url, dataDir, engines: { assess }, pollIntervalMs: 60_000, backoff: { baseMs: 200, maxMs: 2_000 } });
+  const sync = createSync({ client: (ua) => cluster.api.client(SYNC_USER, ua), redisUrl: cluster.redis.url, dataDir, pollIntervalMs: 60_000, backoff: { baseMs: 200, maxMs: 2_000 } });
   await sync.start(ac.signal);
   return {
     cluster,

@@ -13,11 +13,11 @@ import { registry } from '../../controlplane/resources/registry.js';
 import type { KubeObject } from '../../controlplane/resources/types.js';
 import { GitSourceError } from '../git/errors.js';
 import type { CommitInfo, FileSnapshot, GitSource, RepoCredentials } from '../git/source.js';
-import { driftedPaths } from '../apply/drift.js';
+import { diff } from '../diff/index.js';
+import { assess, rollUp } from '../health/index.js';
 import { applyOrder } from '../apply/order.js';
 import { itemId, planPrune, type InventoryItem } from '../apply/prune.js';
 import { render } from '../render/index.js';
-import { worstHealth } from './health-rollup.js';
 import type { LiveWatches } from './live-watches.js';
 import {
   APP_API_VERSION, FIELD_MANAGER, INSTANCE_LABEL, SYNC_REQUEST_ANNOTATION, instanceOf,
@@ -31,18 +31,18 @@ export const PIN_SOURCE_ANNOTATION = 'app.berth.dev/pinned-source-revision';
 const HISTORY_LIMIT = 10;
 
 /**
- * The pure engines the controller calls: src/sync/render (by default) and src/sync/health. `render`
- * reads from a snapshot rooted at the repository root and throws a RenderError
+ * The pure engines the controller calls, src/sync/render and src/sync/health unless replaced (tests).
+ * `render` reads from a snapshot rooted at the repository root and throws a RenderError
  * (`file:line: message`) on bad input.
  */
 export interface SyncEngines {
   render?: typeof render;
-  assess(obj: KubeObject): { status: HealthStatus; message?: string };
+  assess?(obj: KubeObject): { status: HealthStatus; message?: string };
 }
 
 export interface ApplicationControllerOptions {
   git: GitSource;
-  engines: SyncEngines;
+  engines?: SyncEngines;
   watches: LiveWatches;
   /** poll interval (jittered +0–20%), default 60 s */
   pollIntervalMs?: number;
@@ -161,7 +161,7 @@ export function applicationController(opts: ApplicationControllerOptions): Contr
         let objects: KubeObject[];
         try {
           const src = s.app.spec.source;
-          objects = (opts.engines.render ?? render)(files, { path: src.path ?? '', ...src.directory }).objects.map((r) => r.object);
+          objects = (opts.engines?.render ?? render)(files, { path: src.path ?? '', ...src.directory }).objects.map((r) => r.object);
         } catch (e) {
           throw new StepError('RenderFailed', (e as Error).message);
         }
@@ -192,7 +192,7 @@ export function applicationController(opts: ApplicationControllerOptions): Contr
           if (!live && d.item.kind === 'Namespace') newNamespaces.add(d.item.name);
           try {
             const predicted = await client.patch<KubeObject>(d.ref, d.item.name, 'apply', d.obj, { namespace: d.item.namespace, fieldManager: FIELD_MANAGER, force: true, dryRun: true });
-            drift.set(d, live ? driftedPaths(live, predicted) : 'missing');
+            drift.set(d, live ? diff(d.obj, live, { manager: FIELD_MANAGER, predicted, ignoreDifferences: s.app.spec.ignoreDifferences }).fields.map((f) => f.path) : 'missing');
           } catch (e) {
             if (e instanceof StatusError && e.reason === 'NotFound' && d.item.namespace && newNamespaces.has(d.item.namespace)) drift.set(d, 'missing');
             else errors.push(`${describeItem(d.item)}: ${(e as Error).message}`);
@@ -260,7 +260,7 @@ export function applicationController(opts: ApplicationControllerOptions): Contr
         for (const r of s.resources) {
           if (r.message === 'requires pruning') continue;
           const o = await client.find<KubeObject>(ref(apiVersionOf(r), r.kind), r.name, r.namespace);
-          r.health = o ? opts.engines.assess(o).status : 'Missing';
+          r.health = o ? (opts.engines?.assess ?? assess)(o).status : 'Missing';
         }
       }
 
@@ -278,7 +278,7 @@ export function applicationController(opts: ApplicationControllerOptions): Contr
           status.resources = s.resources;
           const outOfSync = s.resources.some((r) => r.status !== 'Synced') || !!s.pruneBlocked || !!f;
           status.sync = { status: outOfSync ? 'OutOfSync' : 'Synced', revision: s.commit!.sha, author: s.commit!.author, message: s.commit!.message, comparedAt: now };
-          status.health = { status: worstHealth(s.resources.map((r) => r.health)) };
+          status.health = { status: rollUp(s.resources.map((r) => r.health ?? 'Unknown')) };
         } else {
           // fetch, render or dry run failed: the last good state stays, and so does its status
           status.sync = { ...(prev.sync ?? { status: 'Unknown' }), status: f?.reason === 'RenderFailed' || f?.reason === 'DryRunFailed' ? 'OutOfSync' : 'Unknown', comparedAt: now };

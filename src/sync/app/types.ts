@@ -3,6 +3,7 @@
  * Argo CD users know them), and the labels and annotations sync puts on objects it manages.
  */
 import type { KubeObject } from '../../controlplane/resources/types.js';
+import type { IgnoreDifference } from '../diff/index.js';
 
 export const APP_API_VERSION = 'berth.dev/v1alpha1';
 /** The field manager of every apply sync makes. */
@@ -38,6 +39,8 @@ export interface ApplicationSpec {
     directory?: { recurse?: boolean; include?: string[]; exclude?: string[] };
   };
   destination: { namespace: string };
+  /** drift that is not drift: JSON pointers or managers per kind (src/sync/diff) */
+  ignoreDifferences?: IgnoreDifference[];
   syncPolicy?: {
     automated?: { prune?: boolean; selfHeal?: boolean } | null;
     /** fraction of the inventory an automated prune may delete without --allow-prune (default 0.25) */

@@ -1,8 +1,7 @@
-/** Table tests of the pure apply decisions: order, drift and prune. */
+/** Table tests of the pure apply decisions: order and prune. */
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../controlplane/resources/types.js';
 import { applyOrder } from './order.js';
-import { driftedPaths } from './drift.js';
 import { planPrune, type InventoryItem } from './prune.js';
 
 const o = (kind: string, name: string, wave?: string): KubeObject => ({ apiVersion: 'v1', kind, metadata: { name, annotations: wave ? { 'app.berth.dev/sync-wave': wave } : undefined } });
@@ -12,16 +11,6 @@ describe('applyOrder', () => {
     const objs = [o('Deployment', 'web'), o('Service', 'web'), o('ConfigMap', 'b'), o('ConfigMap', 'a'), o('Namespace', 'x'), o('Widget', 'w'), o('RoleBinding', 'rb'), o('ServiceAccount', 'sa'), o('Job', 'migrate', '-1')];
     expect(applyOrder(objs).map((x) => `${x.kind}/${x.metadata!.name}`)).toEqual(['Job/migrate', 'Namespace/x', 'ServiceAccount/sa', 'RoleBinding/rb', 'ConfigMap/a', 'ConfigMap/b', 'Service/web', 'Deployment/web', 'Widget/w']);
   });
-});
-
-describe('driftedPaths', () => {
-  const live = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', resourceVersion: '7', managedFields: [{}], generation: 2 }, spec: { replicas: 2, template: { a: [1, 2] } }, status: { ready: 1 } };
-  it.each([
-    ['bookkeeping and status are not drift', { ...live, metadata: { name: 'web', resourceVersion: '9' }, status: {} }, []],
-    ['a changed field', { ...live, spec: { replicas: 3, template: { a: [1, 2] } } }, ['/spec/replicas']],
-    ['a changed list', { ...live, spec: { replicas: 2, template: { a: [1] } } }, ['/spec/template/a']],
-    ['an added label', { ...live, metadata: { name: 'web', labels: { 'a/b': 'c' } } }, ['/metadata/labels']],
-  ])('%s', (_n, predicted, want) => expect(driftedPaths(live as KubeObject, predicted as KubeObject)).toEqual(want));
 });
 
 describe('planPrune', () => {

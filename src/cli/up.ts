@@ -1,7 +1,7 @@
 /**
  * `berth up`: a one-machine cluster in one process — redis-server (unless REDIS_URL), the API
- * server with the policy engine, and the components (controllers, scheduler, node agents) as their
- * Runnables. Writes the kubeconfig, prints where the API listens, and on Ctrl-C stops everything in
+ * server with the policy engine, and the components (controllers, GitOps sync, scheduler, node
+ * agents, Service proxy) as their Runnables. Writes the kubeconfig, prints where the API listens, and on Ctrl-C stops everything in
  * reverse order, redis last.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -15,6 +15,7 @@ import { createControllerManager, CONTROLLER_MANAGER_USER } from '../controlplan
 import { createScheduler, SCHEDULER_USER } from '../controlplane/scheduler/scheduler.js';
 import { priorityAdmission, priorityClassesFromClient } from '../controlplane/scheduler/priority-admission.js';
 import { nodeComponents } from '../agent/node-components.js';
+import { createSync, SYNC_USER } from '../sync/sync.js';
 import { startRedisProcess, type FsyncMode, type RedisProcess } from './redis-process.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import { applyDemo } from './demo.js';
@@ -89,6 +90,7 @@ export async function up(opts: UpOptions, log: (line: string) => void = console.
     await manager.add(policy.runnable);
     const running = api;
     await manager.add(createControllerManager({ client: (userAgent) => running.client(CONTROLLER_MANAGER_USER, userAgent), redisUrl, log }));
+    await manager.add(createSync({ client: (userAgent) => running.client(SYNC_USER, userAgent), redisUrl, dataDir, log }));
     await manager.add(createScheduler({ client: running.client(SCHEDULER_USER, 'default-scheduler'), redisUrl, log }));
     for (const component of nodeComponents(running, { nodes: opts.nodes, runtime: opts.runtime, dataDir, log })) await manager.add(component);
     const kubeconfig = join(dataDir, 'kubeconfig');

@@ -1,7 +1,7 @@
 /**
  * `berth up` as a user runs it: it serves, the kubeconfig it writes works with kubectl at once, the
- * demo comes up with its pods running as processes and its Service answering, and Ctrl-C stops
- * everything — redis-server and pod processes included — leaving nothing behind.
+ * demo is pushed to a berth-hosted repository and synced from it, its pods run as processes and its
+ * Service answers, and Ctrl-C stops everything — redis-server and pod processes included.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -50,8 +50,8 @@ describe('berth up', () => {
     child.stdout!.on('data', (d) => (out += d));
     child.stderr!.on('data', (d) => (out += d));
     await until('the listening line', () => (/API server listening on https:\/\/127\.0\.0\.1:\d+/.test(out) ? true : undefined));
-    await until('the demo', () => (/demo: services\/web created/.test(out) ? true : undefined));
-
+    await until('the demo Application', () => (/demo: Application default\/demo/.test(out) ? true : undefined));
+    await until('the demo synced from its repository', () => (kubectl('get', 'app', 'demo', '-o', 'jsonpath={.status.sync.status}') === 'Synced' ? true : undefined));
     expect(kubectl('get', 'ns', '-o', 'name')).toContain('namespace/demo');
     const ready = await until('two ready demo pods', () => {
       const lines = kubectl('get', 'pods', '-n', 'demo', '--no-headers').trim().split('\n').filter((l) => /\s1\/1\s+Running/.test(l));

@@ -1,18 +1,23 @@
 /**
- * The demo `berth up --demo` brings up: the manifests under examples/demo, created through the
- * API like any client would (objects that exist are left alone).
+ * The demo `berth up --demo` brings up, the way berth is meant to be used: the manifests under
+ * examples/demo are pushed to a repository berth hosts (`<data-dir>/repos/demo.git`), and an
+ * Application keeps the `demo` namespace in sync with it. Clone that repository, change something,
+ * `git push`, and the cluster follows. Prints where the demo app answers once it does.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseAllDocuments } from 'yaml';
+import { promisify } from 'node:util';
 import { StatusError } from '../controlplane/api/errors.js';
 import type { Client } from '../controlplane/client/client.js';
-import { refs } from '../controlplane/client/refs.js';
-import { registry } from '../controlplane/resources/registry.js';
-import type { KubeObject } from '../controlplane/resources/types.js';
+import { ref, refs } from '../controlplane/client/refs.js';
+import { createRepo } from '../sync/cli/repo-create.js';
 
 export const DEMO_DIR = join(dirname(fileURLToPath(import.meta.url)), '../../examples/demo');
+
+const run = promisify(execFile);
 
 /** The annotation where the Service proxy records the host port of each Service port. */
 const PROXY_PORTS = 'proxy.berth.dev/ports';
@@ -37,24 +42,48 @@ async function announceUrl(client: Client, log: (line: string) => void, ms = 60_
   }
 }
 
-export async function applyDemo(client: Client, log: (line: string) => void): Promise<void> {
-  const files = readdirSync(DEMO_DIR).filter((f) => f.endsWith('.yaml')).sort();
-  for (const file of files) {
-    for (const doc of parseAllDocuments(readFileSync(join(DEMO_DIR, file), 'utf8'))) {
-      const obj = doc.toJS() as KubeObject | null;
-      if (!obj) continue;
-      const type = registry.findKind(String(obj.apiVersion), String(obj.kind));
-      if (!type) throw new Error(`${file}: the server does not serve ${String(obj.apiVersion)} ${String(obj.kind)}`);
-      const ref = { group: type.group, version: type.version, resource: type.resource, namespaced: type.namespaced };
-      const what = `${type.resource}/${obj.metadata?.name}`;
-      try {
-        await client.create(ref, obj, { namespace: type.namespaced ? (obj.metadata?.namespace ?? 'default') : undefined, fieldManager: 'berth-demo' });
-        log(`demo: ${what} created`);
-      } catch (e) {
-        if (e instanceof StatusError && e.reason === 'AlreadyExists') log(`demo: ${what} unchanged`);
-        else throw new Error(`demo: ${file}: ${what}: ${(e as Error).message}`);
-      }
-    }
+/**
+ * Pushes examples/demo to the hosted repository as its first commit (asynchronously: the push hook
+ * calls back into this process's webhook). A repository that has commits is left as it is — it is
+ * the user's now.
+ */
+async function seedRepo(repo: string, log: (line: string) => void): Promise<void> {
+  const { stdout } = await run('git', ['--git-dir', repo, 'rev-parse', '--verify', '-q', 'refs/heads/main']).catch(() => ({ stdout: '' }));
+  if (stdout.trim()) return;
+  const work = mkdtempSync(join(tmpdir(), 'berth-demo-'));
+  try {
+    mkdirSync(join(work, 'app'));
+    for (const f of readdirSync(DEMO_DIR).filter((n) => n.endsWith('.yaml'))) copyFileSync(join(DEMO_DIR, f), join(work, 'app', f));
+    const git = (...args: string[]) => run('git', ['-C', work, '-c', 'user.name=berth', '-c', 'user.email=berth@localhost', ...args]);
+    await git('init', '-q', '-b', 'main');
+    await git('add', '-A');
+    await git('commit', '-q', '-m', 'The berth demo app');
+    await git('push', '-q', repo, 'main');
+    log(`demo: pushed examples/demo to ${repo}`);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
   }
+}
+
+export async function applyDemo(client: Client, dataDir: string, log: (line: string) => void): Promise<void> {
+  const repo = createRepo(dataDir, 'demo');
+  await seedRepo(repo, log);
+  const apps = ref('berth.dev/v1alpha1', 'Application');
+  try {
+    await client.create(apps, {
+      apiVersion: 'berth.dev/v1alpha1',
+      kind: 'Application',
+      metadata: { name: 'demo', namespace: 'default' },
+      spec: {
+        source: { repoURL: repo, targetRevision: 'main', path: 'app' },
+        destination: { namespace: 'demo' },
+        syncPolicy: { automated: { prune: true, selfHeal: true } },
+      },
+    });
+    log('demo: Application default/demo syncs it into namespace demo (berth app get demo)');
+  } catch (e) {
+    if (!(e instanceof StatusError && e.reason === 'AlreadyExists')) throw e;
+  }
+  log(`demo: to change it: git clone ${repo} && edit app/demo.yaml && git push`);
   void announceUrl(client, log);
 }

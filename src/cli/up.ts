@@ -97,7 +97,7 @@ export async function up(opts: UpOptions, log: (line: string) => void = console.
     writeKubeconfig(kubeconfig, api.url, token, certs.ca);
     log(`API server listening on ${api.url}`);
     log(`kubeconfig written to ${kubeconfig}: kubectl --kubeconfig ${kubeconfig} get ns`);
-    if (opts.demo) await applyDemo(api.client(ADMIN_USER, 'berth-demo'), log);
+    if (opts.demo) await applyDemo(api.client(ADMIN_USER, 'berth-demo'), dataDir, log);
     return {
       api: running,
       redis,

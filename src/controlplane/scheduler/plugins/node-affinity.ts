@@ -34,8 +34,11 @@ function requirementMatches(r: NodeSelectorRequirement, value: string | undefine
   }
 }
 
+/** What node selection reads of a node: its labels and name. */
+export type NodeLabels = Pick<NodeInfo, 'labels' | 'name'>;
+
 /** A node selector term; an empty term matches nothing, as in Kubernetes. */
-export function termMatchesNode(term: NodeSelectorTerm, node: NodeInfo): boolean {
+export function termMatchesNode(term: NodeSelectorTerm, node: NodeLabels): boolean {
   const exprs = term.matchExpressions ?? [];
   const fields = term.matchFields ?? [];
   if (exprs.length === 0 && fields.length === 0) return false;
@@ -47,8 +50,11 @@ export function termMatchesNode(term: NodeSelectorTerm, node: NodeInfo): boolean
   return true;
 }
 
-/** `spec.nodeSelector` and required node affinity: what NodeAffinity's filter checks. */
-export function podMatchesNodeAffinity(pod: Pod, node: NodeInfo): boolean {
+/**
+ * `spec.nodeSelector` and required node affinity: what NodeAffinity's filter checks (and what the
+ * DaemonSet controller asks of each node).
+ */
+export function podMatchesNodeAffinity(pod: Pick<Pod, 'spec'>, node: NodeLabels): boolean {
   const selector = pod.spec?.nodeSelector;
   if (selector) for (const k in selector) if (node.labels[k] !== selector[k]) return false;
   const required = pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;

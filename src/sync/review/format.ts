@@ -1,0 +1,108 @@
+/**
+ * The four outputs of `berth review`: plain text for a terminal, Markdown to paste as a pull-request
+ * comment, JSON for scripts (the report as is, sorted) and SARIF 2.1.0 for code-scanning tools.
+ */
+import { isDeny, type ObjectEntry, type PolicyViolation, type ReviewReport } from './report.js';
+
+/** Output formats of `berth review -o`. */
+export const FORMATS = ['text', 'markdown', 'json', 'sarif'] as const;
+/** One of FORMATS. */
+export type Format = (typeof FORMATS)[number];
+
+const at = (s: { file: string; line: number }) => `${s.file}:${s.line}`;
+const level = (v: PolicyViolation) => (isDeny(v) ? 'Deny' : v.actions.join('+'));
+
+/** For a terminal: the summary, the changes with diffs, then the violations. */
+export function formatText(r: ReviewReport): string {
+  const out = [`berth review ${r.base}..${r.head}: ${r.summary}`];
+  for (const o of r.added) out.push(`+ ${o.id} (${at(o.source)})`);
+  for (const o of r.removed) out.push(`- ${o.id} (${at(o.source)})`);
+  for (const o of r.changed) out.push(`~ ${o.id} (${at(o.source)})`, ...o.diff.split('\n').map((l) => `    ${l}`));
+  for (const v of r.violations) out.push(`${level(v)} ${v.policy}: ${v.object} at ${at(v.source)}: ${v.message}`);
+  return out.join('\n') + '\n';
+}
+
+const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+const code = (s: string) => `\`${s.replace(/`/g, "'")}\``;
+
+/** A pull-request comment: summary table, change lists, collapsible diffs, violations table. */
+export function formatMarkdown(r: ReviewReport): string {
+  const denies = r.violations.filter(isDeny).length;
+  const out = [
+    `### ${r.passed ? '✅' : '❌'} berth review \`${r.base}\` → \`${r.head}\``,
+    '',
+    r.summary,
+    '',
+    '| Added | Changed | Removed | Unchanged | Denied | Warn/Audit |',
+    '|---:|---:|---:|---:|---:|---:|',
+    `| ${r.added.length} | ${r.changed.length} | ${r.removed.length} | ${r.unchanged} | ${denies} | ${r.violations.length - denies} |`,
+  ];
+  const list = (title: string, items: ObjectEntry[]) => {
+    if (items.length === 0) return;
+    out.push('', `#### ${title}`, '', ...items.map((o) => `- ${code(o.id)} (${code(at(o.source))})`));
+  };
+  list('Added', r.added);
+  list('Removed', r.removed);
+  if (r.changed.length > 0) {
+    out.push('', '#### Changed', '');
+    for (const o of r.changed) {
+      out.push('<details>', `<summary><code>${escapeHtml(o.id)}</code> (${escapeHtml(at(o.source))})</summary>`, '', '```diff', o.diff, '```', '', '</details>');
+    }
+  }
+  if (r.violations.length > 0) {
+    out.push('', '#### Policy violations', '', '| Action | Policy | Object | Location | Message |', '|---|---|---|---|---|');
+    for (const v of r.violations) out.push(`| ${level(v)} | ${cell(v.policy)} | ${code(cell(v.object))} | ${code(at(v.source))} | ${cell(v.message)} |`);
+  }
+  return out.join('\n') + '\n';
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** The report as JSON (arrays sorted by the report, so equal reviews give equal bytes). */
+export function formatJson(r: ReviewReport): string {
+  return JSON.stringify(r, null, 2) + '\n';
+}
+
+/** SARIF 2.1.0: one rule per policy, one result per violation (Deny = error, else warning). */
+export function formatSarif(r: ReviewReport): string {
+  const rules = [...new Set(r.violations.map((v) => v.policy))].sort();
+  const sarif = {
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    version: '2.1.0',
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: 'berth-review',
+            informationUri: 'https://github.com/berth/berth',
+            rules: rules.map((id) => ({ id, name: id, shortDescription: { text: `ValidatingAdmissionPolicy ${id}` } })),
+          },
+        },
+        results: r.violations.map((v) => ({
+          ruleId: v.policy,
+          ruleIndex: rules.indexOf(v.policy),
+          level: isDeny(v) ? 'error' : 'warning',
+          message: { text: `${v.object}: ${v.message}` },
+          locations: [{ physicalLocation: { artifactLocation: { uri: v.source.file }, region: { startLine: Math.max(1, v.source.line) } } }],
+        })),
+      },
+    ],
+  };
+  return JSON.stringify(sarif, null, 2) + '\n';
+}
+
+/** `r` in format `f`. */
+export function format(r: ReviewReport, f: Format): string {
+  switch (f) {
+    case 'text':
+      return formatText(r);
+    case 'markdown':
+      return formatMarkdown(r);
+    case 'json':
+      return formatJson(r);
+    case 'sarif':
+      return formatSarif(r);
+  }
+}

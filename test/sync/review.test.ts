@@ -1,0 +1,138 @@
+/**
+ * `berth review` end to end: a real repository made with the git CLI (main with two Deployments and
+ * a ConfigMap; a feature branch that changes replicas, adds a Deployment with a `:latest` image and
+ * removes the ConfigMap), reviewed through bin/berth.js in each output format.
+ */
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ReviewReport } from '../../src/sync/review/report.js';
+
+const BERTH = join(import.meta.dirname, '../../bin/berth.js');
+
+function deployment(name: string, image: string, replicas: number): string {
+  return `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: ${name}
+  namespace: shop
+  labels: {app: ${name}, team: shop}
+spec:
+  replicas: ${replicas}
+  selector: {matchLabels: {app: ${name}}}
+  template:
+    metadata: {labels: {app: ${name}}}
+    spec:
+      containers:
+      - name: ${name}
+        image: ${image}
+        readinessProbe: {httpGet: {path: /ready, port: 8080}}
+        livenessProbe: {httpGet: {path: /live, port: 8080}}
+        resources: {requests: {cpu: 100m, memory: 64Mi}, limits: {memory: 128Mi}}
+`;
+}
+
+const CONFIG = `apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings, namespace: shop}
+data: {mode: fast}
+`;
+
+let dir: string;
+
+async function berth(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)('node', [BERTH, ...args], { encoding: 'utf8' });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'berth-review-'));
+  const env = { ...process.env, GIT_AUTHOR_NAME: 'Ada', GIT_AUTHOR_EMAIL: 'ada@example.com', GIT_COMMITTER_NAME: 'Ada', GIT_COMMITTER_EMAIL: 'ada@example.com' };
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, env, stdio: 'pipe' });
+  git('init', '-q', '-b', 'main');
+  writeFileSync(join(dir, 'web.yaml'), deployment('web', 'nginx:1.27', 2));
+  writeFileSync(join(dir, 'config.yaml'), CONFIG);
+  git('add', '-A');
+  git('commit', '-q', '-m', 'main');
+  git('checkout', '-q', '-b', 'feature');
+  writeFileSync(join(dir, 'web.yaml'), deployment('web', 'nginx:1.27', 3));
+  // the new Deployment is the second document, so its line is not 1
+  writeFileSync(join(dir, 'api.yaml'), `# api\n${CONFIG.replace('settings', 'api-settings')}---\n${deployment('api', 'example/api:latest', 1)}`);
+  unlinkSync(join(dir, 'config.yaml'));
+  git('add', '-A');
+  git('commit', '-q', '-m', 'feature');
+  git('checkout', '-q', '-b', 'clean', 'main');
+  writeFileSync(join(dir, 'web.yaml'), deployment('web', 'nginx:1.28', 2));
+  git('commit', '-q', '-am', 'clean');
+  git('checkout', '-q', 'main');
+});
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('berth review', () => {
+  it('reports added, changed and removed objects and the :latest Deny at file:line, exit 1 (json)', async () => {
+    const r = await berth('review', '--repo', dir, '--base', 'main', '--head', 'feature', '-o', 'json');
+    expect(r.code, r.stderr).toBe(1);
+    const report = JSON.parse(r.stdout) as ReviewReport;
+    expect(report.added.map((o) => o.id)).toEqual(['apps/v1/Deployment/shop/api', 'v1/ConfigMap/shop/api-settings']);
+    expect(report.changed.map((o) => o.id)).toEqual(['apps/v1/Deployment/shop/web']);
+    expect(report.changed[0].diff).toMatch(/^-\s+replicas: 2$/m);
+    expect(report.changed[0].diff).toMatch(/^\+\s+replicas: 3$/m);
+    expect(report.removed.map((o) => o.id)).toEqual(['v1/ConfigMap/shop/settings']);
+    const denies = report.violations.filter((v) => v.actions.includes('Deny'));
+    expect(denies).toEqual([
+      { policy: 'disallow-latest-tag', binding: 'disallow-latest-tag', actions: ['Deny'], object: 'apps/v1/Deployment/shop/api', message: 'the :latest tag is not allowed', source: { file: 'api.yaml', line: 7 } },
+    ]);
+    expect(report.passed).toBe(false);
+    expect(report.summary).toMatch(/^FAIL: 2 added, 1 changed, 1 removed; 1 denied/);
+  });
+
+  it('prints a Markdown PR comment with a summary table and collapsible diffs', async () => {
+    const r = await berth('review', '--repo', dir, '--base', 'main', '--head', 'feature', '-o', 'markdown');
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stdout).toContain('| Added | Changed | Removed | Unchanged | Denied | Warn/Audit |');
+    expect(r.stdout).toMatch(/\| 2 \| 1 \| 1 \| 0 \| 1 \| 0 \|/);
+    expect(r.stdout).toContain('<details>\n<summary><code>apps/v1/Deployment/shop/web</code>');
+    expect(r.stdout).toContain('```diff');
+    expect(r.stdout).toContain('| Deny | disallow-latest-tag | `apps/v1/Deployment/shop/api` | `api.yaml:7` | the :latest tag is not allowed |');
+  });
+
+  it('prints SARIF 2.1.0 with ruleId = policy and file + startLine locations', async () => {
+    const r = await berth('review', '--repo', dir, '--base', 'main', '--head', 'feature', '-o', 'sarif');
+    expect(r.code, r.stderr).toBe(1);
+    const sarif = JSON.parse(r.stdout) as { version: string; runs: { tool: { driver: { name: string; rules: { id: string }[] } }; results: { ruleId: string; level: string; locations: { physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } } }[] }[] }[] };
+    expect(sarif.version).toBe('2.1.0');
+    const run = sarif.runs[0];
+    const latest = run.results.filter((x) => x.ruleId === 'disallow-latest-tag');
+    expect(latest).toHaveLength(1);
+    expect(latest[0].level).toBe('error');
+    expect(latest[0].locations[0].physicalLocation).toEqual({ artifactLocation: { uri: 'api.yaml' }, region: { startLine: 7 } });
+    expect(run.tool.driver.rules.map((x) => x.id)).toContain('disallow-latest-tag');
+  });
+
+  it('passes a clean branch with exit 0 (text)', async () => {
+    const r = await berth('review', '--repo', dir, '--base', 'main', '--head', 'clean');
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    expect(r.stdout).toMatch(/PASS: 0 added, 1 changed, 0 removed; 0 denied/);
+    expect(r.stdout).toContain('~ apps/v1/Deployment/shop/web (web.yaml:1)');
+  });
+
+  it('exits 2 on a revision that does not exist', async () => {
+    const r = await berth('review', '--repo', dir, '--base', 'main', '--head', 'nope', '-o', 'json');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/revision "nope" not found/);
+  });
+
+  it('exits 2 on a bad repository', async () => {
+    const r = await berth('review', '--repo', join(dir, 'missing'), '--base', 'main', '--head', 'feature');
+    expect(r.code).toBe(2);
+  });
+});

@@ -6,10 +6,14 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 import type { KubeObject } from '../controlplane/resources/types.js';
 import { admit, memoryStore } from './admission/offline.js';
+
+/** The library that ships with berth (policies/ at the repository root). */
+export const DEFAULT_POLICY_DIR = fileURLToPath(new URL('../../policies', import.meta.url));
 
 /** One test case of a policy: an object and the verdict it must get. */
 export interface PolicyTestCase {

@@ -41,7 +41,27 @@ metadata: {name: settings, namespace: shop}
 data: {mode: fast}
 `;
 
+const WARN_POLICY = `apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata: {name: prefer-one-replica}
+spec:
+  matchConstraints:
+    resourceRules:
+    - {apiGroups: ["apps"], apiVersions: ["v1"], operations: ["CREATE", "UPDATE"], resources: ["deployments"]}
+  validations:
+  - expression: "object.spec.replicas <= 2"
+    message: "more than 2 replicas"
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata: {name: prefer-one-replica}
+spec:
+  policyName: prefer-one-replica
+  validationActions: [Warn]
+`;
+
 let dir: string;
+let policies: string;
 
 async function berth(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
@@ -55,6 +75,7 @@ async function berth(...args: string[]): Promise<{ code: number; stdout: string;
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'berth-review-'));
+  policies = mkdtempSync(join(tmpdir(), 'berth-review-policies-'));
   const env = { ...process.env, GIT_AUTHOR_NAME: 'Ada', GIT_AUTHOR_EMAIL: 'ada@example.com', GIT_COMMITTER_NAME: 'Ada', GIT_COMMITTER_EMAIL: 'ada@example.com' };
   const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, env, stdio: 'pipe' });
   git('init', '-q', '-b', 'main');
@@ -72,10 +93,21 @@ beforeAll(() => {
   git('checkout', '-q', '-b', 'clean', 'main');
   writeFileSync(join(dir, 'web.yaml'), deployment('web', 'nginx:1.28', 2));
   git('commit', '-q', '-am', 'clean');
+  git('checkout', '-q', '-b', 'risky', 'main');
+  writeFileSync(join(dir, 'worker.yaml'), deployment('worker', 'example/worker:latest', 1).replace('        image:', '        securityContext: {privileged: true}\n        image:'));
+  git('add', '-A');
+  git('commit', '-q', '-m', 'risky');
+  git('checkout', '-q', '-b', 'broken', 'main');
+  writeFileSync(join(dir, 'web.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: [\n');
+  git('commit', '-q', '-am', 'broken');
   git('checkout', '-q', 'main');
+  writeFileSync(join(policies, 'warn-replicas.yaml'), WARN_POLICY);
 });
 
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+  rmSync(policies, { recursive: true, force: true });
+});
 
 describe('berth review', () => {
   it('reports added, changed and removed objects and the :latest Deny at file:line, exit 1 (json)', async () => {
@@ -123,6 +155,32 @@ describe('berth review', () => {
     expect(r.code, r.stderr + r.stdout).toBe(0);
     expect(r.stdout).toMatch(/PASS: 0 added, 1 changed, 0 removed; 0 denied/);
     expect(r.stdout).toContain('~ apps/v1/Deployment/shop/web (web.yaml:1)');
+  });
+
+  it('fails a privileged container with a :latest image with exactly those two violations', async () => {
+    const r = await berth('review', '--repo', dir, '--base', 'main', '--head', 'risky', '-o', 'json');
+    expect(r.code, r.stderr).toBe(1);
+    const report = JSON.parse(r.stdout) as ReviewReport;
+    expect(report.violations.map((v) => [v.policy, v.message, `${v.source.file}:${v.source.line}`])).toEqual([
+      ['disallow-latest-tag', 'the :latest tag is not allowed', 'worker.yaml:1'],
+      ['disallow-privileged', 'privileged containers are not allowed', 'worker.yaml:1'],
+    ]);
+  });
+
+  it('lists a Warn violation from the --policies directory, not counted as denied', async () => {
+    const r = await berth('review', '--repo', dir, '--base', 'main', '--head', 'feature', '--policies', policies, '-o', 'json');
+    const report = JSON.parse(r.stdout) as ReviewReport;
+    expect(report.violations.filter((v) => v.policy === 'prefer-one-replica')).toEqual([
+      { policy: 'prefer-one-replica', binding: 'prefer-one-replica', actions: ['Warn'], object: 'apps/v1/Deployment/shop/web', message: 'more than 2 replicas', source: { file: 'web.yaml', line: 1 } },
+    ]);
+    expect(report.summary).toMatch(/1 denied, 1 warning\/audit violation$/);
+    expect(r.code).toBe(1);
+  });
+
+  it('exits 2 with file:line when the head does not render', async () => {
+    const r = await berth('review', '--repo', dir, '--base', 'main', '--head', 'broken');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/web\.yaml:\d+/);
   });
 
   it('exits 2 on a revision that does not exist', async () => {

@@ -32,7 +32,8 @@ export function program(): Command {
     .addOption(new Option('--fsync <mode>', 'redis appendfsync: always survives a crash, everysec is faster').choices(['always', 'everysec']).default('always'))
     .option('--demo', 'create the demo objects from examples/demo', false)
     .option('--tokens-file <file>', 'more users: lines of token,user,uid,"group1,group2" (kube-apiserver --token-auth-file format)')
-    .action(async (o: { apiPort: number; host: string; dataDir: string; nodes: number; runtime: 'process' | 'sim'; fsync: 'always' | 'everysec'; demo: boolean; tokensFile?: string }) => {
+    .addOption(new Option('--policies <mode>', 'the policy library in policies/: warn (verdicts as kubectl warnings), enforce (deny, and mutate), off').choices(['off', 'warn', 'enforce']).default('warn'))
+    .action(async (o: { apiPort: number; host: string; dataDir: string; nodes: number; runtime: 'process' | 'sim'; fsync: 'always' | 'everysec'; demo: boolean; tokensFile?: string; policies: 'off' | 'warn' | 'enforce' }) => {
       const cluster = await up(o);
       let stopping = false;
       const stop = async (signal: string) => {

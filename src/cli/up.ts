@@ -19,6 +19,7 @@ import { createSync, SYNC_USER } from '../sync/sync.js';
 import { startRedisProcess, type FsyncMode, type RedisProcess } from './redis-process.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import { applyDemo } from './demo.js';
+import { installPolicyLibrary, type PolicyMode } from './policy-library.js';
 
 export interface UpOptions {
   apiPort: number;
@@ -30,6 +31,8 @@ export interface UpOptions {
   demo: boolean;
   /** kube-apiserver token file (token,user,uid,"groups") for more users than the admin */
   tokensFile?: string;
+  /** how the policy library in policies/ is installed */
+  policies: PolicyMode;
 }
 
 /** The admin token survives restarts so an existing kubeconfig keeps working. */
@@ -88,6 +91,7 @@ export async function up(opts: UpOptions, log: (line: string) => void = console.
     api = await startApiServer({ ...serverOptions, admission, redisUrl, tls: { cert: certs.cert, key: certs.key }, host: opts.host, port: opts.apiPort });
     await manager.add(apiRunnable(api));
     await manager.add(policy.runnable);
+    await installPolicyLibrary(api.client(ADMIN_USER, 'berth-policies'), opts.policies, log);
     const running = api;
     await manager.add(createControllerManager({ client: (userAgent) => running.client(CONTROLLER_MANAGER_USER, userAgent), redisUrl, log }));
     await manager.add(createSync({ client: (userAgent) => running.client(SYNC_USER, userAgent), redisUrl, dataDir, log }));

@@ -17,7 +17,7 @@ export function formatText(r: ReviewReport): string {
   const out = [`berth review ${r.base}..${r.head}: ${r.summary}`];
   for (const o of r.added) out.push(`+ ${o.id} (${at(o.source)})`);
   for (const o of r.removed) out.push(`- ${o.id} (${at(o.source)})`);
-  for (const o of r.changed) out.push(`~ ${o.id} (${at(o.source)})`, ...o.diff.split('\n').map((l) => `    ${l}`));
+  for (const o of r.changed) out.push(`~ ${o.id} (${at(o.source)})`, ...o.diff.trimEnd().split('\n').map((l) => `    ${l}`));
   for (const v of r.violations) out.push(`${level(v)} ${v.policy}: ${v.object} at ${at(v.source)}: ${v.message}`);
   return out.join('\n') + '\n';
 }
@@ -46,7 +46,7 @@ export function formatMarkdown(r: ReviewReport): string {
   if (r.changed.length > 0) {
     out.push('', '#### Changed', '');
     for (const o of r.changed) {
-      out.push('<details>', `<summary><code>${escapeHtml(o.id)}</code> (${escapeHtml(at(o.source))})</summary>`, '', '```diff', o.diff, '```', '', '</details>');
+      out.push('<details>', `<summary><code>${escapeHtml(o.id)}</code> (${escapeHtml(at(o.source))})</summary>`, '', '```diff', o.diff.trimEnd(), '```', '', '</details>');
     }
   }
   if (r.violations.length > 0) {

@@ -131,7 +131,14 @@ export const endpointsController = (): Controller => ({
           obj.metadata!.resourceVersion = cur.metadata?.resourceVersion;
           await ctx.client.update(refs.endpoints, obj);
         } else {
-          await ctx.client.create(refs.endpoints, obj).catch((e) => ignore(e, 'AlreadyExists'));
+          try {
+            await ctx.client.create(refs.endpoints, obj);
+          } catch (e) {
+            // Our cache has not seen the Endpoints an earlier reconcile created: look again once it
+            // has, or this change is lost (Endpoints events don't requeue the Service).
+            if (e instanceof StatusError && e.reason === 'AlreadyExists') return { requeueAfterMs: 100 };
+            throw e;
+          }
         }
         return {};
       },

@@ -7,7 +7,7 @@
  * deleted, finished or relabelled) puts it back, after its backoff. Every 5 minutes waiting pods are
  * retried regardless, as kube-scheduler does.
  */
-import type { Namespace, Node, Pod } from 'kubernetes-types/core/v1.js';
+import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import type { PodDisruptionBudget } from 'kubernetes-types/policy/v1.js';
 import { Redis } from 'ioredis';
 import { StatusError } from '../api/errors.js';
@@ -326,7 +326,7 @@ class SchedulerImpl implements Scheduler {
     w.message = message;
     this.waiting.set(info.key, w);
     const preemption = findPreemption(framework, info, this.cache, fit, this.budgets());
-    if (preemption) await this.preempt(pod, info, preemption);
+    if (preemption) await this.preempt(info, preemption);
     void this.events.record(pod as KubeObject, 'Warning', 'FailedScheduling', message);
     await this.setCondition(pod, message, preemption?.node);
     // Something changed while we tried: the pod may fit now, so it goes back after its backoff.
@@ -334,7 +334,7 @@ class SchedulerImpl implements Scheduler {
     return { done: true };
   }
 
-  private async preempt(pod: Pod, info: PodInfo, p: Preemption): Promise<void> {
+  private async preempt(info: PodInfo, p: Preemption): Promise<void> {
     this.stats.preemptions++;
     for (const v of p.victims) {
       if (v.terminating) continue;

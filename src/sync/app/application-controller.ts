@@ -5,7 +5,7 @@
  * API as the sync identity, so RBAC and admission policies apply to every object it writes.
  */
 import { randomInt } from 'node:crypto';
-import type { Client, ResourceRef } from '../../controlplane/client/client.js';
+import type { ResourceRef } from '../../controlplane/client/client.js';
 import { ref } from '../../controlplane/client/refs.js';
 import { StatusError } from '../../controlplane/api/errors.js';
 import type { Controller } from '../../controlplane/controllers/runtime/controller.js';

@@ -36,7 +36,7 @@ export interface UpOptions {
 }
 
 /** The admin token survives restarts so an existing kubeconfig keeps working. */
-function adminToken(dataDir: string): string {
+export function adminToken(dataDir: string): string {
   const path = join(dataDir, 'admin-token');
   if (existsSync(path)) return readFileSync(path, 'utf8').trim();
   const token = newToken();
@@ -63,6 +63,41 @@ function apiRunnable(api: RunningApiServer): Runnable {
   };
 }
 
+export interface PolicedApiOptions {
+  dataDir: string;
+  redisUrl: string;
+  host: string;
+  port: number;
+  adminToken: string;
+  tokensFile?: string;
+  policies: PolicyMode;
+}
+
+/**
+ * The API server as `berth up` and `berth apiserver` run it: HTTPS with the data dir's CA, the policy
+ * engine (tokens, RBAC, CEL admission) and the Priority admission plugin, the policy library
+ * installed. Adds its runnables to `manager`.
+ */
+export async function startPolicedApi(opts: PolicedApiOptions, manager: Manager, log: (line: string) => void): Promise<{ api: RunningApiServer; caPem: string }> {
+  const certs = ensureServingCerts(join(opts.dataDir, 'pki'), servingNames(opts.host));
+  let api: RunningApiServer | undefined;
+  const policy = await createPolicy({
+    client: (user) => api!.client(user),
+    dataDir: opts.dataDir,
+    tokensFile: opts.tokensFile,
+    staticTokens: { [opts.adminToken]: ADMIN_USER },
+    log,
+  });
+  const serverOptions = policy.apiServerOptions();
+  // Priority resolves priorityClassName on pod create, as kube-apiserver's admission plugin does.
+  const admission = [...serverOptions.admission, priorityAdmission(priorityClassesFromClient(() => api!.client()))];
+  api = await startApiServer({ ...serverOptions, admission, redisUrl: opts.redisUrl, tls: { cert: certs.cert, key: certs.key }, host: opts.host, port: opts.port });
+  await manager.add(apiRunnable(api));
+  await manager.add(policy.runnable);
+  await installPolicyLibrary(api.client(ADMIN_USER, 'berth-policies'), opts.policies, log);
+  return { api, caPem: certs.ca };
+}
+
 export async function up(opts: UpOptions, log: (line: string) => void = console.log): Promise<Cluster> {
   const dataDir = resolve(opts.dataDir);
   mkdirSync(dataDir, { recursive: true });
@@ -76,34 +111,18 @@ export async function up(opts: UpOptions, log: (line: string) => void = console.
   }
   const manager = new Manager();
   try {
-    const certs = ensureServingCerts(join(dataDir, 'pki'), servingNames(opts.host));
-    let api: RunningApiServer | undefined;
-    const policy = await createPolicy({
-      client: (user) => api!.client(user),
-      dataDir,
-      tokensFile: opts.tokensFile,
-      staticTokens: { [token]: ADMIN_USER },
-      log,
-    });
-    const serverOptions = policy.apiServerOptions();
-    // Priority resolves priorityClassName on pod create, as kube-apiserver's admission plugin does.
-    const admission = [...serverOptions.admission, priorityAdmission(priorityClassesFromClient(() => api!.client()))];
-    api = await startApiServer({ ...serverOptions, admission, redisUrl, tls: { cert: certs.cert, key: certs.key }, host: opts.host, port: opts.apiPort });
-    await manager.add(apiRunnable(api));
-    await manager.add(policy.runnable);
-    await installPolicyLibrary(api.client(ADMIN_USER, 'berth-policies'), opts.policies, log);
-    const running = api;
-    await manager.add(createControllerManager({ client: (userAgent) => running.client(CONTROLLER_MANAGER_USER, userAgent), redisUrl, log }));
-    await manager.add(createSync({ client: (userAgent) => running.client(SYNC_USER, userAgent), redisUrl, dataDir, log }));
-    await manager.add(createScheduler({ client: running.client(SCHEDULER_USER, 'default-scheduler'), redisUrl, log }));
-    for (const component of nodeComponents(running, { nodes: opts.nodes, runtime: opts.runtime, dataDir, log })) await manager.add(component);
+    const { api, caPem } = await startPolicedApi({ dataDir, redisUrl, host: opts.host, port: opts.apiPort, tokensFile: opts.tokensFile, policies: opts.policies, adminToken: token }, manager, log);
+    await manager.add(createControllerManager({ client: (userAgent) => api.client(CONTROLLER_MANAGER_USER, userAgent), redisUrl, log }));
+    await manager.add(createSync({ client: (userAgent) => api.client(SYNC_USER, userAgent), redisUrl, dataDir, log }));
+    await manager.add(createScheduler({ client: api.client(SCHEDULER_USER, 'default-scheduler'), redisUrl, log }));
+    for (const component of nodeComponents(api, { nodes: opts.nodes, runtime: opts.runtime, dataDir, log })) await manager.add(component);
     const kubeconfig = join(dataDir, 'kubeconfig');
-    writeKubeconfig(kubeconfig, api.url, token, certs.ca);
+    writeKubeconfig(kubeconfig, api.url, token, caPem);
     log(`API server listening on ${api.url}`);
     log(`kubeconfig written to ${kubeconfig}: kubectl --kubeconfig ${kubeconfig} get ns`);
     if (opts.demo) await applyDemo(api.client(ADMIN_USER, 'berth-demo'), dataDir, log);
     return {
-      api: running,
+      api,
       redis,
       kubeconfig,
       async stop() {

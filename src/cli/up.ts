@@ -13,7 +13,7 @@ import { ADMIN_USER, newToken } from '../policy/authn/tokens.js';
 import { createPolicy } from '../policy/policy.js';
 import { createControllerManager, CONTROLLER_MANAGER_USER } from '../controlplane/controllers/index.js';
 import { createScheduler, SCHEDULER_USER } from '../controlplane/scheduler/scheduler.js';
-import { priorityAdmission, priorityClassesFromClient } from '../controlplane/scheduler/priority-admission.js';
+import { priorityAdmission, PriorityClassCache } from '../controlplane/scheduler/priority-admission.js';
 import { nodeComponents } from '../agent/node-components.js';
 import { createSync, SYNC_USER } from '../sync/sync.js';
 import { startRedisProcess, type FsyncMode, type RedisProcess } from './redis-process.js';
@@ -90,10 +90,12 @@ export async function startPolicedApi(opts: PolicedApiOptions, manager: Manager,
   });
   const serverOptions = policy.apiServerOptions();
   // Priority resolves priorityClassName on pod create, as kube-apiserver's admission plugin does.
-  const admission = [...serverOptions.admission, priorityAdmission(priorityClassesFromClient(() => api!.client()))];
+  const priorityClasses = new PriorityClassCache(() => api!.client());
+  const admission = [...serverOptions.admission, priorityAdmission(priorityClasses)];
   api = await startApiServer({ ...serverOptions, admission, redisUrl: opts.redisUrl, tls: { cert: certs.cert, key: certs.key }, host: opts.host, port: opts.port });
   await manager.add(apiRunnable(api));
   await manager.add(policy.runnable);
+  await manager.add(priorityClasses);
   await installPolicyLibrary(api.client(ADMIN_USER, 'berth-policies'), opts.policies, log);
   return { api, caPem: certs.ca };
 }

@@ -8,7 +8,7 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import { startApiServer, type RunningApiServer } from '../../src/controlplane/apiserver.js';
 import { refs } from '../../src/controlplane/client/refs.js';
 import { Manager } from '../../src/controlplane/runtime/runnable.js';
-import { priorityAdmission, priorityClassesFromClient } from '../../src/controlplane/scheduler/priority-admission.js';
+import { priorityAdmission, priorityClassesFromClient, PriorityClassCache } from '../../src/controlplane/scheduler/priority-admission.js';
 import { createScheduler, SCHEDULER_USER } from '../../src/controlplane/scheduler/scheduler.js';
 import { ADMIN_USER, newToken, TokenAuthenticator } from '../../src/policy/authn/tokens.js';
 import { startRedis, type TestRedis } from '../harness/redis.js';
@@ -62,4 +62,22 @@ it('a pod of a higher PriorityClass preempts one of a lower class', async () => 
   expect((await getPod(admin, 'batch')).metadata?.deletionTimestamp).toBeDefined();
   await admin.delete(refs.pods, 'batch', { namespace: 'default', gracePeriodSeconds: 0 });
   expect(await boundNode(admin, 'urgent')).toBe('n1');
+});
+
+it('resolves classes from a list-watch cache once it has seen them', async () => {
+  const admin = api.client();
+  const cache = new PriorityClassCache(() => api.client());
+  const ac = new AbortController();
+  await cache.start(ac.signal);
+  try {
+    const plugin = priorityAdmission(cache);
+    await admin.create(refs.priorityclasses, priorityClass('cached', 42, true));
+    await until('the cache to see the class', async () => (await cache.get('cached'))?.value === 42);
+    const attrs = { operation: 'CREATE', type: { group: '', resource: 'pods' }, name: 'p', object: { spec: {} } } as unknown as Parameters<NonNullable<typeof plugin.mutate>>[0];
+    await plugin.mutate!(attrs);
+    expect(attrs.object!.spec).toMatchObject({ priorityClassName: 'cached', priority: 42, preemptionPolicy: 'PreemptLowerPriority' });
+  } finally {
+    ac.abort();
+    await cache.stopped();
+  }
 });

@@ -11,6 +11,9 @@ import type { AdmissionPlugin } from '../api/admission.js';
 import { StatusError } from '../api/errors.js';
 import type { Client } from '../client/client.js';
 import { refs } from '../client/refs.js';
+import { Informer } from '../client/informer.js';
+import type { KubeObject } from '../resources/types.js';
+import type { Runnable } from '../runtime/runnable.js';
 
 /** Classes every cluster has, with Kubernetes' values. */
 export const SYSTEM_PRIORITY_CLASSES: Record<string, number> = {
@@ -30,6 +33,39 @@ export function priorityClassesFromClient(client: () => Client): PriorityClassSo
     get: (name) => client().find<PriorityClass>(refs.priorityclasses, name),
     list: async () => (await client().list<PriorityClass>(refs.priorityclasses)).items,
   };
+}
+
+/**
+ * A source kept current by a list-watch cache, so resolving a pod's priority costs no API call on
+ * the pod-create path (as kube-apiserver's plugin reads a lister). Until the cache has synced it
+ * reads through the client.
+ */
+export class PriorityClassCache implements PriorityClassSource, Runnable {
+  readonly name = 'priority-class cache';
+  private informer?: Informer<PriorityClass & KubeObject>;
+  private readonly fallback: PriorityClassSource;
+
+  constructor(private readonly client: () => Client) {
+    this.fallback = priorityClassesFromClient(client);
+  }
+
+  async start(signal: AbortSignal): Promise<void> {
+    const informer = new Informer<PriorityClass & KubeObject>(this.client(), refs.priorityclasses);
+    await informer.start(signal);
+    this.informer = informer;
+  }
+
+  async stopped(): Promise<void> {
+    await this.informer?.stopped();
+  }
+
+  async get(name: string): Promise<PriorityClass | undefined> {
+    return this.informer ? this.informer.get(name) : this.fallback.get(name);
+  }
+
+  async list(): Promise<PriorityClass[]> {
+    return this.informer ? this.informer.list() : this.fallback.list();
+  }
 }
 
 interface PodSpecPriority {

@@ -52,6 +52,12 @@ describe('revisions of a local bare repository', () => {
   it('a working clone is read in place', async () => {
     expect((await src().resolve({ repoURL: repo.work, revision: 'feature' })).commit.message).toBe('on a branch');
   });
+  it('lists every ref with its commit, packed or loose', async () => {
+    repo.git('push', '-q', 'origin', 'main:refs/pull/9/head');
+    const refs = await src().listRefs(repo.bare);
+    expect(refs).toEqual(expect.arrayContaining([{ ref: 'refs/heads/main', oid: second }, { ref: 'refs/heads/feature', oid: expect.any(String) }, { ref: 'refs/pull/9/head', oid: second }]));
+    expect((await src().resolve({ repoURL: repo.bare, revision: 'refs/pull/9/head' })).commit.sha).toBe(second);
+  });
   it('a missing branch is RevisionNotFound; a missing repository is Unreachable', async () => {
     await expect(src().resolve({ repoURL: repo.bare, revision: 'nope' })).rejects.toMatchObject({ code: 'RevisionNotFound' });
     await expect(src().resolve({ repoURL: join(dataDir, 'none'), revision: 'main' })).rejects.toMatchObject({ code: 'Unreachable' });
@@ -142,6 +148,19 @@ describe('http smart protocol (git http-backend)', () => {
     expect((await src.resolve({ repoURL: url, revision: 'main', credentials: creds, refresh: true })).commit.sha).toBe(third);
     repo.git('push', '-q', 'origin', '--delete', 'feature');
     await expect(src.resolve({ repoURL: url, revision: 'feature', credentials: creds, refresh: true })).rejects.toMatchObject({ code: 'RevisionNotFound' });
+  });
+  it('lists the server\'s refs and resolves a pull request ref, which a plain fetch does not bring', async () => {
+    const src = new GitSource({ dataDir });
+    const creds = { username: 'ada', password: 's3cret' };
+    const pr = repo.commit('a pull request', { 'pr.yaml': 'pr: 1\n' }, 'pr-source');
+    repo.git('push', '-q', 'origin', 'pr-source:refs/pull/1/head');
+    const refs = await src.listRefs(url, creds);
+    expect(refs).toEqual(expect.arrayContaining([{ ref: 'refs/pull/1/head', oid: pr }, { ref: 'refs/heads/pr-source', oid: pr }]));
+    expect(refs.every((r) => r.ref.startsWith('refs/'))).toBe(true);
+    const { tree, commit } = await src.resolve({ repoURL: url, revision: 'refs/pull/1/head', credentials: creds });
+    expect(commit.sha).toBe(pr);
+    expect(await tree.readFile('pr.yaml')).toBe('pr: 1\n');
+    await expect(src.listRefs(url, { username: 'ada', password: 'wrong' })).rejects.toMatchObject({ code: 'AuthFailed' });
   });
   it('bad credentials are AuthFailed; a closed port is Unreachable', async () => {
     const src = new GitSource({ dataDir });

@@ -122,12 +122,32 @@ export class GitSource {
     return { commit, tree: new CommitTree(gitdir, sha, c.commit.tree, this.blobs) };
   }
 
+  /**
+   * Every ref of the repository (`refs/heads/...`, `refs/tags/...`, `refs/pull/...`) and the commit or
+   * tag object it points at, read from the server itself for a remote (no fetch), from the repository
+   * for a local path.
+   */
+  async listRefs(repoURL: string, credentials?: RepoCredentials): Promise<{ ref: string; oid: string }[]> {
+    if (!isRemote(repoURL)) {
+      const gitdir = localGitdir(repoURL);
+      const names = await git.listRefs({ fs, gitdir, filepath: 'refs' });
+      return Promise.all(names.map(async (n) => ({ ref: `refs/${n}`, oid: await git.resolveRef({ fs, gitdir, ref: `refs/${n}` }) })));
+    }
+    try {
+      const refs = await git.listServerRefs({ http, url: repoURL, onAuth: onAuth(credentials), onAuthFailure: () => ({ cancel: true }) });
+      return refs.filter((r) => r.ref.startsWith('refs/')).map((r) => ({ ref: r.ref, oid: r.oid }));
+    } catch (e) {
+      throw fetchError(repoURL, e);
+    }
+  }
+
   /** The bare cache of a remote, fetched (only what changed) unless fetched very recently. */
   private async fetchRemote(req: ResolveRequest): Promise<string> {
     const key = createHash('sha256').update(req.repoURL).digest('hex').slice(0, 24);
     const gitdir = join(this.opts.dataDir, 'git', `${key}.git`);
     const last = this.lastFetch.get(gitdir) ?? 0;
-    if (!req.refresh && Date.now() - last < (this.opts.minFetchIntervalMs ?? 2_000)) return gitdir;
+    const missing = isRawRef(req.revision) && !(await git.resolveRef({ fs, gitdir, ref: req.revision }).catch(() => undefined));
+    if (!req.refresh && !missing && Date.now() - last < (this.opts.minFetchIntervalMs ?? 2_000)) return gitdir;
     let p = this.inflight.get(gitdir);
     if (!p) {
       p = this.fetchInto(gitdir, req).finally(() => this.inflight.delete(gitdir));
@@ -143,7 +163,6 @@ export class GitSource {
       await git.init({ fs, gitdir, bare: true });
     }
     await git.addRemote({ fs, gitdir, remote: 'origin', url: req.repoURL, force: true });
-    const cred = req.credentials;
     try {
       await git.fetch({
         fs,
@@ -154,14 +173,28 @@ export class GitSource {
         tags: true,
         prune: true,
         pruneTags: true,
-        onAuth: cred ? () => ({ username: cred.username ?? (cred.token ? 'x-access-token' : 'git'), password: cred.token ?? cred.password ?? '' }) : undefined,
+        onAuth: onAuth(req.credentials),
         onAuthFailure: () => ({ cancel: true }),
       });
+      if (isRawRef(req.revision)) {
+        // branches and tags come with the fetch above; a pull request's ref must be asked for by name
+        const { fetchHead } = await git.fetch({ fs, http, gitdir, remote: 'origin', singleBranch: true, ref: req.revision, remoteRef: req.revision, tags: false, onAuth: onAuth(req.credentials), onAuthFailure: () => ({ cancel: true }) });
+        if (fetchHead) await git.writeRef({ fs, gitdir, ref: req.revision, value: fetchHead, force: true });
+      }
     } catch (e) {
       throw fetchError(req.repoURL, e);
     }
     this.lastFetch.set(gitdir, Date.now());
   }
+}
+
+/** A ref outside branches and tags (`refs/pull/12/head`), which a plain fetch does not bring. */
+function isRawRef(revision?: string): revision is string {
+  return !!revision && revision.startsWith('refs/') && !revision.startsWith('refs/heads/') && !revision.startsWith('refs/tags/');
+}
+
+function onAuth(cred?: RepoCredentials): (() => { username: string; password: string }) | undefined {
+  return cred ? () => ({ username: cred.username ?? (cred.token ? 'x-access-token' : 'git'), password: cred.token ?? cred.password ?? '' }) : undefined;
 }
 
 function fetchError(url: string, e: unknown): GitSourceError {

@@ -11,6 +11,12 @@ export function globMatcher(pattern: string): (relPath: string) => boolean {
   return (p) => re.test(p.slice(p.lastIndexOf('/') + 1));
 }
 
+/** Compiles a glob to a predicate over whole strings, `/` included: for Git ref names such as `pr/*`. */
+export function fullGlobMatcher(pattern: string): (s: string) => boolean {
+  const re = new RegExp(`^${globToRegex(pattern)}$`);
+  return (s) => re.test(s);
+}
+
 function globToRegex(glob: string): string {
   let out = '';
   for (let i = 0; i < glob.length; i++) {

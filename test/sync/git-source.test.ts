@@ -168,3 +168,15 @@ describe('http smart protocol (git http-backend)', () => {
     await expect(src.resolve({ repoURL: 'http://127.0.0.1:1/x.git', revision: 'main' })).rejects.toMatchObject({ code: 'Unreachable' });
   });
 });
+
+describe('changedPaths', () => {
+  it('lists the changed blobs and the trees above them, never an unchanged subtree', async () => {
+    const changed = await new GitSource({ dataDir }).changedPaths(repo.bare, first, second);
+    expect(changed!.sort()).toEqual(['apps', 'apps/web', 'apps/web/abs.yaml', 'apps/web/deploy.yaml', 'apps/web/evil.yaml', 'apps/web/link.yaml']);
+  });
+  it('is empty between a commit and itself, undefined for a commit the repository lacks', async () => {
+    const src = new GitSource({ dataDir });
+    expect(await src.changedPaths(repo.bare, second, second)).toEqual([]);
+    expect(await src.changedPaths(repo.bare, first, '0'.repeat(40))).toBeUndefined();
+  });
+});

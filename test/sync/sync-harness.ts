@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CONTROLLER_MANAGER_USER, createControllerManager } from '../../src/controlplane/controllers/index.js';
 import { ADMIN_USER } from '../../src/policy/authn/tokens.js';
-import { applicationsRef } from '../../src/sync/app/application-controller.js';
+import { applicationsRef, type SyncEngines } from '../../src/sync/app/application-controller.js';
 import type { Application } from '../../src/sync/app/types.js';
 import { createSync, SYNC_USER, type Sync } from '../../src/sync/sync.js';
 import { startCluster, type TestCluster } from '../harness/cluster.js';
@@ -26,14 +26,14 @@ export interface SyncCluster {
   stop(): Promise<void>;
 }
 
-export async function startSyncCluster(): Promise<SyncCluster> {
+export async function startSyncCluster(opts: { engines?: SyncEngines } = {}): Promise<SyncCluster> {
   const cluster = await startCluster({ tls: true });
   const admin = cluster.api.client(ADMIN_USER, 'test');
   const dataDir = mkdtempSync(join(tmpdir(), 'berth-sync-'));
   const ac = new AbortController();
   const cm = createControllerManager({ client: (ua) => cluster.api.client(CONTROLLER_MANAGER_USER, ua), redisUrl: cluster.redis.url, log: () => {} });
   await cm.start(ac.signal);
-  const sync = createSync({ client: (ua) => cluster.api.client(SYNC_USER, ua), redisUrl: cluster.redis.url, dataDir, pollIntervalMs: 60_000, backoff: { baseMs: 200, maxMs: 2_000 } });
+  const sync = createSync({ client: (ua) => cluster.api.client(SYNC_USER, ua), redisUrl: cluster.redis.url, dataDir, engines: opts.engines, pollIntervalMs: 60_000, backoff: { baseMs: 200, maxMs: 2_000 } });
   await sync.start(ac.signal);
   return {
     cluster,

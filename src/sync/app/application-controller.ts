@@ -12,13 +12,15 @@ import type { Controller } from '../../controlplane/controllers/runtime/controll
 import { registry } from '../../controlplane/resources/registry.js';
 import type { KubeObject } from '../../controlplane/resources/types.js';
 import { GitSourceError } from '../git/errors.js';
-import type { CommitInfo, FileSnapshot, GitSource, RepoCredentials } from '../git/source.js';
+import { createHash } from 'node:crypto';
+import type { CommitInfo, GitSource, RepoCredentials, SourceTree } from '../git/source.js';
 import { diff } from '../diff/index.js';
 import { assess, rollUp } from '../health/index.js';
 import { applyOrder } from '../apply/order.js';
 import { itemId, planPrune, type InventoryItem } from '../apply/prune.js';
 import { render } from '../render/index.js';
 import type { LiveWatches } from './live-watches.js';
+import { recordingReader, touches, type RenderInputs } from './render-inputs.js';
 import {
   APP_API_VERSION, FIELD_MANAGER, INSTANCE_LABEL, SYNC_REQUEST_ANNOTATION, instanceOf,
   type Application, type ApplicationStatus, type Condition, type HealthStatus, type HistoryEntry, type ResourceStatus, type SyncRequest,
@@ -63,6 +65,14 @@ class StepError extends Error {
   }
 }
 
+/** What shapes a render besides the commit: a change to any of it renders again. */
+function sourceDigest(app: Application): string {
+  const { repoURL, path, directory } = app.spec.source;
+  return createHash('sha256').update(JSON.stringify([repoURL, path ?? '', directory ?? {}])).digest('hex').slice(0, 16);
+}
+
+const keyOf = (a: Application) => `${a.metadata?.namespace}/${a.metadata?.name}`;
+
 interface Desired {
   obj: KubeObject;
   ref: ResourceRef;
@@ -83,6 +93,9 @@ interface SyncState {
   operation: boolean;
   failure?: StepError;
   pruneBlocked?: string;
+  renderInputs?: NonNullable<ApplicationStatus['renderInputs']>;
+  /** the commit touched nothing the last render read: only the revision is recorded */
+  unchanged?: boolean;
 }
 
 function itemOf(obj: KubeObject): InventoryItem {
@@ -121,15 +134,22 @@ export function applicationController(opts: ApplicationControllerOptions): Contr
     name: 'application-controller',
     setup(ctx) {
       const client = ctx.client;
+      /** per Application: the objects last rendered, at which commit, from which source, reading what */
+      const rendered = new Map<string, { revision: string; source: string; objects: KubeObject[]; paths: RenderInputs }>();
+      /** Applications whose live objects changed since their last full reconcile (no skipping those) */
+      const dirty = new Set<string>();
       opts.watches.enqueue = ctx.enqueue;
+      opts.watches.onLiveChange = (k) => {
+        dirty.add(k);
+        ctx.enqueue(k);
+      };
       const apps = ctx.informers.get<Application>(applicationsRef);
-      const key = (a: Application) => `${a.metadata?.namespace}/${a.metadata?.name}`;
       // status writes are ours: only spec, annotation and label changes (and adds) need a reconcile
       const intent = (a: Application) => JSON.stringify([a.spec, a.metadata?.annotations, a.metadata?.labels]);
-      apps.on({ onAdd: (a) => ctx.enqueue(key(a)), onUpdate: (old, a) => (old === a || intent(old) !== intent(a)) && ctx.enqueue(key(a)) });
+      apps.on({ onAdd: (a) => ctx.enqueue(keyOf(a)), onUpdate: (old, a) => (old === a || intent(old) !== intent(a)) && ctx.enqueue(keyOf(a)), onDelete: (a) => rendered.delete(keyOf(a)) });
 
       /** Resolves the source revision (or the rollback pin) to a commit. Sets Ready=False FetchFailed. */
-      async function reconcileSource(s: SyncState): Promise<FileSnapshot> {
+      async function reconcileSource(s: SyncState): Promise<SourceTree> {
         const src = s.app.spec.source;
         let credentials: RepoCredentials | undefined;
         if (src.credentialsSecret) {
@@ -149,22 +169,61 @@ export function applicationController(opts: ApplicationControllerOptions): Contr
             await client.patch(applicationsRef, s.app.metadata!.name!, 'merge', { metadata: { annotations: { [PIN_ANNOTATION]: null, [PIN_SOURCE_ANNOTATION]: null } } }, { namespace: s.app.metadata!.namespace });
           }
           s.commit = resolved.commit;
-          return await resolved.tree.snapshot('');
+          return resolved.tree;
         } catch (e) {
           if (e instanceof GitSourceError) throw new StepError(e.code === 'RevisionNotFound' || e.code === 'AuthFailed' ? e.code : 'FetchFailed', e.message);
           throw e;
         }
       }
 
-      /** Renders the path and completes objects (namespace, instance label). Sets Ready=False RenderFailed. */
-      async function reconcileRender(s: SyncState, files: FileSnapshot): Promise<void> {
-        let objects: KubeObject[];
-        try {
-          const src = s.app.spec.source;
-          objects = (opts.engines?.render ?? render)(files, { path: src.path ?? '', ...src.directory }).objects.map((r) => r.object);
-        } catch (e) {
-          throw new StepError('RenderFailed', (e as Error).message);
+      /**
+       * True when the commit changed since the last render but touched none of the files that render
+       * read, and nothing else asks for work (a sync request, a spec change, a live object changed, the
+       * last sync not clean): the monorepo skip. The Application then records the new commit without
+       * rendering, comparing or applying. (When only a live change asks for work, reconcileRender still
+       * reuses the objects rendered before.)
+       */
+      async function reconcileUnchanged(s: SyncState): Promise<boolean> {
+        const st = s.app.status;
+        const prev = st?.renderInputs;
+        const ready = st?.conditions?.find((c) => c.type === 'Ready');
+        if (s.request || !prev || prev.revision === s.commit!.sha || prev.source !== sourceDigest(s.app)) return false;
+        if (ready?.reason !== 'Synced' || st?.sync?.revision !== prev.revision || st?.observedGeneration !== s.app.metadata?.generation) return false;
+        if (s.app.metadata?.annotations?.[PIN_ANNOTATION] || dirty.has(keyOf(s.app))) return false;
+        const changed = await opts.git.changedPaths(s.app.spec.source.repoURL, prev.revision, s.commit!.sha);
+        if (!changed || touches(prev.paths, changed)) return false;
+        s.renderInputs = { ...prev, revision: s.commit!.sha };
+        return true;
+      }
+
+      /**
+       * Renders the path (or takes the objects rendered at this commit before) and completes them
+       * (namespace, instance label), recording what the render read. Sets Ready=False RenderFailed.
+       */
+      async function reconcileRender(s: SyncState, tree: SourceTree): Promise<void> {
+        const key = keyOf(s.app);
+        const source = sourceDigest(s.app);
+        let cached = rendered.get(key);
+        if (cached && cached.source === source && cached.revision !== s.commit!.sha) {
+          // a commit that touched nothing the render read renders the same objects
+          const changed = await opts.git.changedPaths(s.app.spec.source.repoURL, cached.revision, s.commit!.sha);
+          if (changed && !touches(cached.paths, changed)) cached.revision = s.commit!.sha;
         }
+        if (!cached || cached.revision !== s.commit!.sha || cached.source !== source) {
+          const src = s.app.spec.source;
+          try {
+            const files = recordingReader(await tree.snapshot(''));
+            const objects = (opts.engines?.render ?? render)(files, { path: src.path ?? '', ...src.directory }).objects.map((r) => r.object);
+            cached = { revision: s.commit!.sha, source, objects, paths: files.inputs() };
+          } catch (e) {
+            rendered.delete(key);
+            if (e instanceof GitSourceError) throw new StepError('FetchFailed', e.message);
+            throw new StepError('RenderFailed', (e as Error).message);
+          }
+          rendered.set(key, cached);
+        }
+        s.renderInputs = { revision: cached.revision, source, paths: cached.paths };
+        const objects = cached.objects;
         const desired: Desired[] = [];
         for (const obj of objects) {
           const type = registry.findKind(obj.apiVersion ?? '', obj.kind ?? '');
@@ -271,6 +330,11 @@ export function applicationController(opts: ApplicationControllerOptions): Contr
         const f = s.failure;
         const status: ApplicationStatus = { ...prev, observedGeneration: s.app.metadata?.generation };
         if (s.sourceHead) status.sourceRevision = s.sourceHead;
+        if (s.renderInputs) status.renderInputs = s.renderInputs;
+        if (s.unchanged) {
+          status.sync = { ...prev.sync!, revision: s.commit!.sha, author: s.commit!.author, message: s.commit!.message, comparedAt: now };
+          return status;
+        }
         const pin = s.app.metadata?.annotations?.[PIN_ANNOTATION];
         if (pin && s.commit?.sha === pin) status.pinned = { revision: pin, sourceRevision: s.sourceHead ?? '', historyId: prev.pinned?.historyId ?? 0 };
         else delete status.pinned;
@@ -305,6 +369,21 @@ export function applicationController(opts: ApplicationControllerOptions): Contr
         return status;
       }
 
+      /** Writes status when it changed, records events, and says when to look again. */
+      async function finish(s: SyncState): Promise<{ requeueAfterMs: number }> {
+        const app = s.app;
+        const status = await summarize(s);
+        if (JSON.stringify({ ...status, sync: { ...status.sync, comparedAt: '' } }) !== JSON.stringify({ ...app.status, sync: { ...app.status?.sync, comparedAt: '' } })) {
+          await client.updateStatus(applicationsRef, { ...app, status });
+        }
+        if (s.failure) {
+          void ctx.events.record(app, 'Warning', s.failure.reason, s.failure.message);
+          if (s.failure.retry) throw s.failure;
+        } else if (s.applied || s.pruned) void ctx.events.record(app, 'Normal', 'Synced', `applied ${s.applied}, pruned ${s.pruned} at ${s.commit!.sha.slice(0, 7)}`);
+        const progressing = s.resources.some((r) => r.health === 'Progressing' || r.health === 'Missing');
+        return { requeueAfterMs: progressing ? progressMs : pollMs + randomInt(0, Math.max(1, Math.floor(pollMs / 5))) };
+      }
+
       return {
         async reconcile(appKey) {
           const [namespace, name] = appKey.split('/');
@@ -313,8 +392,15 @@ export function applicationController(opts: ApplicationControllerOptions): Contr
           const automated = app.spec.syncPolicy?.automated;
           const s: SyncState = { app, request: parseRequest(app), resources: [], inventory: [], applied: 0, pruned: 0, operation: false };
           try {
-            const files = await reconcileSource(s);
-            await reconcileRender(s, files);
+            const tree = await reconcileSource(s);
+            s.unchanged = await reconcileUnchanged(s);
+            if (s.unchanged) {
+              const cached = rendered.get(appKey);
+              if (cached?.revision === app.status!.renderInputs!.revision) cached.revision = s.commit!.sha;
+              return await finish(s);
+            }
+            dirty.delete(appKey);
+            await reconcileRender(s, tree);
             const drift = await reconcileCompare(s);
             // automated without selfHeal syncs once per new revision, as Argo CD does
             const newRevision = app.status?.history?.at(-1)?.revision !== s.commit!.sha;
@@ -330,16 +416,7 @@ export function applicationController(opts: ApplicationControllerOptions): Contr
             s.failure = e;
             s.operation = true;
           }
-          const status = await summarize(s);
-          if (JSON.stringify({ ...status, sync: { ...status.sync, comparedAt: '' } }) !== JSON.stringify({ ...app.status, sync: { ...app.status?.sync, comparedAt: '' } })) {
-            await client.updateStatus(applicationsRef, { ...app, status });
-          }
-          if (s.failure) {
-            void ctx.events.record(app, 'Warning', s.failure.reason, s.failure.message);
-            if (s.failure.retry) throw s.failure;
-          } else if (s.applied || s.pruned) void ctx.events.record(app, 'Normal', 'Synced', `applied ${s.applied}, pruned ${s.pruned} at ${s.commit!.sha.slice(0, 7)}`);
-          const progressing = s.resources.some((r) => r.health === 'Progressing' || r.health === 'Missing');
-          return { requeueAfterMs: progressing ? progressMs : pollMs + randomInt(0, Math.max(1, Math.floor(pollMs / 5))) };
+          return finish(s);
         },
       };
     },

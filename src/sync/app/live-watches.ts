@@ -11,7 +11,10 @@ import { INSTANCE_LABEL, keyOfInstance } from './types.js';
 export class LiveWatches {
   private readonly informers = new Map<string, Informer>();
   private signal?: AbortSignal;
+  /** queues a reconcile of an Application (`namespace/name`) */
   enqueue: (key: string) => void = () => {};
+  /** called when a live object an Application applied changed; by default just enqueues it */
+  onLiveChange: (key: string) => void = (key) => this.enqueue(key);
 
   constructor(
     private readonly client: Client,
@@ -29,7 +32,7 @@ export class LiveWatches {
     const informer = new Informer(this.client, ref, { labelSelector: INSTANCE_LABEL, log: this.log });
     const poke = (o: KubeObject) => {
       const key = keyOfInstance(o.metadata?.labels?.[INSTANCE_LABEL] ?? '');
-      if (key) this.enqueue(key);
+      if (key) this.onLiveChange(key);
     };
     informer.on({ onAdd: poke, onUpdate: (old, o) => old !== o && poke(o), onDelete: poke });
     this.informers.set(id, informer);

@@ -93,6 +93,12 @@ export interface ApplicationStatus {
   operationState?: { requestId?: string; phase: 'Succeeded' | 'Failed' | 'Running'; message?: string; finishedAt?: string };
   /** the last commit of the source branch seen, to lift a rollback pin when a newer one arrives */
   sourceRevision?: string;
+  /**
+   * What the last render read (src/sync/app/render-inputs.ts: `dir/` for a listed directory, else a
+   * file), at which commit, from which source (a digest of repoURL, path, directory): a newer commit
+   * touching none of `paths` only moves `sync.revision`.
+   */
+  renderInputs?: { revision: string; source: string; paths: string[] };
 }
 
 export interface Application extends KubeObject {

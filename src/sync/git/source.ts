@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import { join, resolve as resolvePath } from 'node:path';
 import git from 'isomorphic-git';
 import http from 'isomorphic-git/http/node';
+import { changedPaths } from './changes.js';
 import { GitSourceError } from './errors.js';
 import { joinRepoPath, repoPath, symlinkTarget } from './paths.js';
 
@@ -100,8 +101,21 @@ export class GitSource {
 
   /** Makes the next resolve of `repoURL` fetch (a push was announced). */
   forget(repoURL: string): void {
+    this.lastFetch.delete(this.cacheDir(repoURL));
+  }
+
+  /**
+   * Paths that differ between two commits already resolved from `repoURL` (see changes.ts);
+   * undefined when either is not in the repository (a force-push dropped it, the cache was reset).
+   */
+  async changedPaths(repoURL: string, from: string, to: string): Promise<string[] | undefined> {
+    const gitdir = isRemote(repoURL) ? this.cacheDir(repoURL) : localGitdir(repoURL);
+    return changedPaths(gitdir, from, to).catch(() => undefined);
+  }
+
+  private cacheDir(repoURL: string): string {
     const key = createHash('sha256').update(repoURL).digest('hex').slice(0, 24);
-    this.lastFetch.delete(join(this.opts.dataDir, 'git', `${key}.git`));
+    return join(this.opts.dataDir, 'git', `${key}.git`);
   }
 
   /** Fetches if needed and resolves `revision` to a commit, with a tree reader at that commit. */
@@ -143,8 +157,7 @@ export class GitSource {
 
   /** The bare cache of a remote, fetched (only what changed) unless fetched very recently. */
   private async fetchRemote(req: ResolveRequest): Promise<string> {
-    const key = createHash('sha256').update(req.repoURL).digest('hex').slice(0, 24);
-    const gitdir = join(this.opts.dataDir, 'git', `${key}.git`);
+    const gitdir = this.cacheDir(req.repoURL);
     const last = this.lastFetch.get(gitdir) ?? 0;
     const missing = isRawRef(req.revision) && !(await git.resolveRef({ fs, gitdir, ref: req.revision }).catch(() => undefined));
     if (!req.refresh && !missing && Date.now() - last < (this.opts.minFetchIntervalMs ?? 2_000)) return gitdir;

@@ -269,6 +269,7 @@ function accumulate(files: FileReader, dir: string, filesRead: Set<string>, stac
 
 function entryType(files: FileReader, path: string): 'file' | 'dir' | undefined {
   if (path === '') return 'dir';
+  if (files.stat) return files.stat(path);
   const slash = path.lastIndexOf('/');
   const name = path.slice(slash + 1);
   try {

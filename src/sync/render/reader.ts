@@ -17,6 +17,8 @@ export interface FileReader {
   list(dir: string): FileEntry[];
   /** a file's content as UTF-8; throws if it does not exist */
   read(path: string): string;
+  /** what is at `path`, when the reader can say without listing its directory (records a narrower dependency) */
+  stat?(path: string): FileEntry['type'] | undefined;
 }
 
 /**

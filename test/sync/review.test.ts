@@ -9,7 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Lexer, marked, type Tokens } from 'marked';
 import type { ReviewReport } from '../../src/sync/review/report.js';
+import { sarifErrors } from '../harness/sarif.js';
 
 const BERTH = join(import.meta.dirname, '../../bin/berth.js');
 
@@ -60,6 +62,21 @@ spec:
   validationActions: [Warn]
 `;
 
+// passes every library policy but disallow-privileged
+const PRIVILEGED_POD = `apiVersion: v1
+kind: Pod
+metadata:
+  name: debug
+  namespace: shop
+  labels: {app: debug, team: shop}
+spec:
+  containers:
+  - name: debug
+    image: busybox:1.36
+    securityContext: {privileged: true}
+    resources: {requests: {cpu: 10m, memory: 16Mi}, limits: {memory: 32Mi}}
+`;
+
 let dir: string;
 let policies: string;
 
@@ -94,7 +111,8 @@ beforeAll(() => {
   writeFileSync(join(dir, 'web.yaml'), deployment('web', 'nginx:1.28', 2));
   git('commit', '-q', '-am', 'clean');
   git('checkout', '-q', '-b', 'risky', 'main');
-  writeFileSync(join(dir, 'worker.yaml'), deployment('worker', 'example/worker:latest', 1).replace('        image:', '        securityContext: {privileged: true}\n        image:'));
+  writeFileSync(join(dir, 'debug.yaml'), `${CONFIG.replace('settings', 'debug-settings')}---\n${PRIVILEGED_POD}`);
+  writeFileSync(join(dir, 'worker.yaml'), `# the worker\n${CONFIG.replace('settings', 'worker-settings')}---\n---\n${deployment('worker', 'example/worker:latest', 1)}`);
   git('add', '-A');
   git('commit', '-q', '-m', 'risky');
   git('checkout', '-q', '-b', 'broken', 'main');
@@ -121,7 +139,7 @@ describe('berth review', () => {
     expect(report.removed.map((o) => o.id)).toEqual(['v1/ConfigMap/shop/settings']);
     const denies = report.violations.filter((v) => v.actions.includes('Deny'));
     expect(denies).toEqual([
-      { policy: 'disallow-latest-tag', binding: 'disallow-latest-tag', actions: ['Deny'], object: 'apps/v1/Deployment/shop/api', message: 'the :latest tag is not allowed', source: { file: 'api.yaml', line: 7 } },
+      { policy: 'disallow-latest-tag', binding: 'disallow-latest-tag', actions: ['Deny'], object: 'apps/v1/Deployment/shop/api', message: 'the :latest tag is not allowed', source: { file: 'api.yaml', line: 7 }, origin: 'library' },
     ]);
     expect(report.passed).toBe(false);
     expect(report.summary).toMatch(/^FAIL: 2 added, 1 changed, 1 removed; 1 denied/);
@@ -134,7 +152,9 @@ describe('berth review', () => {
     expect(r.stdout).toMatch(/\| 2 \| 1 \| 1 \| 0 \| 1 \| 0 \|/);
     expect(r.stdout).toContain('<details>\n<summary><code>apps/v1/Deployment/shop/web</code>');
     expect(r.stdout).toContain('```diff');
-    expect(r.stdout).toContain('| Deny | disallow-latest-tag | `apps/v1/Deployment/shop/api` | `api.yaml:7` | the :latest tag is not allowed |');
+    const diff = marked.parse(r.stdout, { async: false }).replace(/\n/g, ' ');
+    expect(diff).toMatch(/<details>\s*<summary><code>apps\/v1\/Deployment\/shop\/web<\/code> \(web\.yaml:1\)<\/summary>\s*<pre><code class="language-diff">--- main web\.yaml/);
+    expect(r.stdout).toContain('| Deny | disallow-latest-tag | `apps/v1/Deployment/shop/api` | `api.yaml:7` | the :latest tag is not allowed | library |');
   });
 
   it('prints SARIF 2.1.0 with ruleId = policy and file + startLine locations', async () => {
@@ -157,21 +177,47 @@ describe('berth review', () => {
     expect(r.stdout).toContain('~ apps/v1/Deployment/shop/web (web.yaml:1)');
   });
 
-  it('fails a privileged container with a :latest image with exactly those two violations', async () => {
+  it('fails a branch adding a privileged pod and a :latest image with exactly those two violations at their file:line', async () => {
     const r = await berth('review', '--repo', dir, '--base', 'main', '--head', 'risky', '-o', 'json');
     expect(r.code, r.stderr).toBe(1);
     const report = JSON.parse(r.stdout) as ReviewReport;
-    expect(report.violations.map((v) => [v.policy, v.message, `${v.source.file}:${v.source.line}`])).toEqual([
-      ['disallow-latest-tag', 'the :latest tag is not allowed', 'worker.yaml:1'],
-      ['disallow-privileged', 'privileged containers are not allowed', 'worker.yaml:1'],
+    // debug.yaml: a 4-line ConfigMap, `---` on line 5, the Pod from line 6; worker.yaml: a comment,
+    // a 4-line ConfigMap, two `---` (an empty document between), the Deployment from line 8
+    expect(report.violations.map((v) => [v.actions.join('+'), v.policy, v.object, v.message, `${v.source.file}:${v.source.line}`])).toEqual([
+      ['Deny', 'disallow-latest-tag', 'apps/v1/Deployment/shop/worker', 'the :latest tag is not allowed', 'worker.yaml:8'],
+      ['Deny', 'disallow-privileged', 'v1/Pod/shop/debug', 'privileged containers are not allowed', 'debug.yaml:6'],
     ]);
+    expect(report.summary).toBe('FAIL: 4 added, 0 changed, 0 removed; 2 denied, 0 warning/audit violations');
+  });
+
+  it('renders the risky review as a readable Markdown comment: summary table, violations table with file:line', async () => {
+    const r = await berth('review', '--repo', dir, '--base', 'main', '--head', 'risky', '-o', 'markdown');
+    expect(r.code, r.stderr).toBe(1);
+    const tokens = Lexer.lex(r.stdout);
+    expect(tokens[0]).toMatchObject({ type: 'heading', depth: 3, text: '❌ berth review `main` → `risky`' });
+    const tables = tokens.filter((t): t is Tokens.Table => t.type === 'table').map((t) => t.rows.map((row) => row.map((c) => c.text)));
+    expect(tables[0]).toEqual([['4', '0', '0', '2', '2', '0']]);
+    expect(tables[1].map((row) => [row[1], row[3]])).toEqual([
+      ['disallow-latest-tag', '`worker.yaml:8`'],
+      ['disallow-privileged', '`debug.yaml:6`'],
+    ]);
+    const html = marked.parse(r.stdout, { async: false });
+    expect(html).toContain('<td><code>debug.yaml:6</code></td>');
+    expect(html).toMatch(/<details>\s*<summary>\d+ policy bindings evaluated<\/summary>/);
+  });
+
+  it('writes SARIF that validates against the SARIF 2.1.0 schema, for failing and clean reviews', async () => {
+    for (const head of ['risky', 'feature', 'clean']) {
+      const r = await berth('review', '--repo', dir, '--base', 'main', '--head', head, '-o', 'sarif');
+      expect(sarifErrors(JSON.parse(r.stdout)), head).toEqual([]);
+    }
   });
 
   it('lists a Warn violation from the --policies directory, not counted as denied', async () => {
     const r = await berth('review', '--repo', dir, '--base', 'main', '--head', 'feature', '--policies', policies, '-o', 'json');
     const report = JSON.parse(r.stdout) as ReviewReport;
     expect(report.violations.filter((v) => v.policy === 'prefer-one-replica')).toEqual([
-      { policy: 'prefer-one-replica', binding: 'prefer-one-replica', actions: ['Warn'], object: 'apps/v1/Deployment/shop/web', message: 'more than 2 replicas', source: { file: 'web.yaml', line: 1 } },
+      { policy: 'prefer-one-replica', binding: 'prefer-one-replica', actions: ['Warn'], object: 'apps/v1/Deployment/shop/web', message: 'more than 2 replicas', source: { file: 'web.yaml', line: 1 }, origin: policies },
     ]);
     expect(report.summary).toMatch(/1 denied, 1 warning\/audit violation$/);
     expect(r.code).toBe(1);

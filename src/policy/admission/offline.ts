@@ -9,7 +9,7 @@ import { registry } from '../../controlplane/resources/registry.js';
 import type { KubeObject } from '../../controlplane/resources/types.js';
 import { mutatingPolicyPlugin } from './mutating-policy.js';
 import type { PolicyStore } from './policy-store.js';
-import { validatingPolicyPlugin } from './validating-policy.js';
+import { validatingPolicyPlugin, type AuditEvent } from './validating-policy.js';
 import { selectorMatches } from '../../controlplane/resources/selectors.js';
 
 export interface Verdict {
@@ -38,8 +38,11 @@ export function memoryStore(objects: KubeObject[]): PolicyStore {
 
 const OFFLINE_USER: UserInfo = { username: 'berth-policy-test', groups: ['system:authenticated'] };
 
-/** Admits `object` (a CREATE, or an UPDATE from `oldObject`) through the mutating then validating policies. */
-export async function admit(store: PolicyStore, input: KubeObject, oldObject?: KubeObject, user: UserInfo = OFFLINE_USER): Promise<Verdict> {
+/**
+ * Admits `object` (a CREATE, or an UPDATE from `oldObject`) through the mutating then validating
+ * policies. `audit` receives every violation of a binding with the Audit action (dropped by default).
+ */
+export async function admit(store: PolicyStore, input: KubeObject, oldObject?: KubeObject, user: UserInfo = OFFLINE_USER, audit: (e: AuditEvent) => void = () => {}): Promise<Verdict> {
   const type = registry.findKind(input.apiVersion ?? '', input.kind ?? '');
   if (!type) throw new Error(`berth does not serve ${input.apiVersion} ${input.kind}`);
   const object = structuredClone(input);
@@ -56,7 +59,7 @@ export async function admit(store: PolicyStore, input: KubeObject, oldObject?: K
   };
   try {
     await mutatingPolicyPlugin({ store }).mutate!(attrs);
-    await validatingPolicyPlugin({ store, audit: () => {} }).validate!(attrs);
+    await validatingPolicyPlugin({ store, audit }).validate!(attrs);
     return { allowed: true, warnings: attrs.warnings, object };
   } catch (e) {
     if (!(e instanceof StatusError)) throw e;

@@ -18,11 +18,12 @@ export function formatText(r: ReviewReport): string {
   for (const o of r.added) out.push(`+ ${o.id} (${at(o.source)})`);
   for (const o of r.removed) out.push(`- ${o.id} (${at(o.source)})`);
   for (const o of r.changed) out.push(`~ ${o.id} (${at(o.source)})`, ...o.diff.trimEnd().split('\n').map((l) => `    ${l}`));
-  for (const v of r.violations) out.push(`${level(v)} ${v.policy}: ${v.object} at ${at(v.source)}: ${v.message}`);
+  for (const v of r.violations) out.push(`${level(v)} ${v.policy} [${v.origin}]: ${v.object} at ${at(v.source)}: ${v.message}`);
   return out.join('\n') + '\n';
 }
 
-const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+// a table cell of text: no HTML (a message may name `<none>`), no column break, one line
+const cell = (s: string) => escapeHtml(s).replace(/\|/g, '\\|').replace(/\n/g, ' ');
 const code = (s: string) => `\`${s.replace(/`/g, "'")}\``;
 
 /** A pull-request comment: summary table, change lists, collapsible diffs, violations table. */
@@ -50,8 +51,13 @@ export function formatMarkdown(r: ReviewReport): string {
     }
   }
   if (r.violations.length > 0) {
-    out.push('', '#### Policy violations', '', '| Action | Policy | Object | Location | Message |', '|---|---|---|---|---|');
-    for (const v of r.violations) out.push(`| ${level(v)} | ${cell(v.policy)} | ${code(cell(v.object))} | ${code(at(v.source))} | ${cell(v.message)} |`);
+    out.push('', '#### Policy violations', '', '| Action | Policy | Object | Location | Message | From |', '|---|---|---|---|---|---|');
+    for (const v of r.violations) out.push(`| ${level(v)} | ${cell(v.policy)} | ${code(v.object)} | ${code(at(v.source))} | ${cell(v.message)} | ${cell(v.origin)} |`);
+  }
+  if (r.policies.length > 0) {
+    out.push('', '<details>', `<summary>${r.policies.length} policy bindings evaluated</summary>`, '', '| Binding | Policy | Actions | From |', '|---|---|---|---|');
+    for (const b of r.policies) out.push(`| ${cell(b.binding)} | ${cell(b.policy)} | ${b.actions.join(', ')} | ${cell(b.origin)} |`);
+    out.push('', '</details>');
   }
   return out.join('\n') + '\n';
 }
@@ -69,7 +75,7 @@ export function formatJson(r: ReviewReport): string {
 export function formatSarif(r: ReviewReport): string {
   const rules = [...new Set(r.violations.map((v) => v.policy))].sort();
   const sarif = {
-    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    $schema: 'https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json',
     version: '2.1.0',
     runs: [
       {
@@ -85,6 +91,7 @@ export function formatSarif(r: ReviewReport): string {
           ruleIndex: rules.indexOf(v.policy),
           level: isDeny(v) ? 'error' : 'warning',
           message: { text: `${v.object}: ${v.message}` },
+          properties: { object: v.object, binding: v.binding, actions: v.actions, origin: v.origin },
           locations: [{ physicalLocation: { artifactLocation: { uri: v.source.file }, region: { startLine: Math.max(1, v.source.line) } } }],
         })),
       },

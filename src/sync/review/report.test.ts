@@ -9,7 +9,7 @@ const cm = (name: string, data: Record<string, string>, namespace = 'app', file 
   source: { file, line },
 });
 const ns = (name: string): RenderedObject => ({ object: { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, source: { file: 'ns.yaml', line: 1 } });
-const violation = (actions: PolicyViolation['actions'], policy = 'p'): PolicyViolation => ({ policy, binding: policy, actions, object: 'v1/ConfigMap/app/a', message: 'no', source: { file: 'a.yaml', line: 3 } });
+const violation = (actions: PolicyViolation['actions'], policy = 'p'): PolicyViolation => ({ policy, binding: policy, actions, object: 'v1/ConfigMap/app/a', message: 'no', source: { file: 'a.yaml', line: 3 }, origin: 'library' });
 
 describe('objectId', () => {
   it.each([

@@ -47,6 +47,16 @@ export interface PolicyViolation {
   object: string;
   message: string;
   source: SourceLocation;
+  /** where the binding came from: `library`, a policy directory, `server https://…` */
+  origin: string;
+}
+
+/** A ValidatingAdmissionPolicyBinding the review evaluated, and where it came from. */
+export interface EvaluatedBinding {
+  binding: string;
+  policy: string;
+  actions: PolicyAction[];
+  origin: string;
 }
 
 /** The review of head against base. Arrays are sorted, so the JSON form is stable. */
@@ -59,6 +69,8 @@ export interface ReviewReport {
   /** objects both revisions render the same */
   unchanged: number;
   violations: PolicyViolation[];
+  /** the bindings evaluated, by name */
+  policies: EvaluatedBinding[];
   /** true when no violation carries the Deny action */
   passed: boolean;
   /** one line: counts of changes and violations */
@@ -89,8 +101,8 @@ export function isDeny(v: PolicyViolation): boolean {
   return v.actions.includes('Deny');
 }
 
-/** The review of `head` against `base` objects, with the given policy violations on head. */
-export function buildReport(revisions: { base: string; head: string }, base: RenderedObject[], head: RenderedObject[], violations: PolicyViolation[]): ReviewReport {
+/** The review of `head` against `base` objects, with the given policy violations on head and the bindings evaluated. */
+export function buildReport(revisions: { base: string; head: string }, base: RenderedObject[], head: RenderedObject[], violations: PolicyViolation[], policies: EvaluatedBinding[] = []): ReviewReport {
   const before = new Map(base.map((r) => [objectId(r.object), r]));
   const after = new Map(head.map((r) => [objectId(r.object), r]));
   const added: ObjectEntry[] = [];
@@ -114,7 +126,7 @@ export function buildReport(revisions: { base: string; head: string }, base: Ren
   const summary =
     `${passed ? 'PASS' : 'FAIL'}: ${added.length} added, ${changed.length} changed, ${removed.length} removed; ` +
     `${denies} denied, ${sorted.length - denies} warning/audit ${plural(sorted.length - denies, 'violation')}`;
-  return { ...revisions, added: added.sort(byId), changed: changed.sort(byId), removed: removed.sort(byId), unchanged, violations: sorted, passed, summary };
+  return { ...revisions, added: added.sort(byId), changed: changed.sort(byId), removed: removed.sort(byId), unchanged, violations: sorted, policies: [...policies].sort((a, b) => byId({ id: a.binding }, { id: b.binding })), passed, summary };
 }
 
 function plural(n: number, word: string): string {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GitSource } from '../git/source.js';
 import { render, type RenderedObject } from '../render/index.js';
-import { DEFAULT_POLICIES_DIR, evaluatePolicies, loadPolicyObjects } from './policies.js';
+import { DEFAULT_POLICIES_DIR, evaluatePolicies, loadPolicyObjects, type PolicySource } from './policies.js';
 import { buildReport, type ReviewReport } from './report.js';
 
 /** What to review. */
@@ -40,9 +40,12 @@ export async function review(opts: ReviewOptions): Promise<ReviewReport> {
       return render(await tree.snapshot(), { path: opts.path ?? '', recurse: opts.recurse === true }).objects;
     };
     const [base, head] = await Promise.all([renderAt(opts.base), renderAt(opts.head)]);
-    const dirs = [...(opts.noDefaultPolicies ? [] : [DEFAULT_POLICIES_DIR]), ...(opts.policies ?? [])];
-    const violations = await evaluatePolicies(dirs.flatMap(loadPolicyObjects), head);
-    return buildReport({ base: opts.base, head: opts.head }, base, head, violations);
+    const sources: PolicySource[] = [
+      ...(opts.noDefaultPolicies ? [] : [{ origin: 'library', objects: loadPolicyObjects(DEFAULT_POLICIES_DIR) }]),
+      ...(opts.policies ?? []).map((dir) => ({ origin: dir, objects: loadPolicyObjects(dir) })),
+    ];
+    const { violations, bindings } = await evaluatePolicies(sources, head);
+    return buildReport({ base: opts.base, head: opts.head }, base, head, violations, bindings);
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }

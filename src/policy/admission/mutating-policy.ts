@@ -12,9 +12,10 @@ import type { AdmissionPlugin } from '../../controlplane/api/admission.js';
 import { errors, type StatusCause } from '../../controlplane/api/errors.js';
 import type { KubeObject } from '../../controlplane/resources/types.js';
 import { CelCompileError, compile, fromCel } from '../cel/cel.js';
+import { CostBudget } from '../cel/cost-meter.js';
 import { matchesResources, type MatchResources } from './match.js';
 import type { PolicyStore } from './policy-store.js';
-import { ADMISSION_VARIABLES, admissionInputs, bindingParams, policyCompileErrors, prepare } from './validating-policy.js';
+import { ADMISSION_VARIABLES, admissionInputs, bindingParams, evaluationFailure, policyCompileErrors, prepare } from './validating-policy.js';
 
 interface Mutation {
   patchType?: 'JSONPatch' | 'ApplyConfiguration';
@@ -129,10 +130,11 @@ export function mutatingPolicyPlugin(opts: { store: PolicyStore }): AdmissionPlu
         if (!matchesResources(policy.spec.matchConstraints, a, nsObj, true) || !matchesResources(b.spec?.matchResources, a, nsObj, false)) continue;
         try {
           for (const params of await bindingParams(store, policyName, policy.spec.paramKind, b.spec?.paramRef, a, b.metadata?.name ?? '')) {
+            const budget = new CostBudget();
             for (const m of policy.spec.mutations ?? []) {
-              const vars = prepare(policy.spec, admissionInputs(a, store), params);
+              const vars = prepare(policy.spec, admissionInputs(a, store), params, budget);
               if (!vars) break;
-              const result = fromCel(compile(desugarConstruction(mutationExpression(m) ?? ''), ADMISSION_VARIABLES).evaluate(vars));
+              const result = fromCel(compile(desugarConstruction(mutationExpression(m) ?? ''), ADMISSION_VARIABLES).evaluate(vars, budget));
               if (m.patchType === 'JSONPatch') {
                 const patched = fjp.applyPatch(a.object, result as fjp.Operation[], true, false).newDocument;
                 Object.assign(a.object, patched);
@@ -143,7 +145,7 @@ export function mutatingPolicyPlugin(opts: { store: PolicyStore }): AdmissionPlu
           }
         } catch (e) {
           if (policy.spec.failurePolicy === 'Ignore') continue;
-          throw errors.forbidden(`${a.type.resource} "${a.name}" is forbidden: MutatingAdmissionPolicy '${policyName}' with binding '${b.metadata?.name}' failed: ${(e as Error).message.split('\n')[0]}`);
+          throw errors.forbidden(`${a.type.resource} "${a.name}" is forbidden: MutatingAdmissionPolicy '${policyName}' with binding '${b.metadata?.name}' failed: ${evaluationFailure(e)}`);
         }
       }
     },

@@ -12,6 +12,7 @@ import { errors, StatusError, type StatusCause, type StatusReason } from '../../
 import type { LabelSelector } from 'kubernetes-types/meta/v1.js';
 import type { KubeObject } from '../../controlplane/resources/types.js';
 import { CelCompileError, compile, fromCel, toCel } from '../cel/cel.js';
+import { CelCostError, CostBudget } from '../cel/cost-meter.js';
 import { admissionRequest, matchesResources } from './match.js';
 import type { PolicyStore } from './policy-store.js';
 
@@ -54,30 +55,37 @@ type Named = { name: string; expression: string };
 
 /**
  * Evaluates matchConditions then variables; returns the variables, or undefined when a condition
- * is false. Throws on evaluation errors (the caller applies failurePolicy).
+ * is false. Throws on evaluation errors (the caller applies failurePolicy), CelCostError when an
+ * expression passes the per-call limit or `budget` (one per policy, binding and param) runs out.
  */
-export function prepare(spec: { matchConditions?: Named[]; variables?: Named[] }, inputs: AdmissionInputs, params: unknown): Record<string, unknown> | undefined {
+export function prepare(spec: { matchConditions?: Named[]; variables?: Named[] }, inputs: AdmissionInputs, params: unknown, budget: CostBudget): Record<string, unknown> | undefined {
   const vars: Record<string, unknown> = { ...inputs, params: params === undefined ? null : toCel(params), variables: {} };
   for (const c of spec.matchConditions ?? []) {
-    const v = compile(c.expression, ADMISSION_VARIABLES).evaluate(vars);
+    const v = compile(c.expression, ADMISSION_VARIABLES).evaluate(vars, budget);
     if (v !== true) return undefined;
   }
   const variables: Record<string, unknown> = {};
   vars.variables = variables;
-  for (const v of spec.variables ?? []) variables[v.name] = compile(v.expression, ADMISSION_VARIABLES).evaluate(vars);
+  for (const v of spec.variables ?? []) variables[v.name] = compile(v.expression, ADMISSION_VARIABLES).evaluate(vars, budget);
   return vars;
 }
 
-function evaluateValidations(policy: ValidatingAdmissionPolicy, vars: Record<string, unknown>): Violation[] {
+/** Why an evaluation failed (its first line); a cut-off worded as Kubernetes words it. */
+export function evaluationFailure(e: unknown): string {
+  if (e instanceof CelCostError) return e.budget ? e.message : `expression '${e.expression}' resulted in error: ${e.message}`;
+  return (e as Error).message.split('\n')[0];
+}
+
+function evaluateValidations(policy: ValidatingAdmissionPolicy, vars: Record<string, unknown>, budget: CostBudget): Violation[] {
   const out: Violation[] = [];
   for (const v of policy.spec?.validations ?? []) {
-    const ok = compile(v.expression, ADMISSION_VARIABLES).evaluate(vars);
+    const ok = compile(v.expression, ADMISSION_VARIABLES).evaluate(vars, budget);
     if (ok === true) continue;
     if (ok !== false) throw new Error(`expression '${v.expression}' resulted in a ${typeof ok}, not a bool`);
     let message = v.message || `failed expression: ${v.expression}`;
     if (v.messageExpression) {
       try {
-        const m = fromCel(compile(v.messageExpression, ADMISSION_VARIABLES).evaluate(vars));
+        const m = fromCel(compile(v.messageExpression, ADMISSION_VARIABLES).evaluate(vars, budget));
         if (typeof m === 'string' && m.trim() && !m.includes('\n')) message = m;
       } catch {
         // Kubernetes falls back to the static message when messageExpression fails
@@ -170,12 +178,13 @@ export function validatingPolicyPlugin(opts: ValidatingPolicyOptions): Admission
         let violations: Violation[] = [];
         try {
           for (const params of await bindingParams(store, policyName, policy.spec.paramKind, b.spec?.paramRef, a, bindingName)) {
-            const vars = prepare(policy.spec as Parameters<typeof prepare>[0], inputs, params);
-            if (vars) violations.push(...evaluateValidations(policy, vars));
+            const budget = new CostBudget();
+            const vars = prepare(policy.spec as Parameters<typeof prepare>[0], inputs, params, budget);
+            if (vars) violations.push(...evaluateValidations(policy, vars, budget));
           }
         } catch (e) {
           if (e instanceof StatusError && e.reason === 'Forbidden') violations = [{ message: e.message, reason: 'Forbidden' }];
-          else if (fail) violations = [{ message: `expression evaluation failed: ${(e as Error).message.split('\n')[0]}`, reason: 'Invalid' }];
+          else if (fail) violations = [{ message: e instanceof CelCostError ? evaluationFailure(e) : `expression evaluation failed: ${evaluationFailure(e)}`, reason: 'Invalid' }];
           else continue;
         }
         for (const v of violations) {

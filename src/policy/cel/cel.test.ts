@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CelCompileError, compile, fromCel, toCel } from './cel.js';
+import { CelCostError, CostBudget, EVALUATION_COST_BUDGET, lastCost, PER_CALL_COST_LIMIT } from './cost-meter.js';
 
 const obj = toCel({
   metadata: { name: 'web', labels: { app: 'web', team: 'a' } },
@@ -60,5 +61,58 @@ describe('cel: safety', () => {
 
   it('caches compiled expressions', () => {
     expect(compile('object.x == 1', ['object'])).toBe(compile('object.x == 1', ['object']));
+  });
+});
+
+/** `[0, 1, ..., n-1]` as a CEL literal. */
+const range = (n: number) => `[${Array.from({ length: n }, (_, i) => i).join(', ')}]`;
+/** 26 nested binds, each doubling a string: 10 × 2^27 characters unless cut off. */
+const doubling = "cel.bind(a, 'xxxxxxxxxx', " + 'bcdefghijklmnopqrstuvwxyz'.split('').map((v, i) => `cel.bind(${v}, ${'abcdefghijklmnopqrstuvwxyz'[i]}+${'abcdefghijklmnopqrstuvwxyz'[i]}, `).join('') + 'z+z' + ')'.repeat(26) + '.size() > 0';
+
+describe('cel: runtime cost limit', () => {
+  const cutOff: [string, string][] = [
+    ['three nested comprehensions over 100-element literals (1,000,000 steps; the static estimate lets it pass)', `${range(100)}.all(x, ${range(100)}.all(y, ${range(100)}.all(z, x + y + z >= 0)))`],
+    ['a string doubled by 26 nested binds (unbounded allocation)', doubling],
+    ['nested maps building a million-element list', `${range(100)}.map(x, ${range(100)}.map(y, ${range(100)}.map(z, z))).size() > 0`],
+    ["replace('') growing a string quadratically", `cel.bind(s, ${"'" + 'x'.repeat(900) + "'"}, s.replace('', s).replace('', s).size() > 0)`],
+    ['the cut-off survives a quantifier that swallows errors', `${range(100)}.exists(x, ${range(100)}.all(y, ${range(100)}.all(z, z >= 0)) && false)`],
+  ];
+  for (const [name, src] of cutOff) {
+    it(`cuts off ${name}`, () => {
+      const e = compile(src, []);
+      expect(e.cost).toBeLessThan(10_000_000);
+      expect(() => e.evaluate({})).toThrow(CelCostError);
+      expect(() => e.evaluate({})).toThrow(/operation cancelled: actual cost limit exceeded \(evaluation cost budget exceeded/);
+    });
+  }
+
+  it('counts every node and comprehension step', () => {
+    expect(fromCel(compile(`${range(10)}.all(x, x >= 0)`, []).evaluate({}))).toBe(true);
+    const small = lastCost();
+    expect(fromCel(compile(`${range(100)}.all(x, x >= 0)`, []).evaluate({}))).toBe(true);
+    expect(lastCost()).toBeGreaterThan(small * 5);
+    expect(lastCost()).toBeLessThan(PER_CALL_COST_LIMIT);
+  });
+
+  it('lets a cheap expression run after a cut-off one (the meter resets per call)', () => {
+    expect(() => compile(doubling, []).evaluate({})).toThrow(CelCostError);
+    expect(ev('object.spec.replicas + 1')).toBe(4);
+  });
+
+  it('takes each call from a shared budget and says when the budget ran out', () => {
+    const budget = new CostBudget(EVALUATION_COST_BUDGET);
+    const e = compile(`${range(100)}.all(x, ${range(100)}.all(y, ${range(10)}.all(z, z >= 0)))`, []);
+    let err: unknown;
+    let calls = 0;
+    try {
+      for (; calls < 100; calls++) e.evaluate({}, budget);
+    } catch (x) {
+      err = x;
+    }
+    expect(err).toBeInstanceOf(CelCostError);
+    expect((err as CelCostError).budget).toBe(true);
+    expect((err as Error).message).toMatch(/running out of cost budget/);
+    expect(calls).toBeGreaterThan(5);
+    expect(budget.remaining).toBeLessThanOrEqual(0);
   });
 });

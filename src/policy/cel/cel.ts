@@ -8,12 +8,15 @@
  * - Kubernetes' extra libraries: regex `find`/`findAll`, strings `replace`/`charAt`/`format`,
  *   lists `sum`/`min`/`max`/`isSorted`, and `quantity()`/`isQuantity()`;
  * - a static cost estimate at compile time, refusing expressions whose comprehensions could run
- *   without bound (Kubernetes' StaticEstimatedCostLimit).
+ *   without bound (Kubernetes' StaticEstimatedCostLimit);
+ * - a runtime cost meter (cost-meter.ts) that cuts off any evaluation past Kubernetes' per-call
+ *   limit, or past what is left of a policy evaluation's budget.
  * Expressions are compiled once and cached by (variables, text).
  */
 import { Environment } from '@marcbachmann/cel-js';
 import { RE2JS } from 're2js';
 import { Quantity } from './quantity.js';
+import { charge, CostBudget, metered } from './cost-meter.js';
 
 /** Kubernetes' per-expression static cost limit. */
 export const STATIC_COST_LIMIT = 10_000_000;
@@ -31,12 +34,16 @@ export class CelCompileError extends Error {
   }
 }
 
-/** A compiled expression: run it with its variables; `uses` tells which variables it reads. */
+/**
+ * A compiled expression: run it with its variables; `uses` tells which variables it reads.
+ * `evaluate` throws CelCostError when the run passes the per-call cost limit or, given a budget,
+ * what is left of it (and then takes what it used from the budget).
+ */
 export interface CompiledExpression {
   source: string;
   uses: ReadonlySet<string>;
   cost: number;
-  evaluate(vars: Record<string, unknown>): unknown;
+  evaluate(vars: Record<string, unknown>, budget?: CostBudget): unknown;
 }
 
 const regexCache = new Map<string, RE2JS>();
@@ -55,6 +62,7 @@ function re2(pattern: string): RE2JS {
 }
 
 function findAll(s: string, pattern: string, limit: number): string[] {
+  charge(s.length / 10);
   const out: string[] = [];
   const m = re2(pattern).matcher(s);
   while ((limit < 0 || out.length < limit) && m.find()) out.push(m.group() ?? '');
@@ -76,13 +84,17 @@ const cmp = (a: unknown, b: unknown) => ((a as number) < (b as number) ? -1 : (a
 
 function baseEnvironment(): Environment {
   const env = new Environment({ enableOptionalTypes: true, homogeneousAggregateLiterals: false, limits: { maxAstNodes: 10_000, maxDepth: 100, maxListElements: 1000, maxMapEntries: 1000, maxCallArguments: 32 } });
-  env.registerFunction('string.re2Matches(string): bool', (s: string, p: string) => re2(p).matcher(s).find());
-  env.registerFunction('re2Matches(string, string): bool', (s: string, p: string) => re2(p).matcher(s).find());
+  const matches = (s: string, p: string) => charge(s.length / 10) && re2(p).matcher(s).find();
+  env.registerFunction('string.re2Matches(string): bool', matches);
+  env.registerFunction('re2Matches(string, string): bool', matches);
   env.registerFunction('string.find(string): string', (s: string, p: string) => findAll(s, p, 1)[0] ?? '');
   env.registerFunction('string.findAll(string): list<string>', (s: string, p: string) => findAll(s, p, -1));
   env.registerFunction('string.findAll(string, int): list<string>', (s: string, p: string, n: bigint) => findAll(s, p, Number(n)));
-  env.registerFunction('string.replace(string, string): string', (s: string, a: string, b: string) => s.split(a).join(b));
+  // replacing '' inserts `b` between every character: charge the result's size before building it
+  const chargeReplace = (s: string, a: string, b: string) => charge((s.length + (a === '' ? s.length + 1 : s.length / Math.max(1, a.length)) * b.length) / 10);
+  env.registerFunction('string.replace(string, string): string', (s: string, a: string, b: string) => chargeReplace(s, a, b) && s.split(a).join(b));
   env.registerFunction('string.replace(string, string, int): string', (s: string, a: string, b: string, n: bigint) => {
+    chargeReplace(s, a, b);
     let out = s;
     let from = 0;
     for (let k = 0; n < 0 || k < n; k++) {
@@ -214,7 +226,7 @@ export function compile(source: string, variables: readonly string[]): CompiledE
   if (cost > STATIC_COST_LIMIT) {
     throw new CelCompileError(source, `estimated rule cost exceeds budget by factor of ${(cost / STATIC_COST_LIMIT).toFixed(1)}x (try simplifying the rule, or adding maxItems, maxProperties, and maxLength where arrays, maps, and strings are declared)`);
   }
-  const compiled: CompiledExpression = { source, uses, cost, evaluate: (vars) => fn(vars) };
+  const compiled: CompiledExpression = { source, uses, cost, evaluate: (vars, budget) => metered(source, () => fn(vars), budget) };
   if (cache.size > 10_000) cache.clear();
   cache.set(key, compiled);
   return compiled;

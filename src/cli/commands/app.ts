@@ -47,7 +47,8 @@ export function register(program: Command): void {
     .option('--prune', 'delete objects removed from Git (with --auto)', false)
     .option('--self-heal', 'revert live changes (with --auto)', false)
     .option('--credentials-secret <name>', 'Secret with username/password or token for http(s)')
-    .action(async (name: string, o: Common & { repo: string; path: string; revision: string; destNamespace: string; auto: boolean; prune: boolean; selfHeal: boolean; credentialsSecret?: string }) => {
+    .option('--depends-on <app>', 'sync only once this Application ([namespace/]name) is Synced and Healthy; repeatable', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .action(async (name: string, o: Common & { repo: string; path: string; revision: string; destNamespace: string; auto: boolean; prune: boolean; selfHeal: boolean; credentialsSecret?: string; dependsOn: string[] }) => {
       const { client, ns } = target(o);
       const repoURL = /^[a-z]+:\/\//i.test(o.repo) ? o.repo : (await import('node:path')).resolve(o.repo);
       await client.create(applicationsRef, {
@@ -57,6 +58,7 @@ export function register(program: Command): void {
         spec: {
           source: { repoURL, targetRevision: o.revision, path: o.path, ...(o.credentialsSecret ? { credentialsSecret: o.credentialsSecret } : {}) },
           destination: { namespace: o.destNamespace },
+          ...(o.dependsOn.length ? { dependsOn: o.dependsOn.map((d) => (d.includes('/') ? { namespace: d.split('/')[0], name: d.split('/')[1] } : { name: d })) } : {}),
           syncPolicy: o.auto ? { automated: { prune: o.prune, selfHeal: o.selfHeal } } : {},
         },
       });

@@ -19,6 +19,7 @@ import { assess, rollUp } from '../health/index.js';
 import { applyOrder } from '../apply/order.js';
 import { itemId, planPrune, type InventoryItem } from '../apply/prune.js';
 import { render } from '../render/index.js';
+import { checkDependencies, dependencyKey, type Blocked } from './dependencies.js';
 import type { LiveWatches } from './live-watches.js';
 import { recordingReader, touches, type RenderInputs } from './render-inputs.js';
 import {
@@ -31,6 +32,8 @@ export const PIN_ANNOTATION = 'app.berth.dev/pinned-revision';
 export const PIN_SOURCE_ANNOTATION = 'app.berth.dev/pinned-source-revision';
 
 const HISTORY_LIMIT = 10;
+/** a blocked Application is re-checked when a dependency changes (watch), and at least this often */
+const BLOCKED_RECHECK_MS = 30_000;
 
 /**
  * The pure engines the controller calls, src/sync/render and src/sync/health unless replaced (tests).
@@ -65,6 +68,13 @@ class StepError extends Error {
   }
 }
 
+/** `conditions` with `c` set, keeping its lastTransitionTime when nothing about it changed. */
+function setCondition(conditions: Condition[] | undefined, c: Omit<Condition, 'lastTransitionTime'>, now: string): Condition[] {
+  const old = conditions?.find((x) => x.type === c.type);
+  const same = old && old.status === c.status && old.reason === c.reason && old.message === c.message;
+  return [...(conditions ?? []).filter((x) => x.type !== c.type), { ...c, lastTransitionTime: same ? old.lastTransitionTime : now }];
+}
+
 /** What shapes a render besides the commit: a change to any of it renders again. */
 function sourceDigest(app: Application): string {
   const { repoURL, path, directory } = app.spec.source;
@@ -96,6 +106,9 @@ interface SyncState {
   renderInputs?: NonNullable<ApplicationStatus['renderInputs']>;
   /** the commit touched nothing the last render read: only the revision is recorded */
   unchanged?: boolean;
+  /** dependencies seen ready (status.dependencies), and what blocks the sync if one is not */
+  dependencies?: Record<string, string>;
+  blocked?: Blocked;
 }
 
 function itemOf(obj: KubeObject): InventoryItem {
@@ -146,7 +159,24 @@ export function applicationController(opts: ApplicationControllerOptions): Contr
       const apps = ctx.informers.get<Application>(applicationsRef);
       // status writes are ours: only spec, annotation and label changes (and adds) need a reconcile
       const intent = (a: Application) => JSON.stringify([a.spec, a.metadata?.annotations, a.metadata?.labels]);
-      apps.on({ onAdd: (a) => ctx.enqueue(keyOf(a)), onUpdate: (old, a) => (old === a || intent(old) !== intent(a)) && ctx.enqueue(keyOf(a)), onDelete: (a) => rendered.delete(keyOf(a)) });
+      // any change of an Application (its status too) re-evaluates the Applications that depend on it
+      const pokeDependents = (a: Application) => {
+        for (const d of apps.list((x) => (x.spec?.dependsOn ?? []).some((r) => dependencyKey(x, r) === keyOf(a)))) ctx.enqueue(keyOf(d));
+      };
+      apps.on({
+        onAdd: (a) => {
+          ctx.enqueue(keyOf(a));
+          pokeDependents(a);
+        },
+        onUpdate: (old, a) => {
+          if (old === a || intent(old) !== intent(a)) ctx.enqueue(keyOf(a));
+          pokeDependents(a);
+        },
+        onDelete: (a) => {
+          rendered.delete(keyOf(a));
+          pokeDependents(a);
+        },
+      });
 
       /** Resolves the source revision (or the rollback pin) to a commit. Sets Ready=False FetchFailed. */
       async function reconcileSource(s: SyncState): Promise<SourceTree> {
@@ -331,6 +361,20 @@ export function applicationController(opts: ApplicationControllerOptions): Contr
         const status: ApplicationStatus = { ...prev, observedGeneration: s.app.metadata?.generation };
         if (s.sourceHead) status.sourceRevision = s.sourceHead;
         if (s.renderInputs) status.renderInputs = s.renderInputs;
+        if (s.app.spec.dependsOn?.length) {
+          status.dependencies = s.dependencies;
+          const ready = Object.entries(s.dependencies ?? {}).map(([k, rev]) => `${k} at ${rev.slice(0, 7)}`).join(', ');
+          const blockedOn: Omit<Condition, 'lastTransitionTime'> = s.blocked ? { type: 'BlockedOn', status: 'True', ...s.blocked } : { type: 'BlockedOn', status: 'False', reason: 'DependenciesReady', message: `ready: ${ready}` };
+          status.conditions = setCondition(status.conditions, blockedOn, now);
+        } else {
+          delete status.dependencies;
+          status.conditions = status.conditions?.filter((c) => c.type !== 'BlockedOn');
+        }
+        if (s.blocked) {
+          // nothing is applied while blocked; what runs stays, and so does its sync and health status
+          status.conditions = setCondition(status.conditions, { type: 'Ready', status: 'False', reason: 'Blocked', message: s.blocked.message }, now);
+          return status;
+        }
         if (s.unchanged) {
           status.sync = { ...prev.sync!, revision: s.commit!.sha, author: s.commit!.author, message: s.commit!.message, comparedAt: now };
           return status;
@@ -354,9 +398,7 @@ export function applicationController(opts: ApplicationControllerOptions): Contr
             : status.sync.status === 'Synced'
               ? { type: 'Ready', status: 'True', reason: 'Synced', message: `applied revision ${s.commit!.sha.slice(0, 7)}` }
               : { type: 'Ready', status: 'False', reason: 'OutOfSync', message: 'live state differs from Git; automated sync is off' };
-        const old = prev.conditions?.find((c) => c.type === 'Ready');
-        const same = old && old.status === ready.status && old.reason === ready.reason && old.message === ready.message;
-        status.conditions = [...(prev.conditions ?? []).filter((c) => c.type !== 'Ready'), { ...ready, lastTransitionTime: same ? old.lastTransitionTime : now }];
+        status.conditions = setCondition(status.conditions, ready, now);
         if (s.operation || s.request) {
           const result: HistoryEntry['result'] = f ? 'Failed' : 'Succeeded';
           if (s.commit && (s.applied > 0 || s.pruned > 0 || s.request)) {
@@ -380,6 +422,7 @@ export function applicationController(opts: ApplicationControllerOptions): Contr
           void ctx.events.record(app, 'Warning', s.failure.reason, s.failure.message);
           if (s.failure.retry) throw s.failure;
         } else if (s.applied || s.pruned) void ctx.events.record(app, 'Normal', 'Synced', `applied ${s.applied}, pruned ${s.pruned} at ${s.commit!.sha.slice(0, 7)}`);
+        if (s.blocked) return { requeueAfterMs: BLOCKED_RECHECK_MS };
         const progressing = s.resources.some((r) => r.health === 'Progressing' || r.health === 'Missing');
         return { requeueAfterMs: progressing ? progressMs : pollMs + randomInt(0, Math.max(1, Math.floor(pollMs / 5))) };
       }
@@ -393,6 +436,10 @@ export function applicationController(opts: ApplicationControllerOptions): Contr
           const s: SyncState = { app, request: parseRequest(app), resources: [], inventory: [], applied: 0, pruned: 0, operation: false };
           try {
             const tree = await reconcileSource(s);
+            const deps = checkDependencies(app, (k) => apps.get(k));
+            s.dependencies = deps.ready;
+            s.blocked = deps.blocked;
+            if (s.blocked) return await finish(s);
             s.unchanged = await reconcileUnchanged(s);
             if (s.unchanged) {
               const cached = rendered.get(appKey);

@@ -29,6 +29,12 @@ export interface SyncRequest {
   by?: string;
 }
 
+/** An Application this one waits for (`spec.dependsOn`); namespace defaults to this one's. */
+export interface DependencyRef {
+  name: string;
+  namespace?: string;
+}
+
 export interface ApplicationSpec {
   source: {
     repoURL: string;
@@ -39,6 +45,8 @@ export interface ApplicationSpec {
     directory?: { recurse?: boolean; include?: string[]; exclude?: string[] };
   };
   destination: { namespace: string };
+  /** sync only once each of these is Synced and Healthy at its current revision (src/sync/app/dependencies.ts) */
+  dependsOn?: DependencyRef[];
   /** drift that is not drift: JSON pointers or managers per kind (src/sync/diff) */
   ignoreDifferences?: IgnoreDifference[];
   syncPolicy?: {
@@ -99,6 +107,8 @@ export interface ApplicationStatus {
    * touching none of `paths` only moves `sync.revision`.
    */
   renderInputs?: { revision: string; source: string; paths: string[] };
+  /** `namespace/name` of each dependency → the revision it was seen Synced and Healthy at */
+  dependencies?: Record<string, string>;
 }
 
 export interface Application extends KubeObject {

@@ -7,8 +7,9 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Lease } from 'kubernetes-types/coordination/v1.js';
-import type { Node, Pod, Taint } from 'kubernetes-types/core/v1.js';
+import type { Node, PersistentVolume, PersistentVolumeClaim, Pod, Taint } from 'kubernetes-types/core/v1.js';
 import { StatusError } from '../controlplane/api/errors.js';
 import type { UserInfo } from '../controlplane/api/request.js';
 import type { Client } from '../controlplane/client/client.js';
@@ -19,6 +20,7 @@ import type { KubeObject } from '../controlplane/resources/types.js';
 import type { Runnable } from '../controlplane/runtime/runnable.js';
 import type { PodConnectorRegistry } from './connector.js';
 import { LeanClient } from './lean-client.js';
+import { LocalVolumeCleaner } from './local-volumes.js';
 import { machineCapacity, nodeObject, nodeStatus, type NodeCapacity, type NodeSpecOptions } from './node-object.js';
 import { cleanUpAfterCrash, ProcessRuntime, type ProcessRuntimeOptions } from './runtime/process/process-runtime.js';
 import type { LogOptions, LogStream, NodeContext, PodRuntime, RuntimeHost } from './runtime/runtime.js';
@@ -100,6 +102,8 @@ interface CoreOptions extends CommonOptions {
   name: string;
   nodes: { spec: NodeSpecOptions; runtime: (ctx: NodeContext, host: RuntimeHost) => PodRuntime }[];
   podFieldSelector: string;
+  /** whether the nodes' local-volume roots are real directories to remove volumes from (process runtime) */
+  volumeDirs: boolean;
   /** runs before registration (the process runtime reaps a crashed agent's leftovers); returns a count to log */
   beforeStart?: () => Promise<number>;
   nodeSelector: { fieldSelector?: string; labelSelector?: string };
@@ -122,6 +126,7 @@ class AgentCore implements Agent {
   private readonly slots = new Map<string, NodeSlot>();
   private readonly podInformer: Informer<PodObject>;
   private readonly nodeInformer: Informer<NodeObject>;
+  private readonly volumeCleaner: LocalVolumeCleaner;
   private readonly podKeyByUid = new Map<string, string>();
   private readonly written = new Map<string, string>();
   private readonly dirty = new Map<string, NodeSlot>();
@@ -156,6 +161,8 @@ class AgentCore implements Agent {
     const lean = new LeanClient(opts.client);
     this.podInformer = new Informer<PodObject>(lean, refs.pods, { fieldSelector: opts.podFieldSelector, log: this.log });
     this.nodeInformer = new Informer<NodeObject>(lean, refs.nodes, { ...opts.nodeSelector, log: this.log });
+    const volumeNodes = new Map([...this.slots.values()].map((s) => [s.name, { client: s.client, root: opts.volumeDirs ? s.spec.localVolumeRoot : undefined }]));
+    this.volumeCleaner = new LocalVolumeCleaner(opts.client, volumeNodes, this.log);
   }
 
   get nodeNames(): string[] {
@@ -167,6 +174,11 @@ class AgentCore implements Agent {
       statusChanged: (uid) => this.markDirty(slot, uid),
       event: (pod, type, reason, message) => void slot.events.record(pod as never, type, reason, message),
       lookup: async (kind, ns, name) => slot.client.find(kind === 'ConfigMap' ? refs.configmaps : refs.secrets, name, ns),
+      lookupClaim: async (ns, name) => {
+        const claim = await slot.client.find<PersistentVolumeClaim>(refs.persistentvolumeclaims, name, ns);
+        const volumeName = claim?.spec?.volumeName;
+        return { claim, volume: volumeName ? await slot.client.find<PersistentVolume>(refs.persistentvolumes, volumeName) : undefined };
+      },
     };
   }
 
@@ -189,6 +201,7 @@ class AgentCore implements Agent {
       onDelete: (p) => this.podGone(p),
     });
     await this.podInformer.start(signal);
+    await this.volumeCleaner.start(signal);
     const renewMs = this.opts.leaseRenewMs ?? 10_000;
     for (const slot of this.slots.values()) {
       // spread renewals of many nodes over the period
@@ -208,7 +221,7 @@ class AgentCore implements Agent {
   private async shutdown(): Promise<void> {
     for (const u of this.unregister) u();
     for (const s of this.slots.values()) clearTimeout(s.timer);
-    await Promise.all([this.podInformer.stopped(), this.nodeInformer.stopped(), ...this.writes]);
+    await Promise.all([this.podInformer.stopped(), this.nodeInformer.stopped(), this.volumeCleaner.stopped(), ...this.writes]);
     // Pods stopped at shutdown are not reported: the API may be going away with us.
     this.closing = true;
     await Promise.all([...this.slots.values()].map((s) => s.runtime.close()));
@@ -231,7 +244,7 @@ class AgentCore implements Agent {
       this.log(`agent: registered node ${slot.name}`);
     } catch (e) {
       if (!isReason(e, 'AlreadyExists')) throw e;
-      node = await slot.client.patch<Node>(refs.nodes, slot.name, 'merge', { metadata: { labels: want.metadata?.labels } });
+      node = await slot.client.patch<Node>(refs.nodes, slot.name, 'merge', { metadata: { labels: want.metadata?.labels, annotations: want.metadata?.annotations } });
     }
     slot.nodeUid = node.metadata?.uid;
     await this.writeNodeStatus(slot, node);
@@ -410,6 +423,7 @@ export function createAgent(opts: AgentOptions): Agent {
     capacity: capacityOf(opts.capacity, opts.dataDir),
     runtime: opts.runtime,
     agentPort: opts.agentPort,
+    localVolumeRoot: opts.runtime === 'process' ? join(resolve(opts.dataDir), 'volumes') : simVolumeRoot(opts.name),
   };
   const runtime =
     opts.runtime === 'process'
@@ -419,10 +433,19 @@ export function createAgent(opts: AgentOptions): Agent {
     ...opts,
     name: `agent ${opts.name}`,
     nodes: [{ spec, runtime }],
+    volumeDirs: opts.runtime === 'process',
     beforeStart: opts.runtime === 'process' ? () => cleanUpAfterCrash(opts.dataDir) : undefined,
     podFieldSelector: `spec.nodeName=${opts.name}`,
     nodeSelector: { fieldSelector: `metadata.name=${opts.name}` },
   });
+}
+
+/**
+ * A sim node's local-volume root: published so claims bind and pods schedule there as on a real
+ * node, but never created — sim pods touch no files.
+ */
+function simVolumeRoot(node: string): string {
+  return `/var/lib/berth-sim/${node}/volumes`;
 }
 
 /** Label every node of one sim fleet carries, so its node informer sees only its own nodes. */
@@ -445,6 +468,7 @@ export function createSimNodes(opts: SimNodesOptions): Agent {
       taints: opts.taints,
       capacity,
       runtime: 'sim',
+      localVolumeRoot: simVolumeRoot(`${prefix}${i}`),
     },
     runtime: (ctx: NodeContext, host: RuntimeHost) => new SimRuntime(ctx, host, opts.sim),
   }));
@@ -452,6 +476,7 @@ export function createSimNodes(opts: SimNodesOptions): Agent {
     ...opts,
     name: `sim nodes ${prefix}${first}..${first + opts.count - 1}`,
     nodes,
+    volumeDirs: false,
     podFieldSelector: 'spec.nodeName!=',
     nodeSelector: { labelSelector: `${SIM_FLEET_LABEL}=${fleet}` },
   });

@@ -6,6 +6,7 @@
 import { existsSync, readFileSync, statfsSync } from 'node:fs';
 import os from 'node:os';
 import type { Node, NodeCondition, NodeStatus, Taint } from 'kubernetes-types/core/v1.js';
+import { LOCAL_VOLUME_ROOT_ANNOTATION } from '../controlplane/controllers/persistentvolume.js';
 
 export interface NodeCapacity {
   cpu: string;
@@ -23,6 +24,8 @@ export interface NodeSpecOptions {
   runtime: string;
   /** the port of the agent's own server (pods/log for remote agents); 0 when served in-process */
   agentPort?: number;
+  /** where this node keeps local PersistentVolumes (published for the local provisioner) */
+  localVolumeRoot?: string;
 }
 
 const KUBELET_VERSION = 'v1.32.0-berth';
@@ -80,7 +83,7 @@ export function nodeObject(o: NodeSpecOptions): Node {
         'node.berth.dev/runtime': o.runtime,
         ...o.labels,
       },
-      annotations: { 'node.alpha.kubernetes.io/ttl': '0' },
+      annotations: { 'node.alpha.kubernetes.io/ttl': '0', ...(o.localVolumeRoot ? { [LOCAL_VOLUME_ROOT_ANNOTATION]: o.localVolumeRoot } : {}) },
     },
     spec: o.taints?.length ? { taints: o.taints } : {},
   };

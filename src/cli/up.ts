@@ -20,6 +20,7 @@ import { startRedisProcess, type FsyncMode, type RedisProcess } from './redis-pr
 import { writeKubeconfig } from './kubeconfig.js';
 import { applyDemo } from './demo.js';
 import { installPolicyLibrary, type PolicyMode } from './policy-library.js';
+import { defaultStorageClassAdmission, ensureDefaultStorageClass, StorageClassCache } from '../policy/admission/default-storage-class.js';
 
 export interface UpOptions {
   apiPort: number;
@@ -75,8 +76,9 @@ export interface PolicedApiOptions {
 
 /**
  * The API server as `berth up` and `berth apiserver` run it: HTTPS with the data dir's CA, the policy
- * engine (tokens, RBAC, CEL admission) and the Priority admission plugin, the policy library
- * installed. Adds its runnables to `manager`.
+ * engine (tokens, RBAC, CEL admission), the Priority and DefaultStorageClass admission plugins, the
+ * policy library and (in a cluster without one) the default StorageClass installed. Adds its
+ * runnables to `manager`.
  */
 export async function startPolicedApi(opts: PolicedApiOptions, manager: Manager, log: (line: string) => void): Promise<{ api: RunningApiServer; caPem: string }> {
   const certs = ensureServingCerts(join(opts.dataDir, 'pki'), servingNames(opts.host));
@@ -91,11 +93,14 @@ export async function startPolicedApi(opts: PolicedApiOptions, manager: Manager,
   const serverOptions = policy.apiServerOptions();
   // Priority resolves priorityClassName on pod create, as kube-apiserver's admission plugin does.
   const priorityClasses = new PriorityClassCache(() => api!.client());
-  const admission = [...serverOptions.admission, priorityAdmission(priorityClasses)];
+  const storageClasses = new StorageClassCache(() => api!.client());
+  const admission = [...serverOptions.admission, priorityAdmission(priorityClasses), defaultStorageClassAdmission(storageClasses)];
   api = await startApiServer({ ...serverOptions, admission, redisUrl: opts.redisUrl, tls: { cert: certs.cert, key: certs.key }, host: opts.host, port: opts.port });
   await manager.add(apiRunnable(api));
   await manager.add(policy.runnable);
   await manager.add(priorityClasses);
+  await manager.add(storageClasses);
+  if (await ensureDefaultStorageClass(api.client(ADMIN_USER, 'berth-storage'))) log('created the default StorageClass "standard" (local directories on the nodes)');
   await installPolicyLibrary(api.client(ADMIN_USER, 'berth-policies'), opts.policies, log);
   return { api, caPem: certs.ca };
 }

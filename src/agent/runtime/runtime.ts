@@ -4,7 +4,7 @@
  * this machine and reports each pod's status. Implementations: `process` (containers are child
  * processes) and `sim` (kwok-like stages, no process). Both pass runtime-conformance.ts.
  */
-import type { Pod, PodStatus } from 'kubernetes-types/core/v1.js';
+import type { PersistentVolume, PersistentVolumeClaim, Pod, PodStatus } from 'kubernetes-types/core/v1.js';
 
 /** The node facts a runtime needs to fill pod status (hostIP, podIP) and the downward API. */
 export interface NodeContext {
@@ -23,6 +23,8 @@ export interface RuntimeHost {
   event(pod: Pod, type: 'Normal' | 'Warning', reason: string, message: string): void;
   /** reads a ConfigMap or Secret for env and volumes; undefined when it does not exist */
   lookup(kind: 'ConfigMap' | 'Secret', namespace: string, name: string): Promise<{ data?: Record<string, string>; binaryData?: Record<string, string> } | undefined>;
+  /** reads a PersistentVolumeClaim and, once it is bound, its PersistentVolume (either undefined when missing) */
+  lookupClaim(namespace: string, name: string): Promise<{ claim?: PersistentVolumeClaim; volume?: PersistentVolume }>;
 }
 
 export interface LogOptions {

@@ -41,4 +41,5 @@ export const refs = {
   leases: ref('coordination.k8s.io/v1', 'Lease'),
   poddisruptionbudgets: ref('policy/v1', 'PodDisruptionBudget'),
   priorityclasses: ref('scheduling.k8s.io/v1', 'PriorityClass'),
+  storageclasses: ref('storage.k8s.io/v1', 'StorageClass'),
 } as const;

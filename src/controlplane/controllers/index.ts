@@ -12,6 +12,7 @@ import { deploymentController } from './deployment.js';
 import { endpointsController } from './endpoints.js';
 import { garbageCollector } from './garbage-collector.js';
 import { namespaceController } from './namespace.js';
+import { persistentVolumeController } from './persistentvolume-controller.js';
 import { replicaSetController } from './replicaset.js';
 import { replicationControllerController } from './replicationcontroller.js';
 import { serviceAccountController } from './serviceaccount.js';
@@ -19,7 +20,7 @@ import { serviceAccountController } from './serviceaccount.js';
 /** Every built-in controller, in the order their queues are listed. */
 export function defaultControllers(): Controller[] {
   return [deploymentController(), replicaSetController(), replicationControllerController(), garbageCollector(), namespaceController(), serviceAccountController(), endpointsController(),
-    daemonSetController(), jobController(), cronJobController(), statefulSetController(), ttlAfterFinishedController()];
+    daemonSetController(), jobController(), cronJobController(), statefulSetController(), ttlAfterFinishedController(), persistentVolumeController()];
 }
 
 /**

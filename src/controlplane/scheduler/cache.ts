@@ -9,7 +9,7 @@ import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import { addPod, nodeInfo, removePod } from './node-info.js';
 import { labelCountKey, podInfo } from './pod-info.js';
 import type { ForeignReservation } from './reservations.js';
-import { emptyResources, type AffinityTerm, type DomainCounts, type NodeInfo, type PodInfo, type Snapshot } from './types.js';
+import { emptyResources, type AffinityTerm, type DomainCounts, type NodeInfo, type PodInfo, type Snapshot, type VolumeLister } from './types.js';
 
 const NONE: readonly PodInfo[] = [];
 
@@ -45,6 +45,9 @@ export class SchedulerCache implements Snapshot {
   /** spreading index: topology key → value → nodes (built when asked); labelCounts key → node → live pods */
   private readonly domainsByKey = new Map<string, Map<string, number>>();
   private readonly liveByCountKey = new Map<string, Map<string, number>>();
+
+  /** set by the scheduler once it watches claims, volumes and classes */
+  volumes?: VolumeLister;
 
   constructor(private readonly foreignTtlMs = 30_000) {}
 

@@ -7,7 +7,8 @@
  * deleted, finished or relabelled) puts it back, after its backoff. Every 5 minutes waiting pods are
  * retried regardless, as kube-scheduler does.
  */
-import type { Node, Pod } from 'kubernetes-types/core/v1.js';
+import type { Node, PersistentVolume, PersistentVolumeClaim, Pod } from 'kubernetes-types/core/v1.js';
+import type { StorageClass } from 'kubernetes-types/storage/v1.js';
 import type { PodDisruptionBudget } from 'kubernetes-types/policy/v1.js';
 import { Redis } from 'ioredis';
 import { StatusError } from '../api/errors.js';
@@ -26,6 +27,8 @@ import { findPreemption, type DisruptionBudget, type Preemption } from './preemp
 import { backoffMs, SchedulingQueue, type Outcome } from './queue.js';
 import { Reservations } from './reservations.js';
 import type { PodInfo } from './types.js';
+import { claimsToSelect } from './plugins/volume-binding.js';
+import { SELECTED_NODE_ANNOTATION } from '../controllers/persistentvolume.js';
 
 /** The identity the scheduler acts as (RBAC: system:kube-scheduler). */
 export const SCHEDULER_USER = { username: 'system:kube-scheduler', groups: ['system:authenticated'] };
@@ -77,7 +80,7 @@ interface Waiting {
  * What changed in the cluster. A pod placed somewhere (or relabelled) only helps pods that wait on
  * inter-pod affinity or topology spreading; everything else may help any waiting pod.
  */
-type ClusterEvent = 'NodeAdded' | 'NodeChanged' | 'PodRemoved' | 'PodPlaced';
+type ClusterEvent = 'NodeAdded' | 'NodeChanged' | 'PodRemoved' | 'PodPlaced' | 'VolumeChanged';
 
 const PLACEMENT_SENSITIVE = /affinity rules|topology spread/;
 
@@ -113,6 +116,8 @@ class SchedulerImpl implements Scheduler {
   private readonly nodes: Informer<KubeObject>;
   private readonly namespaces: Informer<KubeObject>;
   private readonly pdbs: Informer<KubeObject>;
+  /** claims, volumes and classes, for the VolumeBinding filter */
+  private readonly storage: Informer<KubeObject>[];
   private readonly events: EventRecorder;
   /** pods this process found unschedulable */
   private readonly waiting = new Map<string, Waiting>();
@@ -133,6 +138,13 @@ class SchedulerImpl implements Scheduler {
     this.nodes = new Informer(this.client, refs.nodes, { log });
     this.namespaces = new Informer(this.client, refs.namespaces, { log });
     this.pdbs = new Informer(this.client, refs.poddisruptionbudgets, { log });
+    const [claims, volumes, classes] = (this.storage = [refs.persistentvolumeclaims, refs.persistentvolumes, refs.storageclasses].map((r) => new Informer(this.client, r, { log })));
+    this.cache.volumes = {
+      claim: (ns, name) => claims.get(`${ns}/${name}`) as PersistentVolumeClaim | undefined,
+      volume: (name) => volumes.get(name) as PersistentVolume | undefined,
+      volumes: () => volumes.list() as PersistentVolume[],
+      storageClass: (name) => classes.get(name) as StorageClass | undefined,
+    };
     this.events = new EventRecorder(this.client, 'default-scheduler');
   }
 
@@ -215,6 +227,8 @@ class SchedulerImpl implements Scheduler {
       },
       onDelete: (o) => this.cache.removeNode(o.metadata?.name ?? ''),
     });
+    // a claim bound or provisioned, a volume or class added, may let a pod waiting on its claims fit
+    for (const i of this.storage) i.on({ onAdd: () => this.clusterChanged('VolumeChanged'), onUpdate: (a, b) => a !== b && this.clusterChanged('VolumeChanged') });
     this.namespaces.on({
       onAdd: (o) => this.cache.setNamespace(o.metadata?.name ?? '', o.metadata?.labels ?? {}),
       onUpdate: (_old, o) => this.cache.setNamespace(o.metadata?.name ?? '', o.metadata?.labels ?? {}),
@@ -228,7 +242,7 @@ class SchedulerImpl implements Scheduler {
     this.reservations = new Reservations(this.redis, prefix);
     this.queue = new SchedulingQueue(this.redis, prefix);
     this.watch();
-    await Promise.all([this.namespaces.start(signal), this.nodes.start(signal), this.pdbs.start(signal)]);
+    await Promise.all([this.namespaces.start(signal), this.nodes.start(signal), this.pdbs.start(signal), ...this.storage.map((i) => i.start(signal))]);
     await this.pods.start(signal);
     this.queue.start((key) => this.attempt(key), this.opts.concurrency ?? 16, this.log);
     const flush = setInterval(() => {
@@ -247,7 +261,7 @@ class SchedulerImpl implements Scheduler {
           clearInterval(flush);
           void (async () => {
             await this.queue?.close();
-            await Promise.all([this.pods.stopped(), this.nodes.stopped(), this.namespaces.stopped(), this.pdbs.stopped()]);
+            await Promise.all([this.pods.stopped(), this.nodes.stopped(), this.namespaces.stopped(), this.pdbs.stopped(), ...this.storage.map((i) => i.stopped())]);
             this.redis?.disconnect();
             resolve();
           })();
@@ -303,6 +317,11 @@ class SchedulerImpl implements Scheduler {
     const ns = info.namespace;
     const name = pod.metadata?.name ?? '';
     try {
+      // PreBind: WaitForFirstConsumer claims learn their node; the PV controller binds or provisions there
+      for (const claim of claimsToSelect(pod, this.cache.volumes)) {
+        if (claim.metadata?.annotations?.[SELECTED_NODE_ANNOTATION] === node) continue;
+        await this.client.patch(refs.persistentvolumeclaims, claim.metadata?.name ?? '', 'merge', { metadata: { annotations: { [SELECTED_NODE_ANNOTATION]: node } } }, { namespace: ns });
+      }
       await this.client.post(refs.pods, name, 'binding', { apiVersion: 'v1', kind: 'Binding', metadata: { name, namespace: ns }, target: { apiVersion: 'v1', kind: 'Node', name: node } }, ns);
     } catch (e) {
       this.cache.forget(info.key);

@@ -4,7 +4,8 @@
  * and what they use), a `Snapshot` of all nodes, and the filter and score plugin interfaces the
  * framework (framework.ts) runs — the shape of kube-scheduler's framework, reduced to what berth runs.
  */
-import type { Node, Pod, Taint, Toleration } from 'kubernetes-types/core/v1.js';
+import type { Node, PersistentVolume, PersistentVolumeClaim, Pod, Taint, Toleration } from 'kubernetes-types/core/v1.js';
+import type { StorageClass } from 'kubernetes-types/storage/v1.js';
 import type { LabelSelector } from '../store/selectors.js';
 
 /** kube-scheduler's MaxNodeScore: every plugin's normalised score is within 0..100. */
@@ -93,8 +94,18 @@ export interface NodeInfo {
   terminating: number;
 }
 
+/** The storage objects the VolumeBinding filter reads (from the scheduler's informers). */
+export interface VolumeLister {
+  claim(namespace: string, name: string): PersistentVolumeClaim | undefined;
+  volume(name: string): PersistentVolume | undefined;
+  volumes(): readonly PersistentVolume[];
+  storageClass(name: string): StorageClass | undefined;
+}
+
 /** What the framework schedules against: every node, in a stable order. */
 export interface Snapshot {
+  /** claims, volumes and classes, when the scheduler watches them (VolumeBinding skips pods otherwise) */
+  volumes?: VolumeLister;
   nodes: readonly NodeInfo[];
   get(name: string): NodeInfo | undefined;
   /** a namespace's labels, for namespaceSelector in affinity terms */

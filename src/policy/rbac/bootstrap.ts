@@ -123,6 +123,8 @@ export function bootstrapClusterRoles(): ClusterRole[] {
       rule(READ, [''], ['pods', 'nodes', 'namespaces', 'persistentvolumeclaims', 'persistentvolumes', 'services', 'replicationcontrollers']),
       rule(['create'], [''], ['pods/binding', 'bindings']),
       rule(['patch', 'update'], [''], ['pods/status']),
+      // VolumeBinding writes the selected-node annotation on WaitForFirstConsumer claims
+      rule(['patch', 'update'], [''], ['persistentvolumeclaims']),
       rule(['delete'], [''], ['pods']),
       rule(READ, ['apps'], ['replicasets', 'statefulsets']),
       rule(READ, ['policy'], ['poddisruptionbudgets']),
@@ -137,6 +139,8 @@ export function bootstrapClusterRoles(): ClusterRole[] {
       rule(['create'], [''], ['pods/eviction', 'serviceaccounts/token']),
       rule(['patch', 'update'], [''], ['pods/status', 'nodes/status']),
       rule(['create', 'patch', 'update'], [''], ['nodes']),
+      // berth's local provisioner: the agent removes a deleted local volume's directory, then its finalizer
+      rule(['patch', 'update'], [''], ['persistentvolumes']),
       rule(['create', 'patch', 'update'], ['', 'events.k8s.io'], ['events']),
       rule(READ, ['discovery.k8s.io'], ['endpointslices']),
       rule(['create', 'delete', 'get', 'patch', 'update'], ['coordination.k8s.io'], ['leases']),

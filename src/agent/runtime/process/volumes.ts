@@ -1,6 +1,7 @@
 /**
  * Pod volumes as directories on the machine: emptyDir per pod, configMap/secret/downwardAPI as
- * files written from the objects, hostPath as the path itself. A container reaches a volume through
+ * files written from the objects, hostPath as the path itself, persistentVolumeClaim as the bound
+ * PersistentVolume's directory (local storage on this node, kept after the pod). A container reaches a volume through
  * `VOLUME_<NAME>` in its env and through its mountPath: arguments, env values and workingDir that
  * start with a mountPath are rewritten to the volume's directory (no mount namespace needed).
  */
@@ -9,6 +10,7 @@ import { dirname, join, normalize } from 'node:path';
 import type { Container, KeyToPath, Pod, Volume } from 'kubernetes-types/core/v1.js';
 import type { NodeContext, RuntimeHost } from '../runtime.js';
 import { ConfigError, envName, fieldValue, resourceValue } from './container-env.js';
+import { volumeNodeName, volumePath } from '../../../controlplane/controllers/persistentvolume.js';
 
 /** A mount of one container: where the manifest expects it, and the directory it really is. */
 export interface Mount {
@@ -54,8 +56,25 @@ async function objectEntries(host: Pick<RuntimeHost, 'lookup'>, kind: 'ConfigMap
   return out;
 }
 
+/**
+ * The directory of a bound claim's PersistentVolume (hostPath or local), created if missing; it
+ * outlives the pod. A claim not bound yet is a ConfigError, retried until the PV controller binds it.
+ */
+async function claimDir(claimName: string, ns: string, node: NodeContext, host: Pick<RuntimeHost, 'lookupClaim'>): Promise<string> {
+  const { claim, volume } = await host.lookupClaim(ns, claimName);
+  if (!claim) throw new ConfigError(`persistentvolumeclaim "${claimName}" not found`);
+  if (!claim.spec?.volumeName) throw new ConfigError(`persistentvolumeclaim "${claimName}" is not bound yet (phase ${claim.status?.phase ?? 'Pending'})`);
+  if (!volume) throw new ConfigError(`persistentvolumeclaim "${claimName}" is bound to persistentvolume "${claim.spec.volumeName}", which does not exist`);
+  const other = volumeNodeName(volume);
+  if (other && other !== node.nodeName) throw new ConfigError(`persistentvolume "${volume.metadata?.name}" is on node ${other}, not ${node.nodeName} (volume node affinity conflict)`);
+  const path = volumePath(volume);
+  if (!path) throw new ConfigError(`persistentvolume "${volume.metadata?.name}": only hostPath and local volumes are supported by the process runtime`);
+  mkdirSync(path, { recursive: true });
+  return path;
+}
+
 /** Writes (or rewrites, when objects changed) one volume; returns its directory. */
-async function writeVolume(v: Volume, pod: Pod, podDir: string, node: NodeContext, host: Pick<RuntimeHost, 'lookup'>): Promise<string> {
+async function writeVolume(v: Volume, pod: Pod, podDir: string, node: NodeContext, host: Pick<RuntimeHost, 'lookup' | 'lookupClaim'>): Promise<string> {
   const ns = pod.metadata?.namespace ?? 'default';
   const dir = join(podDir, 'volumes', v.name);
   if (v.hostPath) {
@@ -88,17 +107,12 @@ async function writeVolume(v: Volume, pod: Pod, podDir: string, node: NodeContex
     }
     return dir;
   }
-  if (v.persistentVolumeClaim) {
-    // Until PV/PVC binding lands, a claim is a directory named after it that outlives the pod.
-    const claim = join(podDir, '..', '..', 'claims', ns, v.persistentVolumeClaim.claimName);
-    mkdirSync(claim, { recursive: true });
-    return claim;
-  }
+  if (v.persistentVolumeClaim) return claimDir(v.persistentVolumeClaim.claimName, ns, node, host);
   throw new ConfigError(`volume "${v.name}": only emptyDir, configMap, secret, downwardAPI, hostPath and persistentVolumeClaim are supported by the process runtime`);
 }
 
 /** Prepares every volume of the pod; volume name → directory. */
-export async function prepareVolumes(pod: Pod, podDir: string, node: NodeContext, host: Pick<RuntimeHost, 'lookup'>): Promise<Map<string, string>> {
+export async function prepareVolumes(pod: Pod, podDir: string, node: NodeContext, host: Pick<RuntimeHost, 'lookup' | 'lookupClaim'>): Promise<Map<string, string>> {
   const dirs = new Map<string, string>();
   for (const v of pod.spec?.volumes ?? []) dirs.set(v.name, await writeVolume(v, pod, podDir, node, host));
   return dirs;

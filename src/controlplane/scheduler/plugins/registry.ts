@@ -13,6 +13,7 @@ import { nodeResourcesFit } from './node-resources-fit.js';
 import { nodeUnschedulable } from './node-unschedulable.js';
 import { podTopologySpread } from './pod-topology-spread.js';
 import { taintToleration } from './taint-toleration.js';
+import { volumeBinding } from './volume-binding.js';
 
 export const PLUGINS: Record<string, () => Plugin> = {
   NodeUnschedulable: nodeUnschedulable,
@@ -24,10 +25,11 @@ export const PLUGINS: Record<string, () => Plugin> = {
   PodTopologySpread: podTopologySpread,
   InterPodAffinity: interPodAffinity,
   NodeResourcesBalancedAllocation: nodeResourcesBalancedAllocation,
+  VolumeBinding: volumeBinding,
 };
 
 /** Filters in kube-scheduler's default order (cheap and unresolvable checks first). */
-export const DEFAULT_FILTERS = ['NodeUnschedulable', 'NodeName', 'TaintToleration', 'NodeAffinity', 'NodePorts', 'NodeResourcesFit', 'PodTopologySpread', 'InterPodAffinity'];
+export const DEFAULT_FILTERS = ['NodeUnschedulable', 'NodeName', 'TaintToleration', 'NodeAffinity', 'NodePorts', 'NodeResourcesFit', 'VolumeBinding', 'PodTopologySpread', 'InterPodAffinity'];
 
 export const DEFAULT_SCORES: { name: string; weight: number }[] = [
   { name: 'TaintToleration', weight: 3 },

@@ -1,7 +1,8 @@
 /**
- * The sync component as one Runnable for `berth up`: the Application controller on the controller
- * runtime (its own BullMQ queue, acting as `system:berth-sync`), the watches that drive self-heal,
- * and a small HTTP listener for push webhooks that syncs matching Applications at once.
+ * The sync component as one Runnable for `berth up`: the Application and previews controllers on the
+ * controller runtime (their own BullMQ queues, acting as `system:berth-sync`), the watches that drive
+ * self-heal, and a small HTTP listener for push webhooks that syncs matching Applications and
+ * PreviewSets at once.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
@@ -17,6 +18,9 @@ import { applicationController, applicationsRef, type SyncEngines } from './app/
 import { LiveWatches } from './app/live-watches.js';
 import type { Application } from './app/types.js';
 import { GitSource } from './git/source.js';
+import { previewController, previewSetsRef } from './previews/preview-controller.js';
+import { refMatcher } from './previews/refs.js';
+import type { PreviewSet } from './previews/types.js';
 import { normalizeRepoURL, parsePush, refMatches, verifyPush } from './webhook/push.js';
 
 /** The identity sync acts as (bound to cluster-admin by the policy bootstrap). */
@@ -41,8 +45,10 @@ export interface SyncOptions {
   /** render and health engines; the real ones by default */
   engines?: SyncEngines;
   log?: (line: string) => void;
-  /** poll interval per Application, default 60 s (jittered) */
+  /** poll interval per Application and PreviewSet, default 60 s (jittered) */
   pollIntervalMs?: number;
+  /** the address the Service proxy listens on, for preview URLs (default 127.0.0.1) */
+  proxyHost?: string;
   /** webhook listener; port 0 picks a free one (default), `false` turns it off */
   webhook?: { host?: string; port?: number; secret?: string } | false;
   backoff?: BackoffPolicy;
@@ -51,7 +57,11 @@ export interface SyncOptions {
 }
 
 export interface Sync extends Runnable {
-  /** syncs now every Application whose source is `repoURL` (and whose revision `ref` concerns); returns their keys */
+  /**
+   * syncs now every Application whose source is `repoURL` (and whose revision `ref` concerns), and
+   * reconciles every PreviewSet of that repository whose refs `ref` matches; returns their keys
+   * (PreviewSets as `PreviewSet <namespace>/<name>`)
+   */
   pokeRepo(repoURL: string, ref?: string): Promise<string[]>;
   /** the webhook URL once started */
   readonly webhookURL?: string;
@@ -87,7 +97,8 @@ export function createSync(opts: SyncOptions): Sync {
   const git = new GitSource({ dataDir: opts.dataDir });
   const watches = new LiveWatches(opts.client('berth-sync/watches'), log);
   const controller = applicationController({ git, engines: opts.engines, watches, pollIntervalMs: opts.pollIntervalMs });
-  const manager: ControllerManager = createControllerManager({ client: opts.client, redisUrl: opts.redisUrl, prefix: opts.prefix ?? '{berth-sync}', controllers: [controller], backoff: opts.backoff ?? { baseMs: 1_000, maxMs: 180_000 }, log });
+  const previews = previewController({ git, pollIntervalMs: opts.pollIntervalMs, proxyHost: opts.proxyHost });
+  const manager: ControllerManager = createControllerManager({ client: opts.client, redisUrl: opts.redisUrl, prefix: opts.prefix ?? '{berth-sync}', controllers: [controller, previews], backoff: opts.backoff ?? { baseMs: 1_000, maxMs: 180_000 }, log });
   const client = opts.client('berth-sync/webhook');
   const watchAbort = new AbortController();
   let server: Server | undefined;
@@ -103,6 +114,12 @@ export function createSync(opts: SyncOptions): Sync {
       git.forget(a.spec.source.repoURL);
       watches.enqueue(`${a.metadata!.namespace}/${a.metadata!.name}`);
       keys.push(`${a.metadata!.namespace}/${a.metadata!.name}`);
+    }
+    for (const p of (await client.list<PreviewSet>(previewSetsRef)).items) {
+      if (normalizeRepoURL(p.spec?.source?.repoURL ?? '') !== want || (ref && !refMatcher(p.spec)(ref))) continue;
+      git.forget(p.spec.source.repoURL);
+      previews.enqueue(`${p.metadata!.namespace}/${p.metadata!.name}`);
+      keys.push(`PreviewSet ${p.metadata!.namespace}/${p.metadata!.name}`);
     }
     return keys;
   }

@@ -12,7 +12,8 @@ import { applicationsRef, type SyncEngines } from '../../src/sync/app/applicatio
 import type { Application } from '../../src/sync/app/types.js';
 import { createSync, SYNC_USER, type Sync } from '../../src/sync/sync.js';
 import { startCluster, type TestCluster } from '../harness/cluster.js';
-import type { Client } from '../../src/controlplane/client/client.js';
+import type { Client, ResourceRef } from '../../src/controlplane/client/client.js';
+import type { KubeObject } from '../../src/controlplane/resources/types.js';
 
 export interface SyncCluster {
   cluster: TestCluster;
@@ -23,6 +24,8 @@ export interface SyncCluster {
   createApp(name: string, spec: Application['spec'], namespace?: string): Promise<void>;
   /** resolves with the Application once `pred` holds (watch-driven) */
   waitApp(name: string, pred: (a: Application) => boolean, namespace?: string): Promise<Application>;
+  /** resolves with the object once `pred` holds (watch-driven; `pred` sees undefined while it does not exist) */
+  waitFor<T extends KubeObject>(ref: ResourceRef, name: string, pred: (o: T | undefined) => boolean, namespace?: string): Promise<T | undefined>;
   stop(): Promise<void>;
 }
 
@@ -35,6 +38,23 @@ export async function startSyncCluster(opts: { engines?: SyncEngines } = {}): Pr
   await cm.start(ac.signal);
   const sync = createSync({ client: (ua) => cluster.api.client(SYNC_USER, ua), redisUrl: cluster.redis.url, dataDir, engines: opts.engines, pollIntervalMs: 60_000, backoff: { baseMs: 200, maxMs: 2_000 } });
   await sync.start(ac.signal);
+  async function waitFor<T extends KubeObject>(ref: ResourceRef, name: string, pred: (o: T | undefined) => boolean, namespace?: string): Promise<T | undefined> {
+    const watchAc = new AbortController();
+    const opts = { namespace: ref.namespaced ? namespace ?? 'default' : undefined, fieldSelector: `metadata.name=${name}` };
+    try {
+      for (;;) {
+        const list = await admin.list<T>(ref, opts);
+        const cur = list.items[0];
+        if (pred(cur)) return cur;
+        for await (const ev of admin.watch<T>(ref, { ...opts, resourceVersion: list.metadata.resourceVersion, signal: watchAc.signal, timeoutSeconds: 5 })) {
+          if (ev.type === 'DELETED' && pred(undefined)) return undefined;
+          if ((ev.type === 'ADDED' || ev.type === 'MODIFIED') && pred(ev.object)) return ev.object;
+        }
+      }
+    } finally {
+      watchAc.abort();
+    }
+  }
   return {
     cluster,
     admin,
@@ -44,20 +64,9 @@ export async function startSyncCluster(opts: { engines?: SyncEngines } = {}): Pr
       await admin.create(applicationsRef, { apiVersion: 'berth.dev/v1alpha1', kind: 'Application', metadata: { name, namespace }, spec });
     },
     async waitApp(name, pred, namespace = 'default') {
-      const watchAc = new AbortController();
-      try {
-        for (;;) {
-          const list = await admin.list<Application>(applicationsRef, { namespace, fieldSelector: `metadata.name=${name}` });
-          const cur = list.items[0];
-          if (cur && pred(cur)) return cur;
-          for await (const ev of admin.watch<Application>(applicationsRef, { namespace, fieldSelector: `metadata.name=${name}`, resourceVersion: list.metadata.resourceVersion, signal: watchAc.signal, timeoutSeconds: 5 })) {
-            if (ev.type !== 'BOOKMARK' && ev.type !== 'ERROR' && pred(ev.object)) return ev.object;
-          }
-        }
-      } finally {
-        watchAc.abort();
-      }
+      return (await waitFor<Application>(applicationsRef, name, (a) => !!a && pred(a), namespace))!;
     },
+    waitFor,
     async stop() {
       ac.abort();
       await Promise.all([cm.stopped(), sync.stopped()]);

@@ -124,7 +124,8 @@ function describeItem(i: InventoryItem): string {
   return `${i.kind}/${i.namespace ? `${i.namespace}/` : ''}${i.name}`;
 }
 
-function decodeSecret(s: KubeObject & { data?: Record<string, string> }): RepoCredentials {
+/** Repository credentials from a Secret's `username`/`password` or `token`. */
+export function decodeSecret(s: KubeObject & { data?: Record<string, string> }): RepoCredentials {
   const d = (k: string) => (s.data?.[k] ? Buffer.from(s.data[k], 'base64').toString('utf8') : undefined);
   return { username: d('username'), password: d('password'), token: d('token') };
 }
@@ -255,12 +256,17 @@ export function applicationController(opts: ApplicationControllerOptions): Contr
         s.renderInputs = { revision: cached.revision, source, paths: cached.paths };
         const objects = cached.objects;
         const desired: Desired[] = [];
+        const { namespace: destination, overrideNamespace } = s.app.spec.destination;
         for (const obj of objects) {
           const type = registry.findKind(obj.apiVersion ?? '', obj.kind ?? '');
           if (!type) throw new StepError('RenderFailed', `${obj.kind}/${obj.metadata?.name}: berth does not serve ${obj.apiVersion} ${obj.kind}`);
+          if (overrideNamespace && !type.namespaced) {
+            if (type.kind === 'Namespace') continue;
+            throw new StepError('RenderFailed', `${obj.kind}/${obj.metadata?.name}: cluster-scoped, but this Application keeps to namespace ${destination} (spec.destination.overrideNamespace); move it to another Application`);
+          }
           const o: KubeObject = structuredClone(obj);
           o.metadata = { ...o.metadata, labels: { ...o.metadata?.labels, [INSTANCE_LABEL]: instanceOf(s.app) } };
-          if (type.namespaced) o.metadata.namespace ??= s.app.spec.destination.namespace;
+          if (type.namespaced) o.metadata.namespace = overrideNamespace ? destination : (o.metadata.namespace ?? destination);
           else delete o.metadata.namespace;
           desired.push({ obj: o, ref: { group: type.group, version: type.version, resource: type.resource, namespaced: type.namespaced }, item: itemOf(o) });
         }

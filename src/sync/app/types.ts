@@ -44,7 +44,15 @@ export interface ApplicationSpec {
     credentialsSecret?: string;
     directory?: { recurse?: boolean; include?: string[]; exclude?: string[] };
   };
-  destination: { namespace: string };
+  destination: {
+    namespace: string;
+    /**
+     * every namespaced object goes to `namespace` whatever its manifest says, Namespace objects are
+     * left out and other cluster-scoped objects refused: the Application stays inside its namespace
+     * (each preview of a PreviewSet does)
+     */
+    overrideNamespace?: boolean;
+  };
   /** sync only once each of these is Synced and Healthy at its current revision (src/sync/app/dependencies.ts) */
   dependsOn?: DependencyRef[];
   /** drift that is not drift: JSON pointers or managers per kind (src/sync/diff) */

@@ -3,7 +3,7 @@
  * environments per pull request) and AccessPolicies (cluster-scoped). Their schemas are open under spec and status,
  * like CRDs without a structural schema; the sync and previews code owns their meaning.
  */
-import { applicationPrinter } from '../tables/cluster.js';
+import { applicationPrinter, previewSetPrinter } from '../tables/cluster.js';
 import type { ResourceType } from '../types.js';
 import { defineKind } from './define.js';
 
@@ -11,7 +11,7 @@ const berth = { group: 'berth.dev', version: 'v1alpha1', namespaced: true, statu
 
 export const berthKinds: ResourceType[] = [
   defineKind({ ...berth, kind: 'Application', resource: 'applications', shortNames: ['app'], categories: ['app', 'berth'], printer: applicationPrinter }),
-  defineKind({ ...berth, kind: 'PreviewSet', resource: 'previewsets', categories: ['berth'] }),
+  defineKind({ ...berth, kind: 'PreviewSet', resource: 'previewsets', categories: ['berth'], printer: previewSetPrinter }),
   // cluster-scoped: a policy spans namespaces and Applications
   defineKind({ ...berth, kind: 'AccessPolicy', resource: 'accesspolicies', namespaced: false, categories: ['berth'] }),
 ];

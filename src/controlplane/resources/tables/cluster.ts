@@ -1,7 +1,8 @@
 /**
  * Tables of the non-core API groups other than workloads (printLease, printPodDisruptionBudget,
  * printRole/Binding, the admission printers, printPriorityClass, printStorageClass,
- * printEndpointSlice) and of our berth.dev kinds (Application: sync and health status, revision).
+ * printEndpointSlice) and of our berth.dev kinds (Application: sync and health status, revision;
+ * PreviewSet: repository, active previews, readiness).
  */
 import type { ValidatingWebhookConfiguration } from 'kubernetes-types/admissionregistration/v1.js';
 import type { Lease } from 'kubernetes-types/coordination/v1.js';
@@ -192,6 +193,33 @@ export const applicationPrinter: TablePrinter = {
       revision.length > 12 ? revision.slice(0, 12) : revision,
       ageOf(obj, now),
       statusField(obj, 'health', 'message') || statusField(obj, 'sync', 'message'),
+    ];
+  },
+};
+
+/** berth.dev PreviewSet: the repository, how many previews are up, and whether all is well. */
+export const previewSetPrinter: TablePrinter = {
+  columns: [
+    NAME_COLUMN,
+    column('Repo', 'The repository whose refs get previews.'),
+    column('Previews', 'How many previews are active (expired ones are not counted).', { type: 'integer' }),
+    column('Ready', 'Whether every preview is set up and the repository could be read (the Ready condition).'),
+    AGE_COLUMN,
+    wide('Message', "The Ready condition's message."),
+  ],
+  cells(obj: KubeObject, now: number): unknown[] {
+    const spec = isObject(obj.spec) ? obj.spec : {};
+    const source = isObject(spec.source) ? spec.source : {};
+    const status = isObject(obj.status) ? obj.status : {};
+    const previews = Array.isArray(status.previews) ? status.previews : [];
+    const ready = (Array.isArray(status.conditions) ? status.conditions : []).find((c) => isObject(c) && c.type === 'Ready') as Record<string, unknown> | undefined;
+    return [
+      nameOf(obj),
+      typeof source.repoURL === 'string' ? source.repoURL : '',
+      previews.filter((p) => isObject(p) && p.phase === 'Active').length,
+      typeof ready?.status === 'string' ? ready.status : 'Unknown',
+      ageOf(obj, now),
+      typeof ready?.message === 'string' ? ready.message : '',
     ];
   },
 };

@@ -1,0 +1,196 @@
+/**
+ * Pull-request previews against a real cluster and real Git: a repository with main and three
+ * preview branches gets three namespaces, isolated from each other and from main's Application,
+ * each carrying its branch's change; a deleted branch's preview goes at the webhook (or the next
+ * poll); refs that sanitise alike do not collide; raw pull-request refs and expiry.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ref, refs } from '../../src/controlplane/client/refs.js';
+import type { KubeObject } from '../../src/controlplane/resources/types.js';
+import { createServiceProxy } from '../../src/agent/proxy/service-proxy.js';
+import { applicationsRef } from '../../src/sync/app/application-controller.js';
+import type { Application } from '../../src/sync/app/types.js';
+import { previewSetsRef } from '../../src/sync/previews/preview-controller.js';
+import type { PreviewSet, PreviewSetSpec, PreviewStatus } from '../../src/sync/previews/types.js';
+import { makeRepo, type TestRepo } from './git-repo.js';
+import { configMap, deployment, startSyncCluster, type SyncCluster } from './sync-harness.js';
+
+let c: SyncCluster;
+let repo: TestRepo;
+const proxyAc = new AbortController();
+/** generous: the machine is shared and loaded */
+const T = 60_000;
+
+type ConfigMap = KubeObject & { data?: Record<string, string> };
+type Deployment = KubeObject & { spec: { replicas: number } };
+
+const SERVICE = `apiVersion: v1
+kind: Service
+metadata:
+  name: web
+spec:
+  selector: { app: web }
+  ports: [{ port: 80, targetPort: 8080 }]
+`;
+// a Namespace and a namespace in the manifests: previews must stay in their own namespaces anyway
+const NAMESPACE = `apiVersion: v1
+kind: Namespace
+metadata:
+  name: web-main
+`;
+const files = (branch: string, replicas: number) => ({
+  'app/ns.yaml': NAMESPACE,
+  'app/cm.yaml': configMap('settings', { branch }).replace('name: settings', 'name: settings\n  namespace: web-main'),
+  'app/deploy.yaml': deployment('web', replicas),
+  'app/svc.yaml': SERVICE,
+});
+
+beforeAll(async () => {
+  c = await startSyncCluster();
+  repo = makeRepo();
+  const proxy = createServiceProxy({ client: c.admin });
+  await proxy.start(proxyAc.signal);
+  repo.commit('main', files('main', 1));
+  for (const [i, b] of ['pr/one', 'pr/two', 'pr/three'].entries()) {
+    repo.git('checkout', '-q', 'main');
+    repo.commit(`change on ${b}`, files(b, i + 2), b);
+  }
+});
+afterAll(async () => {
+  proxyAc.abort();
+  await c?.stop();
+  repo?.remove();
+});
+
+async function createSet(name: string, spec: Partial<PreviewSetSpec>): Promise<void> {
+  await c.admin.create(previewSetsRef, { apiVersion: 'berth.dev/v1alpha1', kind: 'PreviewSet', metadata: { name, namespace: 'default' }, spec: { source: { repoURL: repo.bare }, template: { path: 'app' }, ...spec } } as PreviewSet);
+}
+
+const waitSet = async (name: string, pred: (s: PreviewSet) => boolean) => (await c.waitFor<PreviewSet>(previewSetsRef, name, (s) => !!s && pred(s)))!;
+const preview = (s: PreviewSet, r: string) => s.status?.previews?.find((p) => p.ref === r);
+const synced = (p?: PreviewStatus) => p?.phase === 'Active' && p.sync === 'Synced';
+const gone = (ns: string) => c.waitFor<KubeObject>(refs.namespaces, ns, (n) => !n || !!n.metadata?.deletionTimestamp);
+
+describe('a PreviewSet over pr/* branches', () => {
+  let set: PreviewSet;
+  it("main's own Application syncs main", async () => {
+    await c.createApp('main', { source: { repoURL: repo.bare, targetRevision: 'main', path: 'app' }, destination: { namespace: 'web-main' }, syncPolicy: { automated: { prune: true, selfHeal: true } } });
+    await c.waitApp('main', (a) => a.status?.sync?.status === 'Synced');
+    expect((await c.admin.get<ConfigMap>(refs.configmaps, 'settings', 'web-main')).data).toEqual({ branch: 'main' });
+  }, T);
+
+  it('three branches: three namespaces, each with its branch, quota and limits', async () => {
+    await createSet('web', {
+      branches: ['pr/*'],
+      resourceQuota: { hard: { 'count/configmaps': '10' } },
+      limitRange: { limits: [{ type: 'Container', default: { memory: '128Mi' } }] },
+      ttl: '24h',
+      pollInterval: '1h',
+    });
+    set = await waitSet('web', (s) => s.status?.previews?.length === 3 && s.status.previews.every(synced));
+    const names = new Set(set.status!.previews!.map((p) => p.namespace));
+    expect(names.size).toBe(3);
+    for (const [i, b] of ['pr/one', 'pr/two', 'pr/three'].entries()) {
+      const p = preview(set, `refs/heads/${b}`)!;
+      expect(p.namespace).toMatch(/^web-pr-(one|two|three)-[0-9a-f]{8}$/);
+      expect(p.commit).toBe(repo.git('rev-parse', b));
+      expect(p.expiresAt).toBeDefined();
+      expect((await c.admin.get<ConfigMap>(refs.configmaps, 'settings', p.namespace)).data).toEqual({ branch: b });
+      expect((await c.admin.get<Deployment>(refs.deployments, 'web', p.namespace)).spec.replicas).toBe(i + 2);
+      const ns = await c.admin.get<KubeObject>(refs.namespaces, p.namespace);
+      expect(ns.metadata!.labels).toMatchObject({ 'preview.berth.dev/ref': b.replace('/', '-'), 'preview.berth.dev/commit': p.commit, 'preview.berth.dev/set': 'web' });
+      expect(ns.metadata!.annotations!['preview.berth.dev/ref']).toBe(`refs/heads/${b}`);
+      expect(await c.admin.find(ref('v1', 'ResourceQuota'), 'preview-quota', p.namespace)).toBeDefined();
+      expect(await c.admin.find(ref('v1', 'LimitRange'), 'preview-limits', p.namespace)).toBeDefined();
+      const app = await c.admin.get<Application>(applicationsRef, p.application, 'default');
+      expect(app.metadata!.ownerReferences).toEqual([expect.objectContaining({ kind: 'PreviewSet', name: 'web', uid: set.metadata!.uid })]);
+    }
+    // main is untouched by three previews whose manifests name its namespace
+    expect((await c.admin.get<ConfigMap>(refs.configmaps, 'settings', 'web-main')).data).toEqual({ branch: 'main' });
+    expect((await c.admin.get<Deployment>(refs.deployments, 'web', 'web-main')).spec.replicas).toBe(1);
+    expect(set.status!.conditions!.find((x) => x.type === 'Ready')).toMatchObject({ status: 'True' });
+  }, T);
+
+  it('lists the URLs of its Services on this machine', async () => {
+    set = await waitSet('web', (s) => s.status?.previews?.every((p) => p.urls?.length === 1) ?? false);
+    for (const p of set.status!.previews!) expect(p.urls![0]).toMatchObject({ service: 'web', port: '80/TCP', url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/) });
+    expect(new Set(set.status!.previews!.map((p) => p.urls![0].url)).size).toBe(3);
+  }, T);
+
+  it("a prune in one preview touches no other preview's objects, nor main's", async () => {
+    const one = preview(set, 'refs/heads/pr/one')!;
+    repo.git('checkout', '-q', 'pr/one');
+    const sha = repo.commit('drop the deployment', { 'app/deploy.yaml': undefined }, 'pr/one');
+    await c.sync.pokeRepo(repo.bare, 'refs/heads/pr/one');
+    await waitSet('web', (s) => preview(s, 'refs/heads/pr/one')?.commit === sha && synced(preview(s, 'refs/heads/pr/one')));
+    await c.waitApp(one.application, (a) => a.status?.sync?.revision === sha && a.status.sync.status === 'Synced');
+    expect(await c.admin.find(refs.deployments, 'web', one.namespace)).toBeUndefined();
+    expect(await c.admin.find(refs.deployments, 'web', preview(set, 'refs/heads/pr/two')!.namespace)).toBeDefined();
+    expect(await c.admin.find(refs.deployments, 'web', 'web-main')).toBeDefined();
+    const ns = await c.admin.get<KubeObject>(refs.namespaces, one.namespace);
+    expect(ns.metadata!.labels!['preview.berth.dev/commit']).toBe(sha);
+  }, T);
+
+  it('a deleted branch loses its preview at the push webhook', async () => {
+    const two = preview(set, 'refs/heads/pr/two')!;
+    repo.git('push', '-q', 'origin', '--delete', 'pr/two');
+    expect(await c.sync.pokeRepo(repo.bare, 'refs/heads/pr/two')).toContain('PreviewSet default/web');
+    await waitSet('web', (s) => s.status?.previews?.length === 2 && !preview(s, 'refs/heads/pr/two'));
+    await gone(two.namespace);
+    expect(await c.admin.find(applicationsRef, two.application, 'default')).toBeUndefined();
+    expect(await c.admin.find(refs.deployments, 'web', preview(set, 'refs/heads/pr/three')!.namespace)).toBeDefined();
+  }, T);
+
+  it('two branches whose names sanitise alike get two previews', async () => {
+    repo.git('checkout', '-q', 'main');
+    repo.commit('Foo_Bar', files('pr/Foo_Bar', 1), 'pr/Foo_Bar');
+    repo.git('checkout', '-q', 'main');
+    repo.commit('foo-bar', files('pr/foo-bar', 1), 'pr/foo-bar');
+    await c.sync.pokeRepo(repo.bare, 'refs/heads/pr/foo-bar');
+    set = await waitSet('web', (s) => synced(preview(s, 'refs/heads/pr/Foo_Bar')) && synced(preview(s, 'refs/heads/pr/foo-bar')));
+    const a = preview(set, 'refs/heads/pr/Foo_Bar')!;
+    const b = preview(set, 'refs/heads/pr/foo-bar')!;
+    expect(a.namespace).not.toBe(b.namespace);
+    expect((await c.admin.get<ConfigMap>(refs.configmaps, 'settings', a.namespace)).data).toEqual({ branch: 'pr/Foo_Bar' });
+    expect((await c.admin.get<ConfigMap>(refs.configmaps, 'settings', b.namespace)).data).toEqual({ branch: 'pr/foo-bar' });
+  }, T);
+
+  it('kubectl get previewsets prints each set with its previews', async () => {
+    const r = await c.cluster.kubectl(['get', 'previewsets', '-n', 'default']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^NAME\s+REPO\s+PREVIEWS\s+READY\s+AGE/);
+    expect(r.stdout).toMatch(/\nweb\s+\S+origin\.git\s+4\s+True\s+/);
+  }, T);
+
+  it('deleting the PreviewSet deletes every preview namespace', async () => {
+    const namespaces = set.status!.previews!.map((p) => p.namespace);
+    await c.admin.delete(previewSetsRef, 'web', { namespace: 'default' });
+    await c.waitFor(previewSetsRef, 'web', (s) => !s);
+    for (const ns of namespaces) await gone(ns);
+    expect((await c.admin.get<ConfigMap>(refs.configmaps, 'settings', 'web-main')).data).toEqual({ branch: 'main' });
+  }, T);
+});
+
+describe('a PreviewSet over pull-request refs, polled, with a TTL', () => {
+  it('a pushed refs/pull/N/head gets a preview; a removed one goes at the next poll', async () => {
+    repo.git('push', '-q', 'origin', 'pr/three:refs/pull/7/head');
+    await createSet('pulls', { refs: ['refs/pull/*/head'], pollInterval: '1s' });
+    let s = await waitSet('pulls', (x) => synced(preview(x, 'refs/pull/7/head')));
+    const p = preview(s, 'refs/pull/7/head')!;
+    expect(p.namespace).toMatch(/^pulls-pull-7-head-[0-9a-f]{8}$/);
+    expect((await c.admin.get<ConfigMap>(refs.configmaps, 'settings', p.namespace)).data).toEqual({ branch: 'pr/three' });
+    repo.git('push', '-q', 'origin', '--delete', 'refs/pull/7/head');
+    s = await waitSet('pulls', (x) => !preview(x, 'refs/pull/7/head'));
+    await gone(p.namespace);
+  }, T);
+
+  it('an expired preview is deleted and listed as Expired until a new commit', async () => {
+    repo.git('push', '-q', 'origin', 'pr/three:refs/pull/8/head');
+    await c.admin.patch(previewSetsRef, 'pulls', 'merge', { spec: { ttl: '4s' } }, { namespace: 'default' });
+    const s = await waitSet('pulls', (x) => preview(x, 'refs/pull/8/head')?.phase === 'Expired');
+    const p = preview(s, 'refs/pull/8/head')!;
+    expect(p).toMatchObject({ reason: 'Expired', message: expect.stringMatching(/spec\.ttl 4s/) });
+    await gone(p.namespace);
+    expect(await c.admin.find(applicationsRef, p.application, 'default')).toBeUndefined();
+  }, T);
+});

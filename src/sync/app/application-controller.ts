@@ -20,6 +20,7 @@ import { applyOrder } from '../apply/order.js';
 import { itemId, planPrune, type InventoryItem } from '../apply/prune.js';
 import { render } from '../render/index.js';
 import { checkDependencies, dependencyKey, type Blocked } from './dependencies.js';
+import { applicationStatusReporter } from '../status/application-status.js';
 import type { LiveWatches } from './live-watches.js';
 import { recordingReader, touches, type RenderInputs } from './render-inputs.js';
 import {
@@ -148,6 +149,7 @@ export function applicationController(opts: ApplicationControllerOptions): Contr
     name: 'application-controller',
     setup(ctx) {
       const client = ctx.client;
+      const statuses = applicationStatusReporter(client, (a, message) => void ctx.events.record(a, 'Warning', 'CommitStatusFailed', message));
       /** per Application: the objects last rendered, at which commit, from which source, reading what */
       const rendered = new Map<string, { revision: string; source: string; objects: KubeObject[]; paths: RenderInputs }>();
       /** Applications whose live objects changed since their last full reconcile (no skipping those) */
@@ -424,6 +426,7 @@ export function applicationController(opts: ApplicationControllerOptions): Contr
         if (JSON.stringify({ ...status, sync: { ...status.sync, comparedAt: '' } }) !== JSON.stringify({ ...app.status, sync: { ...app.status?.sync, comparedAt: '' } })) {
           await client.updateStatus(applicationsRef, { ...app, status });
         }
+        if (s.operation && s.commit) statuses.finished(app, s.commit.sha, status);
         if (s.failure) {
           void ctx.events.record(app, 'Warning', s.failure.reason, s.failure.message);
           if (s.failure.retry) throw s.failure;
@@ -459,6 +462,7 @@ export function applicationController(opts: ApplicationControllerOptions): Contr
             const newRevision = app.status?.history?.at(-1)?.revision !== s.commit!.sha;
             const act = !!s.request || (!!automated && (!!automated.selfHeal || newRevision || app.status?.operationState?.phase === 'Failed'));
             s.operation = act && [...drift.values()].some((d) => d === 'missing' || d.length > 0);
+            if (s.operation) statuses.pending(app, s.commit!.sha);
             await reconcileApply(s, drift, act);
             const prune = !!s.request?.prune || !!s.request?.allowPrune || !!automated?.prune;
             await reconcilePrune(s, act && prune);

@@ -66,6 +66,11 @@ describe('fieldsV1 encoding', () => {
     expect(FieldSet.fromFieldsV1({}).isEmpty()).toBe(true);
   });
 
+  it('merges entries whose keys name the same element, members and paths below alike', () => {
+    const set = FieldSet.fromFieldsV1({ 'f:l': { 'k:{"a":1,"b":2}': { 'f:x': {} }, 'k:{"b":2,"a":1}': { '.': {}, 'f:y': {} } } });
+    expect(set.toFieldsV1()).toEqual({ 'f:l': { 'k:{"a":1,"b":2}': { '.': {}, 'f:x': {}, 'f:y': {} } } });
+  });
+
   it('prints paths as conflict messages do', () => {
     const path: Path = [f('spec'), f('containers'), key({ name: 'web' }), f('ports'), key({ containerPort: 80, protocol: 'TCP' }), f('name')];
     expect(pathString(path)).toBe('.spec.containers[name="web"].ports[containerPort=80,protocol="TCP"].name');
@@ -95,6 +100,16 @@ describe('FieldSet operations', () => {
     expect(names(s.recursiveDifference(FieldSet.of(item)))).toEqual(['.spec.replicas']);
     expect(names(s.recursiveDifference(FieldSet.of([f('spec')])))).toEqual([]);
     expect(names(s.difference(FieldSet.of(image)))).toEqual(['.spec.replicas', '.spec.containers[name="web"]']);
+  });
+
+  it('operations with an empty operand', () => {
+    const s = FieldSet.of(a, item, image);
+    const empty = new FieldSet();
+    const all = names(s);
+    for (const r of [s.union(empty), empty.union(s), s.difference(empty), s.recursiveDifference(empty)]) expect(names(r)).toEqual(all);
+    for (const r of [empty.difference(s), empty.recursiveDifference(s), s.intersection(empty), empty.intersection(s)]) expect(r.isEmpty()).toBe(true);
+    expect(s.difference(s).isEmpty()).toBe(true);
+    expect(names(s)).toEqual(all);
   });
 
   it('equals ignores construction order and leaves operands alone', () => {

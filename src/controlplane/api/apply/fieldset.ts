@@ -33,8 +33,9 @@ const self = (pe: PathElement): PathElement => pe;
 const childElement = (c: Child): PathElement => c.pe;
 
 /**
- * Sets are values: the operations return new sets and never change their operands. Only `insert`
- * mutates, and only a set being built (a fresh `new FieldSet()` or `FieldSet.of`) may be given to it.
+ * Sets are values: the operations never change their operands (they may return one of them, when
+ * the other is empty). Only `insert` mutates, and only a set being built (a fresh `new FieldSet()`
+ * or `FieldSet.of`) may be given to it.
  */
 export class FieldSet {
   /** sorted by element */
@@ -84,7 +85,8 @@ export class FieldSet {
   }
 
   isEmpty(): boolean {
-    return this.members.length === 0 && this.children.every((c) => c.set.isEmpty());
+    // children are never empty sets, so a set without members or children is the only empty one
+    return this.members.length === 0 && this.children.length === 0;
   }
 
   /** The elements with paths below them, with those paths (for walks alongside a schema). */
@@ -100,6 +102,8 @@ export class FieldSet {
   }
 
   union(other: FieldSet): FieldSet {
+    if (other.isEmpty()) return this;
+    if (this.isEmpty()) return other;
     const members = [...this.members];
     for (const pe of other.members) {
       const at = search(members, pe, self);
@@ -115,6 +119,8 @@ export class FieldSet {
   }
 
   intersection(other: FieldSet): FieldSet {
+    if (this.isEmpty()) return this;
+    if (other.isEmpty()) return other;
     const members = this.members.filter((pe) => other.hasMember(pe));
     const children: Child[] = [];
     for (const c of this.children) {
@@ -126,6 +132,7 @@ export class FieldSet {
 
   /** Paths of this set not in `other`; a member of `other` does not remove the paths below it. */
   difference(other: FieldSet): FieldSet {
+    if (this.isEmpty() || other.isEmpty()) return this;
     const members = this.members.filter((pe) => !other.hasMember(pe));
     const children = this.children.map((c) => {
       const theirs = other.child(c.pe);
@@ -136,6 +143,7 @@ export class FieldSet {
 
   /** Like `difference`, but a member of `other` also removes every path below it. */
   recursiveDifference(other: FieldSet): FieldSet {
+    if (this.isEmpty() || other.isEmpty()) return this;
     const members = this.members.filter((pe) => !other.hasMember(pe));
     const children: Child[] = [];
     for (const c of this.children) {
@@ -180,26 +188,34 @@ export class FieldSet {
 
   /** Decodes `fieldsV1`; throws an Error if it is not a valid encoding. Unknown element types are dropped, as SMD does. */
   static fromFieldsV1(encoded: unknown): FieldSet {
-    return readLevel(encoded).children ?? new FieldSet();
+    return FieldSet.readLevel(encoded).children ?? new FieldSet();
   }
-}
 
-function readLevel(encoded: unknown): { children?: FieldSet; isMember: boolean } {
-  if (encoded === null) return { isMember: true };
-  if (!isObject(encoded)) throw new Error(`expected an object in fieldsV1, got ${JSON.stringify(encoded)}`);
-  let isMember = false;
-  let children: FieldSet | undefined;
-  for (const [key, value] of Object.entries(encoded)) {
-    if (key === '.') {
-      isMember = true;
-      continue;
+  /** One level of `fieldsV1`: the set below it (undefined if none) and whether it is a member itself. */
+  private static readLevel(encoded: unknown): { children?: FieldSet; isMember: boolean } {
+    if (encoded === null) return { isMember: true };
+    if (!isObject(encoded)) throw new Error(`expected an object in fieldsV1, got ${JSON.stringify(encoded)}`);
+    let isMember = false;
+    let children: FieldSet | undefined;
+    for (const [key, value] of Object.entries(encoded)) {
+      if (key === '.') {
+        isMember = true;
+        continue;
+      }
+      const pe = parseElement(key);
+      if (!pe) continue;
+      const below = FieldSet.readLevel(value);
+      children ??= new FieldSet();
+      if (below.isMember) children.insert([pe]);
+      if (below.children) children.addBelow(pe, below.children);
     }
-    const pe = parseElement(key);
-    if (!pe) continue;
-    const below = readLevel(value);
-    children ??= new FieldSet();
-    if (below.isMember) children.insert([pe]);
-    if (below.children) for (const p of below.children.paths()) children.insert([pe, ...p]);
+    return { children, isMember: isMember || children === undefined };
   }
-  return { children, isMember: isMember || children === undefined };
+
+  /** Adds the paths of the non-empty `set` below `pe` (a set being built, as for `insert`). */
+  private addBelow(pe: PathElement, set: FieldSet): void {
+    const at = search(this.children, pe, childElement);
+    if (at >= 0) this.children[at] = { pe, set: this.children[at].set.union(set) };
+    else this.children.splice(-(at + 1), 0, { pe, set });
+  }
 }

@@ -58,6 +58,15 @@ describe('updateManagedFields', () => {
     ]);
   });
 
+  it('leaves the objects it compares as they were', () => {
+    const entries = update({ old: undefined, next: configMap({ a: '1' }) });
+    const old = configMap({ a: '1' }, entries);
+    const next = configMap({ a: '2' }, entries);
+    const [oldCopy, nextCopy] = [structuredClone(old), structuredClone(next)];
+    update({ old, next, manager: 'other', now: T1 });
+    expect([old, next]).toEqual([oldCopy, nextCopy]);
+  });
+
   it('leaves everything as it was when nothing changes', () => {
     const entries = update({ old: undefined, next: configMap({ a: '1' }) });
     const old = configMap({ a: '1' }, entries);

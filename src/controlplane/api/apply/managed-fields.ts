@@ -4,7 +4,7 @@
  * `FieldManager.Update` over SMD `Updater.Update`; updates never conflict).
  */
 import type { KubeObject, ManagedFieldsEntry, SchemaNode } from '../../resources/types.js';
-import { deepCopy, isObject, type JsonObject } from '../patch/json-value.js';
+import { isObject, type JsonObject } from '../patch/json-value.js';
 import { decodeManagedFields, encodeManagedFields, managerIdentity, resetFieldsFor, SERVER_OWNED, type Managers } from './managers.js';
 import { compareTyped } from './typed-compare.js';
 
@@ -93,9 +93,16 @@ export function recordUpdate(managers: Managers, change: Change): void {
   managers.set(id, { ...who, time: change.now, fields: previous ? previous.fields.union(taken) : taken });
 }
 
-/** A copy of `obj` without `metadata.managedFields`, the form the field manager compares. */
+/**
+ * `obj` without `metadata.managedFields`, the form the field manager compares. A shallow copy: it
+ * shares everything but itself and its metadata with `obj`, so neither may be changed while it is
+ * in use (the field manager only reads it; the merge and patch engines copy what they change).
+ */
 export function withoutManagedFields(obj: KubeObject): JsonObject {
-  const copy = deepCopy(obj) as JsonObject;
-  if (isObject(copy.metadata)) delete copy.metadata.managedFields;
+  const copy: JsonObject = { ...obj };
+  if (isObject(copy.metadata)) {
+    const { managedFields: _dropped, ...metadata } = copy.metadata;
+    copy.metadata = metadata;
+  }
   return copy;
 }

@@ -29,6 +29,8 @@ export function compareTyped(before: unknown, after: unknown, schema: SchemaNode
  */
 function walk(c: Comparison, before: unknown, after: unknown, node: SchemaNode | undefined, path: Path, tracked: boolean): void {
   if (before === undefined && after === undefined) return;
+  // Equal values hold no added, modified or removed field: skip the walk below them.
+  if (before !== undefined && after !== undefined && deepEqual(before, after)) return;
   const shape = shapeOf(node, before, after);
   if (isAtomic(shape) || (isEmptyValue(before) && isEmptyValue(after))) {
     if (before === undefined) c.added.insert(path);
@@ -39,7 +41,8 @@ function walk(c: Comparison, before: unknown, after: unknown, node: SchemaNode |
   if (shape.kind === 'map') {
     const b = isObject(before) ? before : {};
     const a = isObject(after) ? after : {};
-    for (const key of new Set([...Object.keys(b), ...Object.keys(a)])) {
+    const keys = Object.keys(b).length === 0 ? Object.keys(a) : new Set([...Object.keys(b), ...Object.keys(a)]);
+    for (const key of keys) {
       const pe = fieldElement(key);
       const child = childNode(shape, pe);
       const tracks = !isNamedField(shape, key) || tracksNamedField(shape, key, shapeOf(child, b[key], a[key]));

@@ -69,10 +69,20 @@ function jsonKind(v: unknown): 'map' | 'list' | 'scalar' | 'none' {
  * it is then replaced and owned as a whole.
  */
 export function shapeOf(node: SchemaNode | undefined, ...values: unknown[]): Shape {
-  const present = values.filter((v) => jsonKind(v) !== 'none');
-  const shape = declaredShape(node, present[0]);
+  let first: unknown;
+  for (const v of values) {
+    if (jsonKind(v) !== 'none') {
+      first = v;
+      break;
+    }
+  }
+  const shape = declaredShape(node, first);
   if (shape.kind === 'scalar') return shape;
-  return present.every((v) => jsonKind(v) === shape.kind) ? shape : SCALAR;
+  for (const v of values) {
+    const kind = jsonKind(v);
+    if (kind !== 'none' && kind !== shape.kind) return SCALAR;
+  }
+  return shape;
 }
 
 /** A node whose value is replaced and owned as a whole. */

@@ -1,7 +1,7 @@
 /**
  * Assembles the policy engine for an API server: authentication (static tokens, the tokens file,
  * ServiceAccount JWTs), authorization (RBAC, with AccessPolicy deny/allow on top), admission (RBAC
- * escalation checks, built-in plugins, CEL admission policies) and the review endpoints, all fed by
+ * escalation checks, built-in plugins, CEL admission policies, ResourceQuota) and the review endpoints, all fed by
  * informers on the API itself. One runnable keeps the caches, bootstraps the default roles and
  * aggregates cluster roles.
  *
@@ -11,6 +11,7 @@
  *   await manager.add(policy.runnable);
  */
 import type { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from 'kubernetes-types/rbac/v1.js';
+import { setMaxListeners } from 'node:events';
 import { join } from 'node:path';
 import type { AdmissionPlugin, Authenticator, Authorizer } from '../controlplane/api/admission.js';
 import type { ReviewEndpoints } from '../controlplane/api/handler.js';
@@ -34,6 +35,7 @@ import type { PolicyStore } from './admission/policy-store.js';
 import { validatingPolicyPlugin, type AuditEvent } from './admission/validating-policy.js';
 import { mutatingPolicyPlugin } from './admission/mutating-policy.js';
 import { alwaysPullImagesPlugin, defaultTolerationSecondsPlugin, serviceAccountPlugin } from './admission/builtin.js';
+import { resourceQuotaPlugin } from './admission/resource-quota.js';
 import { formatLabelSelector } from '../controlplane/store/selectors.js';
 import { registry } from '../controlplane/resources/registry.js';
 import { refOf } from '../controlplane/client/refs.js';
@@ -151,6 +153,11 @@ export async function createPolicy(opts: PolicyOptions): Promise<Policy> {
     accessPolicyPlugin({ store, rbac }),
     escalationPlugin(index, rbac),
     validatingPolicyPlugin({ store, audit: opts.audit }),
+    // last: a request another plugin refuses is never charged to a quota
+    resourceQuotaPlugin({
+      client: () => (client ??= opts.client(POLICY_USER)),
+      cachedQuotas: (ns) => (cached.ResourceQuota?.synced ? cached.ResourceQuota.list((q) => q.metadata?.namespace === ns) : undefined),
+    }),
   ];
 
   const informers: Informer<KubeObject>[] = [];
@@ -202,8 +209,11 @@ export async function createPolicy(opts: PolicyOptions): Promise<Policy> {
         ['admissionregistration.k8s.io/v1beta1', 'MutatingAdmissionPolicy'],
         ['admissionregistration.k8s.io/v1beta1', 'MutatingAdmissionPolicyBinding'],
         ['berth.dev/v1alpha1', 'AccessPolicy'],
+        ['v1', 'ResourceQuota'],
       ];
       for (const [apiVersion, kind] of kinds) informers.push((cached[kind] = new Informer(c, ref(apiVersion, kind), { log })));
+      // every informer listens for the one abort
+      setMaxListeners(0, signal);
       await Promise.all(informers.map((i) => i.start(signal)));
       await ensureBootstrapPolicy(c);
       await aggregate(c);

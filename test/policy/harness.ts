@@ -21,6 +21,8 @@ export interface PolicyCluster {
   /** the admin's token (system:masters) */
   adminToken: string;
   dir: string;
+  /** the redis the API server stores in (for a second API server or a controller-manager) */
+  redisUrl: string;
   /** kubectl as the user of `token` (default: the admin); never throws on a non-zero exit */
   kubectl(args: string[], opts?: { token?: string; input?: string }): Promise<KubectlResult>;
   stop(): Promise<void>;
@@ -47,6 +49,7 @@ export async function startPolicyCluster(users: Record<string, { user: string; u
     policy,
     adminToken,
     dir,
+    redisUrl: redis.url,
     kubectl(args, o = {}) {
       const base = ['--kubeconfig', kubeconfig, '--cache-dir', join(dir, 'kube-cache'), ...(o.token ? ['--token', o.token] : [])];
       return new Promise((resolve) => {

@@ -31,6 +31,8 @@ export const refs = {
   persistentvolumeclaims: ref('v1', 'PersistentVolumeClaim'),
   persistentvolumes: ref('v1', 'PersistentVolume'),
   replicationcontrollers: ref('v1', 'ReplicationController'),
+  resourcequotas: ref('v1', 'ResourceQuota'),
+  limitranges: ref('v1', 'LimitRange'),
   deployments: ref('apps/v1', 'Deployment'),
   replicasets: ref('apps/v1', 'ReplicaSet'),
   daemonsets: ref('apps/v1', 'DaemonSet'),

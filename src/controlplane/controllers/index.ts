@@ -16,11 +16,12 @@ import { persistentVolumeController } from './persistentvolume-controller.js';
 import { replicaSetController } from './replicaset.js';
 import { replicationControllerController } from './replicationcontroller.js';
 import { serviceAccountController } from './serviceaccount.js';
+import { resourceQuotaController } from './resourcequota.js';
 
 /** Every built-in controller, in the order their queues are listed. */
 export function defaultControllers(): Controller[] {
   return [deploymentController(), replicaSetController(), replicationControllerController(), garbageCollector(), namespaceController(), serviceAccountController(), endpointsController(),
-    daemonSetController(), jobController(), cronJobController(), statefulSetController(), ttlAfterFinishedController(), persistentVolumeController()];
+    daemonSetController(), jobController(), cronJobController(), statefulSetController(), ttlAfterFinishedController(), persistentVolumeController(), resourceQuotaController()];
 }
 
 /**

@@ -11,12 +11,13 @@ const BINARY: Record<string, bigint> = { Ki: 10n, Mi: 20n, Gi: 30n, Ti: 40n, Pi:
 const DECIMAL: Record<string, number> = { n: -9, u: -6, m: -3, k: 3, M: 6, G: 9, T: 12, P: 15, E: 18 };
 
 /** A parsed quantity as the exact fraction numerator / denominator. */
-interface Fraction {
+export interface Fraction {
   num: bigint;
   den: bigint;
 }
 
-function parse(s: string): Fraction {
+/** Parses `s` exactly; throws Kubernetes' message when it is not a quantity. */
+export function parseFraction(s: string): Fraction {
   const m = QUANTITY_RE.exec(s.trim());
   if (!m || (m[2] === '' && (m[3] ?? '') === '')) throw new Error(`quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$' (got "${s}")`);
   const [, sign, whole, frac = '', suffix, exponent] = m;
@@ -42,20 +43,20 @@ function toNumber(v: bigint): number {
 
 /** The quantity in thousandths, rounded up (`Quantity.MilliValue()`): cpu in millicores. */
 export function milliValue(s: string | number): number {
-  const { num, den } = parse(String(s));
+  const { num, den } = parseFraction(String(s));
   return toNumber(ceilDiv(num * 1000n, den));
 }
 
 /** The quantity in whole units, rounded up (`Quantity.Value()`): bytes, pods, devices. */
 export function value(s: string | number): number {
-  const { num, den } = parse(String(s));
+  const { num, den } = parseFraction(String(s));
   return toNumber(ceilDiv(num, den));
 }
 
 /** Whether `s` parses as a quantity. */
 export function isQuantity(s: string): boolean {
   try {
-    parse(s);
+    parseFraction(s);
     return true;
   } catch {
     return false;

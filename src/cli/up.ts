@@ -21,6 +21,8 @@ import { writeKubeconfig } from './kubeconfig.js';
 import { applyDemo } from './demo.js';
 import { installPolicyLibrary, type PolicyMode } from './policy-library.js';
 import { defaultStorageClassAdmission, ensureDefaultStorageClass, StorageClassCache } from '../policy/admission/default-storage-class.js';
+import { AuditLog } from '../controlplane/api/audit/audit-log.js';
+import { DEFAULT_AUDIT_POLICY, loadAuditPolicy } from '../controlplane/api/audit/audit-policy.js';
 
 export interface UpOptions {
   apiPort: number;
@@ -34,6 +36,19 @@ export interface UpOptions {
   tokensFile?: string;
   /** how the policy library in policies/ is installed */
   policies: PolicyMode;
+  /** the audit log's file (see auditLogOf) */
+  auditLog?: string;
+  /** an audit Policy file */
+  auditPolicy?: string;
+}
+
+/**
+ * The audit log `--audit-log` and `--audit-policy` ask for: off unless one is given; the file
+ * defaults to <data-dir>/audit.log, the policy to every request at Metadata.
+ */
+export function auditLogOf(dataDir: string, file: string | undefined, policyFile: string | undefined): AuditLog | undefined {
+  if (!file && !policyFile) return undefined;
+  return new AuditLog(resolve(file ?? join(dataDir, 'audit.log')), policyFile ? loadAuditPolicy(policyFile) : DEFAULT_AUDIT_POLICY);
 }
 
 /** The admin token survives restarts so an existing kubeconfig keeps working. */
@@ -72,6 +87,7 @@ export interface PolicedApiOptions {
   adminToken: string;
   tokensFile?: string;
   policies: PolicyMode;
+  auditLog?: AuditLog;
 }
 
 /**
@@ -95,7 +111,7 @@ export async function startPolicedApi(opts: PolicedApiOptions, manager: Manager,
   const priorityClasses = new PriorityClassCache(() => api!.client());
   const storageClasses = new StorageClassCache(() => api!.client());
   const admission = [...serverOptions.admission, priorityAdmission(priorityClasses), defaultStorageClassAdmission(storageClasses)];
-  api = await startApiServer({ ...serverOptions, admission, redisUrl: opts.redisUrl, tls: { cert: certs.cert, key: certs.key }, host: opts.host, port: opts.port });
+  api = await startApiServer({ ...serverOptions, admission, redisUrl: opts.redisUrl, tls: { cert: certs.cert, key: certs.key }, host: opts.host, port: opts.port, auditLog: opts.auditLog });
   await manager.add(apiRunnable(api));
   await manager.add(policy.runnable);
   await manager.add(priorityClasses);
@@ -118,7 +134,7 @@ export async function up(opts: UpOptions, log: (line: string) => void = console.
   }
   const manager = new Manager();
   try {
-    const { api, caPem } = await startPolicedApi({ dataDir, redisUrl, host: opts.host, port: opts.apiPort, tokensFile: opts.tokensFile, policies: opts.policies, adminToken: token }, manager, log);
+    const { api, caPem } = await startPolicedApi({ dataDir, redisUrl, host: opts.host, port: opts.apiPort, tokensFile: opts.tokensFile, policies: opts.policies, adminToken: token, auditLog: auditLogOf(dataDir, opts.auditLog, opts.auditPolicy) }, manager, log);
     await manager.add(createControllerManager({ client: (userAgent) => api.client(CONTROLLER_MANAGER_USER, userAgent), redisUrl, log }));
     await manager.add(createSync({ client: (userAgent) => api.client(SYNC_USER, userAgent), redisUrl, dataDir, log }));
     await manager.add(createScheduler({ client: api.client(SCHEDULER_USER, 'default-scheduler'), redisUrl, log }));

@@ -13,6 +13,7 @@ import { RedisStore } from './store/redis-store.js';
 import { Client } from './client/client.js';
 import { InProcessTransport } from './client/transport.js';
 import { registry } from './resources/registry.js';
+import type { AuditLog } from './api/audit/audit-log.js';
 
 /** Namespaces Kubernetes creates at start-up. */
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
@@ -37,6 +38,8 @@ export interface ApiServerOptions {
   prefix?: string;
   /** serve HTTPS with this certificate (kubectl sends tokens only over TLS) */
   tls?: TlsOptions;
+  /** record requests here (closed with the server) */
+  auditLog?: AuditLog;
 }
 
 export interface RunningApiServer {
@@ -70,7 +73,7 @@ export async function ensureSystemNamespaces(client: Client): Promise<void> {
 export async function startApiServer(opts: ApiServerOptions): Promise<RunningApiServer> {
   const redis = redisFromUrl(opts.redisUrl);
   const store = new RedisStore({ redis, prefix: opts.prefix });
-  const handler = new ApiHandler({ store, authenticator: opts.authenticator, authorizer: opts.authorizer, admission: opts.admission, reviews: opts.reviews, allowAnonymous: opts.allowAnonymous });
+  const handler = new ApiHandler({ store, authenticator: opts.authenticator, authorizer: opts.authorizer, admission: opts.admission, reviews: opts.reviews, allowAnonymous: opts.allowAnonymous, auditLog: opts.auditLog });
   const client = (user: UserInfo = APISERVER_USER, userAgent = 'berth-apiserver') => new Client(new InProcessTransport(handler, user, userAgent));
   await ensureSystemNamespaces(client());
   const http = await listen(handler, opts.host ?? '127.0.0.1', opts.port ?? 0, opts.tls);
@@ -84,6 +87,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
       handler.setReady(false);
       await http.close();
       handler.close();
+      await opts.auditLog?.close();
       await store.close();
       redis.disconnect();
     },

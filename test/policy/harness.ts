@@ -14,6 +14,7 @@ import { ensureServingCerts, servingNames } from '../../src/controlplane/pki.js'
 import { createPolicy, type Policy } from '../../src/policy/policy.js';
 import { startRedis, type TestRedis } from '../harness/redis.js';
 import type { KubectlResult } from '../harness/cluster.js';
+import type { AuditLog } from '../../src/controlplane/api/audit/audit-log.js';
 
 export interface PolicyCluster {
   api: RunningApiServer;
@@ -28,8 +29,8 @@ export interface PolicyCluster {
   stop(): Promise<void>;
 }
 
-/** `users`: token → [user, uid, groups] lines of the tokens file. */
-export async function startPolicyCluster(users: Record<string, { user: string; uid?: string; groups?: string[] }>): Promise<PolicyCluster> {
+/** `users`: token → [user, uid, groups] lines of the tokens file; `auditLog`: record requests there. */
+export async function startPolicyCluster(users: Record<string, { user: string; uid?: string; groups?: string[] }>, opts: { auditLog?: AuditLog } = {}): Promise<PolicyCluster> {
   const redis: TestRedis = await startRedis();
   const dir = mkdtempSync(join(tmpdir(), 'berth-policy-'));
   const tokensFile = join(dir, 'tokens.csv');
@@ -38,7 +39,7 @@ export async function startPolicyCluster(users: Record<string, { user: string; u
   let api: RunningApiServer | undefined;
   const policy = await createPolicy({ client: (user) => api!.client(user), dataDir: dir, tokensFile, staticTokens: { [adminToken]: ADMIN_USER } });
   const certs = ensureServingCerts(join(dir, 'pki'), servingNames('127.0.0.1'));
-  api = await startApiServer({ ...policy.apiServerOptions(), redisUrl: redis.url, port: 0, tls: { cert: certs.cert, key: certs.key } });
+  api = await startApiServer({ ...policy.apiServerOptions(), redisUrl: redis.url, port: 0, tls: { cert: certs.cert, key: certs.key }, auditLog: opts.auditLog });
   const ac = new AbortController();
   await policy.runnable.start(ac.signal);
   const kubeconfig = join(dir, 'kubeconfig');

@@ -53,6 +53,18 @@ export interface AdmissionAttributes {
   dryRun: boolean;
   /** warnings to return to the client as `Warning: 299` headers */
   warnings: string[];
+  /**
+   * annotations for the request's audit event (`<policy>/<key>`), when the request is audited;
+   * add with `addAuditAnnotation`
+   */
+  auditAnnotations?: Record<string, string>;
+}
+
+/** Adds an audit annotation; a second value for the same key joins the first (as Kubernetes joins bindings' values). */
+export function addAuditAnnotation(a: AdmissionAttributes, key: string, value: string): void {
+  if (!a.auditAnnotations) return;
+  const old = a.auditAnnotations[key];
+  a.auditAnnotations[key] = old === undefined || old.split(', ').includes(value) ? (old ?? value) : `${old}, ${value}`;
 }
 
 /**

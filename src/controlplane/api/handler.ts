@@ -1,7 +1,8 @@
 /**
  * The API server's single entry point: authenticate, route (discovery, OpenAPI, health, resources),
- * authorize, then hand resource requests to the REST layer. Both transports — HTTP and in-process —
- * call `ApiHandler.handle`, so every request takes the same path.
+ * authorize, then hand resource requests to the REST layer, and record the request in the audit log
+ * when there is one. Both transports — HTTP and in-process — call `ApiHandler.handle`, so every
+ * request takes the same path.
  */
 import { errors, asStatusError, StatusError } from './errors.js';
 import { alwaysAllow, type AdmissionPlugin, type Authenticator, type Authorizer } from './admission.js';
@@ -12,6 +13,7 @@ import { RestHandler } from './rest.js';
 import { discoveryResponse } from './discovery-routes.js';
 import type { ObjectStore } from '../store/types.js';
 import { registry } from '../resources/registry.js';
+import type { AuditLog, RequestAudit } from './audit/audit-log.js';
 
 /**
  * Create-only endpoints answered by the policy engine and never stored (authorization.k8s.io and
@@ -30,6 +32,8 @@ export interface ApiHandlerOptions {
   reviews?: ReviewEndpoints;
   /** let requests without credentials in as system:anonymous (off by default) */
   allowAnonymous?: boolean;
+  /** records every request the audit policy selects */
+  auditLog?: AuditLog;
   now?: () => number;
 }
 
@@ -64,6 +68,7 @@ export class ApiHandler {
   private readonly authorizer: Authorizer;
   private readonly allowAnonymous: boolean;
   private readonly reviews?: ReviewEndpoints;
+  private readonly auditLog?: AuditLog;
   private ready = true;
 
   constructor(opts: ApiHandlerOptions) {
@@ -76,6 +81,7 @@ export class ApiHandler {
     this.authorizer = opts.authorizer ?? alwaysAllow;
     this.allowAnonymous = opts.allowAnonymous ?? false;
     this.reviews = opts.reviews;
+    this.auditLog = opts.auditLog;
   }
 
   /** Stops background work (the namespace cache's watch). */
@@ -90,16 +96,19 @@ export class ApiHandler {
 
   /** Never throws: every failure becomes a Kubernetes Status response. */
   async handle(req: ApiRequest): Promise<ApiResponse> {
+    const audit = this.auditLog?.begin(req);
+    let res: ApiResponse;
     try {
-      return await this.route(req);
+      res = await this.route(req, audit);
     } catch (e) {
       const err = asStatusError(e);
       if (err.code >= 500) console.error(`berth api: ${req.method} ${req.path}: ${(e as Error).stack ?? String(e)}`);
-      return jsonResponse(err.code, err.toStatus());
+      res = jsonResponse(err.code, err.toStatus());
     }
+    return audit ? audit.finish(res) : res;
   }
 
-  private async route(req: ApiRequest): Promise<ApiResponse> {
+  private async route(req: ApiRequest, audit: RequestAudit | undefined): Promise<ApiResponse> {
     const path = req.path.length > 1 && req.path.endsWith('/') ? req.path.slice(0, -1) : req.path;
     if (PUBLIC_PATHS.has(path)) return this.health(path);
     const user = req.user ?? (await this.authenticator.authenticate(req)) ?? (this.allowAnonymous ? ANONYMOUS : undefined);
@@ -108,14 +117,14 @@ export class ApiHandler {
     const rp = parseResourcePath(path);
     const method = req.method.toUpperCase();
     if (!rp) {
-      await this.authorize({ user, verb: method === 'GET' ? 'get' : method.toLowerCase(), path, resourceRequest: false });
+      await this.authorize({ user, verb: method === 'GET' ? 'get' : method.toLowerCase(), path, resourceRequest: false }, audit);
       const res = discoveryResponse(path, req);
       if (res) return res;
       throw new StatusError('NotFound', `the server could not find the requested resource (${method} ${path})`);
     }
     if (this.reviews?.serves(rp)) {
       const verb = verbOf(method, false, false);
-      await this.authorize({ user, verb, group: rp.group, version: rp.version, resource: rp.resource, subresource: rp.subresource, namespace: rp.namespace, name: rp.name, resourceRequest: true });
+      await this.authorize({ user, verb, group: rp.group, version: rp.version, resource: rp.resource, subresource: rp.subresource, namespace: rp.namespace, name: rp.name, resourceRequest: true }, audit);
       return this.reviews.handle(req, user, rp);
     }
     const type = registry.find(rp.group, rp.version, rp.resource);
@@ -142,12 +151,14 @@ export class ApiHandler {
       namespace: namespace || undefined,
       name: rp.name,
       resourceRequest: true,
-    });
-    return this.rest.handle({ req, user, path: rp, type, namespace });
+    }, audit);
+    return this.rest.handle({ req, user, path: rp, type, namespace, auditAnnotations: audit?.annotations });
   }
 
-  private async authorize(attrs: Parameters<Authorizer['authorize']>[0]): Promise<void> {
+  private async authorize(attrs: Parameters<Authorizer['authorize']>[0], audit: RequestAudit | undefined): Promise<void> {
+    audit?.attributes(attrs);
     const d = await this.authorizer.authorize(attrs);
+    audit?.authorized(d.allowed, d.reason);
     if (d.allowed) return;
     // As the apiserver words it: `pods "web" is forbidden: User "u" cannot get resource "pods" ...`
     const who = `User "${attrs.user.username}"`;

@@ -28,6 +28,8 @@ export interface WriteOptions {
   subresource?: string;
   /** server-side apply already computed managedFields; don't record an Update entry */
   applied?: boolean;
+  /** the request's audit annotations, for admission plugins to add to */
+  auditAnnotations?: Record<string, string>;
 }
 
 export interface WriteResult {
@@ -46,6 +48,7 @@ export interface DeleteOptions {
   orphanDependents?: boolean;
   dryRun: boolean;
   user: UserInfo;
+  auditAnnotations?: Record<string, string>;
 }
 
 /** Returned by a mutation function to say "leave the object as it is". */
@@ -234,7 +237,7 @@ export class ObjectService {
       if (pre?.resourceVersion && pre.resourceVersion !== m.resourceVersion) {
         throw errors.conflict(objectRef(type, name), `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${m.resourceVersion}`);
       }
-      const attrs = this.attrs('DELETE', type, namespace, name, { user: opts.user, dryRun: opts.dryRun }, [], undefined, cur);
+      const attrs = this.attrs('DELETE', type, namespace, name, { user: opts.user, dryRun: opts.dryRun, auditAnnotations: opts.auditAnnotations }, [], undefined, cur);
       await runValidating(this.admission, attrs);
 
       const next = clone(cur);
@@ -318,12 +321,12 @@ export class ObjectService {
     type: ResourceType,
     namespace: string,
     name: string,
-    opts: { user: UserInfo; dryRun: boolean; subresource?: string },
+    opts: { user: UserInfo; dryRun: boolean; subresource?: string; auditAnnotations?: Record<string, string> },
     warnings: string[],
     object?: KubeObject,
     oldObject?: KubeObject,
   ): AdmissionAttributes {
-    return { operation, type, subresource: opts.subresource, namespace, name, object, oldObject, user: opts.user, dryRun: opts.dryRun, warnings };
+    return { operation, type, subresource: opts.subresource, namespace, name, object, oldObject, user: opts.user, dryRun: opts.dryRun, warnings, auditAnnotations: opts.auditAnnotations };
   }
 
   /** apiVersion and kind must name this endpoint's kind (they may be omitted). */

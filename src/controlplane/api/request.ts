@@ -24,6 +24,8 @@ export interface ApiRequest {
   user?: UserInfo;
   /** aborts work on behalf of a client that went away (e.g. a followed log proxied to an agent) */
   signal?: AbortSignal;
+  /** the client's address (HTTP transport), for the audit log's sourceIPs */
+  remoteAddress?: string;
 }
 
 /** Receives a streamed response (watch) chunk by chunk. */

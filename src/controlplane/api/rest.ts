@@ -27,6 +27,8 @@ export interface RestContext {
   type: ResourceType;
   /** '' for cluster-scoped resources */
   namespace: string;
+  /** the audit annotations of the request, when it is audited */
+  auditAnnotations?: Record<string, string>;
 }
 
 const FIELD_VALIDATIONS = new Set(['Strict', 'Warn', 'Ignore']);
@@ -57,7 +59,7 @@ function fieldValidationOf(q: URLSearchParams): FieldValidation {
 
 export function writeOptions(ctx: RestContext, subresource?: string): WriteOptions {
   const q = ctx.req.query;
-  return { user: ctx.user, dryRun: dryRunOf(q), fieldManager: fieldManagerOf(ctx.req), fieldValidation: fieldValidationOf(q), subresource };
+  return { user: ctx.user, dryRun: dryRunOf(q), fieldManager: fieldManagerOf(ctx.req), fieldValidation: fieldValidationOf(q), subresource, auditAnnotations: ctx.auditAnnotations };
 }
 
 function warningHeaders(warnings: string[]): Record<string, string> {
@@ -116,6 +118,7 @@ function deleteOptionsOf(ctx: RestContext): DeleteOptions {
     orphanDependents: orphan as boolean | undefined,
     dryRun: bodyDryRun || dryRunOf(q),
     user: ctx.user,
+    auditAnnotations: ctx.auditAnnotations,
   };
 }
 

@@ -134,6 +134,7 @@ export async function listen(handler: ApiHandler, host: string, port: number, tl
           headers: lowerHeaders(req),
           body: body.length > 0 ? body : undefined,
           signal: controller.signal,
+          remoteAddress: req.socket.remoteAddress,
         };
         writeResponse(res, await handler.handle(apiReq));
       } catch (e) {

@@ -182,6 +182,7 @@ async function eviction(objects: ObjectService, ctx: RestContext, name: string):
     preconditions: isPlainObject(del.preconditions) ? (del.preconditions as { uid?: string }) : undefined,
     dryRun: Array.isArray(del.dryRun) && del.dryRun.includes('All'),
     user: ctx.user,
+    auditAnnotations: ctx.auditAnnotations,
   });
   return jsonResponse(201, success({ name, kind: 'pods' }));
 }

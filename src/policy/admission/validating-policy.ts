@@ -2,12 +2,14 @@
  * ValidatingAdmissionPolicy + ValidatingAdmissionPolicyBinding, as Kubernetes evaluates them:
  * matchConstraints ∩ binding matchResources, paramKind/paramRef (each parameter object evaluated on
  * its own), matchConditions, variables, validations with message/messageExpression/reason, and the
- * binding's validationActions (Deny fails the request, Warn adds a `Warning` header, Audit reports
- * through `audit`), failurePolicy for expressions that error. Also refuses, at write time, policies
- * whose expressions do not compile (422 naming the field and the position).
+ * binding's validationActions (Deny fails the request, Warn adds a `Warning` header, Audit records
+ * the failure in the request's audit event as `validation.policy.admission.k8s.io/validation_failure`),
+ * auditAnnotations (`<policy>/<key>` in the audit event), failurePolicy for expressions that error.
+ * Also refuses, at write time, policies whose expressions do not compile (422 naming the field and
+ * the position).
  */
 import type { ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding } from 'kubernetes-types/admissionregistration/v1.js';
-import type { AdmissionAttributes, AdmissionPlugin } from '../../controlplane/api/admission.js';
+import { addAuditAnnotation, type AdmissionAttributes, type AdmissionPlugin } from '../../controlplane/api/admission.js';
 import { errors, StatusError, type StatusCause, type StatusReason } from '../../controlplane/api/errors.js';
 import type { LabelSelector } from 'kubernetes-types/meta/v1.js';
 import type { KubeObject } from '../../controlplane/resources/types.js';
@@ -49,7 +51,12 @@ export function admissionInputs(a: AdmissionAttributes, store: PolicyStore): Adm
 interface Violation {
   message: string;
   reason: StatusReason;
+  /** which validation failed (absent when the evaluation itself failed) */
+  expressionIndex?: number;
 }
+
+/** The audit annotation Kubernetes records Audit-action failures under. */
+export const VALIDATION_FAILURE_ANNOTATION = 'validation.policy.admission.k8s.io/validation_failure';
 
 type Named = { name: string; expression: string };
 
@@ -78,7 +85,7 @@ export function evaluationFailure(e: unknown): string {
 
 function evaluateValidations(policy: ValidatingAdmissionPolicy, vars: Record<string, unknown>, budget: CostBudget): Violation[] {
   const out: Violation[] = [];
-  for (const v of policy.spec?.validations ?? []) {
+  for (const [expressionIndex, v] of (policy.spec?.validations ?? []).entries()) {
     const ok = compile(v.expression, ADMISSION_VARIABLES).evaluate(vars, budget);
     if (ok === true) continue;
     if (ok !== false) throw new Error(`expression '${v.expression}' resulted in a ${typeof ok}, not a bool`);
@@ -92,9 +99,19 @@ function evaluateValidations(policy: ValidatingAdmissionPolicy, vars: Record<str
       }
     }
     const reason = (REASONS.has(v.reason as StatusReason) ? v.reason : 'Invalid') as StatusReason;
-    out.push({ message, reason });
+    out.push({ message, reason, expressionIndex });
   }
   return out;
+}
+
+/** Evaluates auditAnnotations into the request's audit annotations as `<policy>/<key>` (null: none). */
+function evaluateAuditAnnotations(a: AdmissionAttributes, policy: ValidatingAdmissionPolicy, vars: Record<string, unknown>, budget: CostBudget): void {
+  for (const an of policy.spec?.auditAnnotations ?? []) {
+    const v = fromCel(compile(an.valueExpression, ADMISSION_VARIABLES).evaluate(vars, budget));
+    if (v === null) continue;
+    if (typeof v !== 'string') throw new Error(`auditAnnotations key ${an.key}: valueExpression '${an.valueExpression}' resulted in a ${typeof v}, not a string`);
+    addAuditAnnotation(a, `${policy.metadata?.name}/${an.key}`, v.slice(0, 10 * 1024));
+  }
 }
 
 /** Compile errors of every expression in a policy, as 422 causes (field path, expression, position). */
@@ -139,7 +156,7 @@ export async function bindingParams(
 
 export interface ValidatingPolicyOptions {
   store: PolicyStore;
-  /** receives Audit-action failures (default: a JSON line on stdout) */
+  /** also receives Audit-action failures (they always go to the request's audit annotations) */
   audit?: (e: AuditEvent) => void;
 }
 
@@ -153,7 +170,7 @@ function denial(a: AdmissionAttributes, policy: string, binding: string, v: Viol
 
 export function validatingPolicyPlugin(opts: ValidatingPolicyOptions): AdmissionPlugin {
   const { store } = opts;
-  const audit = opts.audit ?? ((e: AuditEvent) => console.log(JSON.stringify({ audit: 'validation.policy.admission.k8s.io/validation_failure', ...e })));
+  const audit = opts.audit ?? (() => {});
   return {
     name: 'ValidatingAdmissionPolicy',
     async validate(a) {
@@ -164,6 +181,7 @@ export function validatingPolicyPlugin(opts: ValidatingPolicyOptions): Admission
       const bindings = store.list('ValidatingAdmissionPolicyBinding') as ValidatingAdmissionPolicyBinding[];
       if (bindings.length === 0) return;
       let inputs: AdmissionInputs | undefined;
+      const auditFailures: unknown[] = [];
       for (const b of bindings) {
         const policyName = b.spec?.policyName ?? '';
         const policy = store.get('ValidatingAdmissionPolicy', policyName) as ValidatingAdmissionPolicy | undefined;
@@ -180,7 +198,9 @@ export function validatingPolicyPlugin(opts: ValidatingPolicyOptions): Admission
           for (const params of await bindingParams(store, policyName, policy.spec.paramKind, b.spec?.paramRef, a, bindingName)) {
             const budget = new CostBudget();
             const vars = prepare(policy.spec as Parameters<typeof prepare>[0], inputs, params, budget);
-            if (vars) violations.push(...evaluateValidations(policy, vars, budget));
+            if (!vars) continue;
+            violations.push(...evaluateValidations(policy, vars, budget));
+            evaluateAuditAnnotations(a, policy, vars, budget);
           }
         } catch (e) {
           if (e instanceof StatusError && e.reason === 'Forbidden') violations = [{ message: e.message, reason: 'Forbidden' }];
@@ -189,6 +209,8 @@ export function validatingPolicyPlugin(opts: ValidatingPolicyOptions): Admission
         }
         for (const v of violations) {
           if (actions.includes('Audit')) {
+            auditFailures.push({ message: v.message, policy: policyName, binding: bindingName, expressionIndex: v.expressionIndex ?? 0, validationActions: actions });
+            if (a.auditAnnotations) a.auditAnnotations[VALIDATION_FAILURE_ANNOTATION] = JSON.stringify(auditFailures);
             audit({ policy: policyName, binding: bindingName, message: v.message, request: { operation: a.operation, resource: a.type.resource, namespace: a.namespace, name: a.name, user: a.user.username } });
           }
           if (actions.includes('Warn')) a.warnings.push(`Validation failed for ValidatingAdmissionPolicy '${policyName}' with binding '${bindingName}': ${v.message}`);

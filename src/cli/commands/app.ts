@@ -8,15 +8,11 @@ import { stringify } from 'yaml';
 import { applicationsRef, PIN_ANNOTATION, PIN_SOURCE_ANNOTATION } from '../../sync/app/application-controller.js';
 import { SYNC_REQUEST_ANNOTATION, type Application } from '../../sync/app/types.js';
 import { connect } from '../../sync/cli/connect.js';
+import { table } from '../../sync/cli/table.js';
 
 interface Common {
   namespace?: string;
   kubeconfig?: string;
-}
-
-function table(rows: string[][]): string {
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] + 3))).join('')).join('\n');
 }
 
 function ready(a: Application): string {

@@ -2,13 +2,12 @@
  * The user's path end to end through the CLI: `berth repo create`, `berth app create --auto`,
  * `git push` (the post-receive hook pokes the webhook), `berth app wait`, `get -o json`, `history`.
  */
-import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refs } from '../../src/controlplane/client/refs.js';
 import type { KubeObject } from '../../src/controlplane/resources/types.js';
 import type { Application } from '../../src/sync/app/types.js';
 import { makeRepo, type TestRepo } from './git-repo.js';
-import { deployment, startSyncCluster, type SyncCluster } from './sync-harness.js';
+import { berthCLI, deployment, gitPush as push, startSyncCluster, type SyncCluster } from './sync-harness.js';
 
 let c: SyncCluster;
 let work: TestRepo;
@@ -21,16 +20,8 @@ afterAll(async () => {
   work?.remove();
 });
 
-/** async: the hook calls the webhook served by this process, so a blocking push would deadlock */
-function gitPush(url: string): Promise<string> {
-  return new Promise((resolve, reject) => execFile('git', ['push', '-q', url, 'main'], { cwd: work.work }, (err, stdout, stderr) => (err ? reject(new Error(stderr)) : resolve(stdout + stderr))));
-}
-
-function berth(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile('node', ['bin/berth.js', ...args], { env: { ...process.env, KUBECONFIG: c.cluster.kubeconfig } }, (err, stdout, stderr) => resolve({ code: err ? 1 : 0, stdout, stderr }));
-  });
-}
+const gitPush = (url: string) => push(work.work, url, 'main');
+const berth = (...args: string[]) => berthCLI(c.cluster.kubeconfig, ...args);
 
 describe('berth repo + berth app', () => {
   let pushURL: string;
@@ -57,5 +48,5 @@ describe('berth repo + berth app', () => {
     const h = await berth('app', 'history', 'demo');
     expect(h.stdout).toMatch(/demo v1/);
     expect(h.stdout).toMatch(/demo v2/);
-  });
+  }, 60_000);
 });

@@ -3,14 +3,13 @@
  * preview branch (the post-receive hook pokes the webhook), `berth preview list|get`, `git push
  * --delete` removing the preview at the webhook, `berth preview delete`.
  */
-import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refs } from '../../src/controlplane/client/refs.js';
 import type { KubeObject } from '../../src/controlplane/resources/types.js';
 import { previewSetsRef } from '../../src/sync/previews/preview-controller.js';
 import type { PreviewSet } from '../../src/sync/previews/types.js';
 import { makeRepo, type TestRepo } from './git-repo.js';
-import { configMap, startSyncCluster, type SyncCluster } from './sync-harness.js';
+import { berthCLI, configMap, gitPush as push, startSyncCluster, type SyncCluster } from './sync-harness.js';
 
 let c: SyncCluster;
 let work: TestRepo;
@@ -24,16 +23,8 @@ afterAll(async () => {
   work?.remove();
 });
 
-/** async: the hook calls the webhook served by this process, so a blocking push would deadlock */
-function gitPush(...args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => execFile('git', ['push', '-q', ...args], { cwd: work.work }, (err, stdout, stderr) => (err ? reject(new Error(stderr)) : resolve(stdout + stderr))));
-}
-
-function berth(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile('node', ['bin/berth.js', ...args], { env: { ...process.env, KUBECONFIG: c.cluster.kubeconfig } }, (err, stdout, stderr) => resolve({ code: err ? 1 : 0, stdout, stderr }));
-  });
-}
+const gitPush = (...args: string[]) => push(work.work, ...args);
+const berth = (...args: string[]) => berthCLI(c.cluster.kubeconfig, ...args);
 
 const waitSet = async (pred: (s: PreviewSet) => boolean) => (await c.waitFor<PreviewSet>(previewSetsRef, 'shop', (s) => !!s && pred(s)))!;
 

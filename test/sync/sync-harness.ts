@@ -3,6 +3,7 @@
  * ReplicaSets) and the sync Runnable with a short poll, plus helpers to create Applications and wait
  * for their status through watches.
  */
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -103,4 +104,16 @@ metadata:
 data:
 ${Object.entries(data).map(([k, v]) => `  ${k}: "${v}"`).join('\n')}
 `;
+}
+
+/** Runs the berth CLI against `kubeconfig` (asynchronously: a push hook may call back into this process). */
+export function berthCLI(kubeconfig: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile('node', ['bin/berth.js', ...args], { env: { ...process.env, KUBECONFIG: kubeconfig } }, (err, stdout, stderr) => resolve({ code: err ? 1 : 0, stdout, stderr }));
+  });
+}
+
+/** `git push -q ARGS` in `cwd`, asynchronously: the hook calls the webhook served by this process, so a blocking push would deadlock. */
+export function gitPush(cwd: string, ...args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => execFile('git', ['push', '-q', ...args], { cwd }, (err, stdout, stderr) => (err ? reject(new Error(stderr)) : resolve(stdout + stderr))));
 }

@@ -1,7 +1,7 @@
 /**
  * Assembles the policy engine for an API server: authentication (static tokens, the tokens file,
  * ServiceAccount JWTs), authorization (RBAC, with AccessPolicy deny/allow on top), admission (RBAC
- * escalation checks, built-in plugins, CEL admission policies, ResourceQuota) and the review endpoints, all fed by
+ * escalation checks, built-in plugins, CEL admission policies, LimitRanger, ResourceQuota) and the review endpoints, all fed by
  * informers on the API itself. One runnable keeps the caches, bootstraps the default roles and
  * aggregates cluster roles.
  *
@@ -36,6 +36,7 @@ import { validatingPolicyPlugin, type AuditEvent } from './admission/validating-
 import { mutatingPolicyPlugin } from './admission/mutating-policy.js';
 import { alwaysPullImagesPlugin, defaultTolerationSecondsPlugin, serviceAccountPlugin } from './admission/builtin.js';
 import { resourceQuotaPlugin } from './admission/resource-quota.js';
+import { limitRangerPlugin } from './admission/limit-ranger.js';
 import { formatLabelSelector } from '../controlplane/store/selectors.js';
 import { registry } from '../controlplane/resources/registry.js';
 import { refOf } from '../controlplane/client/refs.js';
@@ -144,10 +145,13 @@ export async function createPolicy(opts: PolicyOptions): Promise<Policy> {
       return (await client?.find(refs.serviceaccounts, name, namespace))?.metadata?.uid;
     },
   });
+  /** The cached objects of a namespaced kind in `ns`; undefined until that cache has synced. */
+  const cachedIn = (kind: string, ns: string) => (cached[kind]?.synced ? cached[kind].list((o) => o.metadata?.namespace === ns) : undefined);
   // mutate hooks run first (built-ins, then MutatingAdmissionPolicy), validate hooks after schema validation
   const admission: AdmissionPlugin[] = [
     serviceAccountPlugin,
     defaultTolerationSecondsPlugin(),
+    limitRangerPlugin({ client: () => (client ??= opts.client(POLICY_USER)), cachedRanges: (ns) => cachedIn('LimitRange', ns) }),
     ...(opts.alwaysPullImages ? [alwaysPullImagesPlugin] : []),
     mutatingPolicyPlugin({ store }),
     accessPolicyPlugin({ store, rbac }),
@@ -156,7 +160,7 @@ export async function createPolicy(opts: PolicyOptions): Promise<Policy> {
     // last: a request another plugin refuses is never charged to a quota
     resourceQuotaPlugin({
       client: () => (client ??= opts.client(POLICY_USER)),
-      cachedQuotas: (ns) => (cached.ResourceQuota?.synced ? cached.ResourceQuota.list((q) => q.metadata?.namespace === ns) : undefined),
+      cachedQuotas: (ns) => cachedIn('ResourceQuota', ns),
     }),
   ];
 
@@ -210,6 +214,7 @@ export async function createPolicy(opts: PolicyOptions): Promise<Policy> {
         ['admissionregistration.k8s.io/v1beta1', 'MutatingAdmissionPolicyBinding'],
         ['berth.dev/v1alpha1', 'AccessPolicy'],
         ['v1', 'ResourceQuota'],
+        ['v1', 'LimitRange'],
       ];
       for (const [apiVersion, kind] of kinds) informers.push((cached[kind] = new Informer(c, ref(apiVersion, kind), { log })));
       // every informer listens for the one abort

@@ -48,18 +48,19 @@ export interface QuotaState {
   scopes: ScopedSelectorRequirement[];
 }
 
-interface ResourceList {
+export interface ResourceList {
   [name: string]: string | number;
 }
 
-interface Container {
+export interface Container {
   name: string;
   restartPolicy?: string;
   resources?: { requests?: ResourceList; limits?: ResourceList };
 }
 
-interface PodLike {
-  metadata?: { deletionTimestamp?: string };
+/** The fields of a Pod that quota and limit ranges read. */
+export interface PodLike {
+  metadata?: { deletionTimestamp?: string; annotations?: Record<string, string> };
   spec?: {
     containers?: Container[];
     initContainers?: Container[];

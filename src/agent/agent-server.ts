@@ -1,16 +1,24 @@
 /**
- * The agent's own HTTP server, for API servers in other processes: `GET /pods/{ns}/{name}/log`
- * with the pods/log query, as the kubelet serves its port to the API server. Only a caller holding
- * the agent key (published in a Secret in kube-node-lease that only the API server and admins
- * read) gets in.
+ * The agent's own HTTP server, for API servers in other processes, as the kubelet serves its port
+ * to the API server: `GET /pods/{ns}/{name}/log` with the pods/log query, and WebSocket upgrades
+ * of `/pods/{ns}/{name}/exec|attach` (the pods/exec query, v5.channel.k8s.io) and
+ * `/pods/{ns}/{name}/portforward?port=N` (binary messages carry one TCP connection's bytes). Only
+ * a caller holding the agent key (published in a Secret in kube-node-lease that only the API server
+ * and admins read) gets in.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
-import { StatusError } from '../controlplane/api/errors.js';
+import type { Duplex } from 'node:stream';
+import type { Pod } from 'kubernetes-types/core/v1.js';
+import { createWebSocketStream, WebSocketServer, type WebSocket } from 'ws';
+import { asStatusError, StatusError } from '../controlplane/api/errors.js';
+import { serveRemoteCommand, V5_PROTOCOL } from '../controlplane/api/streaming/channel-protocol.js';
+import { remoteCommandOptions } from '../controlplane/api/streaming/stream-options.js';
+import { refuseUpgrade } from '../controlplane/api/streaming/websocket.js';
 import type { Client } from '../controlplane/client/client.js';
 import { refs } from '../controlplane/client/refs.js';
 import type { Agent } from './agent.js';
-import { agentKeySecretName, logOptions, logResponse } from './connector.js';
+import { agentKeySecretName, logOptions, logResponse, runtimeStatus } from './connector.js';
 import { RuntimeError } from './runtime/runtime.js';
 
 export interface AgentServer {
@@ -28,6 +36,46 @@ function sameKey(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
   return x.length === y.length && timingSafeEqual(x, y);
+}
+
+const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, handleProtocols: (offered) => (offered.has(V5_PROTOCOL) ? V5_PROTOCOL : false) });
+
+/** Joins an accepted WebSocket and a pod connection, byte for byte, until either side ends. */
+function splice(socket: Duplex, ws: WebSocket): void {
+  const stream = createWebSocketStream(ws);
+  const stop = () => {
+    stream.destroy();
+    socket.destroy();
+  };
+  stream.on('error', stop);
+  socket.on('error', stop);
+  stream.pipe(socket);
+  socket.pipe(stream);
+}
+
+/** exec, attach, portforward for the API server: refusals are answered before the upgrade. */
+async function onUpgrade(agent: () => Agent | undefined, key: string, req: http.IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://agent');
+  const m = /^\/pods\/([^/]+)\/([^/]+)\/(exec|attach|portforward)$/.exec(url.pathname);
+  if (!m) return refuseUpgrade(socket, new StatusError('NotFound', `${url.pathname} is not served by the node agent`));
+  if (!sameKey(req.headers.authorization ?? '', `Bearer ${key}`)) return refuseUpgrade(socket, new StatusError('Unauthorized', 'the node agent accepts only the API server'));
+  const a = agent();
+  const pod: Pod | undefined = a?.pod(decodeURIComponent(m[1]), decodeURIComponent(m[2]));
+  const uid = req.headers['x-pod-uid'];
+  if (!a || !pod || (uid && pod.metadata?.uid !== uid)) return refuseUpgrade(socket, new StatusError('NotFound', `pod "${decodeURIComponent(m[2])}" is not on this node`));
+  const sub = m[3] as 'exec' | 'attach' | 'portforward';
+  try {
+    if (sub === 'portforward') {
+      const conn = await a.portForward(pod, Number(url.searchParams.get('port')));
+      wss.handleUpgrade(req, socket, head, (ws) => splice(conn, ws));
+      return;
+    }
+    const opts = remoteCommandOptions(sub, pod, url.searchParams);
+    const open = sub === 'exec' ? a.exec.bind(a) : a.attach.bind(a);
+    wss.handleUpgrade(req, socket, head, (ws) => serveRemoteCommand(ws, opts.command, (output) => open(pod, opts, output)));
+  } catch (e) {
+    refuseUpgrade(socket, asStatusError(runtimeStatus(e)));
+  }
 }
 
 /** Serves pods/log of `agent()` (resolved per request, so the server can start before the agent). */
@@ -54,6 +102,10 @@ export async function startAgentServer(agent: () => Agent | undefined, opts: { h
         sendStatus(res, 500, 'InternalError', (e as Error).message);
       }
     })();
+  });
+  server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
+    void onUpgrade(agent, key, req, socket, head);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

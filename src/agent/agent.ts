@@ -8,17 +8,19 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { Duplex } from 'node:stream';
 import type { Lease } from 'kubernetes-types/coordination/v1.js';
 import type { Node, PersistentVolume, PersistentVolumeClaim, Pod, Taint } from 'kubernetes-types/core/v1.js';
 import { StatusError } from '../controlplane/api/errors.js';
 import type { UserInfo } from '../controlplane/api/request.js';
+import type { CommandOutput, RemoteCommandOptions, RemoteCommandSession } from '../controlplane/api/streaming/session.js';
 import type { Client } from '../controlplane/client/client.js';
 import { EventRecorder } from '../controlplane/client/events.js';
 import { Informer } from '../controlplane/client/informer.js';
 import { refs } from '../controlplane/client/refs.js';
 import type { KubeObject } from '../controlplane/resources/types.js';
 import type { Runnable } from '../controlplane/runtime/runnable.js';
-import type { PodConnectorRegistry } from './connector.js';
+import type { PodConnectorRegistry, PodStreamSource } from './connector.js';
 import { LeanClient } from './lean-client.js';
 import { LocalVolumeCleaner } from './local-volumes.js';
 import { machineCapacity, nodeObject, nodeStatus, type NodeCapacity, type NodeSpecOptions } from './node-object.js';
@@ -77,10 +79,9 @@ export interface SimNodesOptions extends CommonOptions {
   sim?: SimRuntimeOptions;
 }
 
-/** A running agent: a Runnable that also serves pods/log for its nodes. */
-export interface Agent extends Runnable {
+/** A running agent: a Runnable that also serves pods/log, exec, attach and portforward for its nodes. */
+export interface Agent extends Runnable, PodStreamSource {
   readonly nodeNames: string[];
-  logs(pod: Pod, opts: LogOptions): Promise<LogStream>;
   /** a pod bound to one of this agent's nodes, from its cache */
   pod(namespace: string, name: string): Pod | undefined;
 }
@@ -398,10 +399,26 @@ class AgentCore implements Agent {
     return this.podInformer.get(`${namespace}/${name}`);
   }
 
-  async logs(pod: Pod, opts: LogOptions): Promise<LogStream> {
+  private runtimeOf(pod: Pod): PodRuntime {
     const slot = this.slots.get(pod.spec?.nodeName ?? '');
     if (!slot) throw new RuntimeError('NotFound', `pod ${pod.metadata?.name} is not on a node of this agent`);
-    return slot.runtime.logs(pod, opts);
+    return slot.runtime;
+  }
+
+  async logs(pod: Pod, opts: LogOptions): Promise<LogStream> {
+    return this.runtimeOf(pod).logs(pod, opts);
+  }
+
+  async exec(pod: Pod, opts: RemoteCommandOptions, output: CommandOutput): Promise<RemoteCommandSession> {
+    return this.runtimeOf(pod).exec(pod, opts, output);
+  }
+
+  async attach(pod: Pod, opts: RemoteCommandOptions, output: CommandOutput): Promise<RemoteCommandSession> {
+    return this.runtimeOf(pod).attach(pod, opts, output);
+  }
+
+  async portForward(pod: Pod, port: number): Promise<Duplex> {
+    return this.runtimeOf(pod).portForward(pod, port);
   }
 }
 

@@ -1,23 +1,46 @@
 /**
- * How the API server reaches node agents for pods/log: a registry keyed by node name, installed on
- * the API handler with `servePodSubresources`. Agents in the same process (`berth up`) register
- * themselves; for other nodes the registry asks the agent's own HTTP server (agent-server.ts) at the
- * node's InternalIP and daemonEndpoints port, authenticated with the node's agent key.
+ * How the API server reaches node agents for pods/log, exec, attach and portforward: a registry
+ * keyed by node name, installed on the API handler with `servePodSubresources`. Agents in the same
+ * process (`berth up`) register themselves; for other nodes the registry asks the agent's own server
+ * (agent-server.ts) at the node's InternalIP and daemonEndpoints port, authenticated with the node's
+ * agent key: plain HTTP for logs, a WebSocket for the streams (v5.channel.k8s.io for exec and
+ * attach; the raw bytes of one TCP connection for a port).
  */
 import http from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
+import { createWebSocketStream, WebSocket } from 'ws';
 import type { ApiHandler } from '../controlplane/api/handler.js';
-import { errors, StatusError } from '../controlplane/api/errors.js';
+import { errors, REASON_CODES, StatusError, type StatusReason } from '../controlplane/api/errors.js';
 import type { ApiResponse } from '../controlplane/api/request.js';
 import { setPodConnector, type PodConnector } from '../controlplane/api/subresources.js';
 import type { KubeObject } from '../controlplane/resources/types.js';
 import type { Client } from '../controlplane/client/client.js';
 import { refs } from '../controlplane/client/refs.js';
+import { remoteCommandClient, V5_PROTOCOL } from '../controlplane/api/streaming/channel-protocol.js';
+import type { CommandOutput, RemoteCommandOptions, RemoteCommandSession } from '../controlplane/api/streaming/session.js';
 import { RuntimeError, type LogOptions, type LogStream } from './runtime/runtime.js';
 
-/** What a node agent serves to the registry. */
-export interface PodLogSource {
+/** What a node agent serves to the registry (see PodRuntime for the contracts). */
+export interface PodStreamSource {
   logs(pod: Pod, opts: LogOptions): Promise<LogStream>;
+  exec(pod: Pod, opts: RemoteCommandOptions, output: CommandOutput): Promise<RemoteCommandSession>;
+  attach(pod: Pod, opts: RemoteCommandOptions, output: CommandOutput): Promise<RemoteCommandSession>;
+  portForward(pod: Pod, port: number): Promise<Duplex>;
+}
+
+/** A runtime's refusal as the Status the client sees. */
+export function runtimeStatus(e: unknown): unknown {
+  return e instanceof RuntimeError ? new StatusError(e.reason, e.message) : e;
+}
+
+/** The query an agent's server takes for an exec or attach (the pods/exec query). */
+export function remoteCommandQuery(opts: RemoteCommandOptions): URLSearchParams {
+  const q = new URLSearchParams();
+  for (const c of opts.command) q.append('command', c);
+  q.set('container', opts.container);
+  for (const k of ['stdin', 'stdout', 'stderr', 'tty'] as const) if (opts[k]) q.set(k, 'true');
+  return q;
 }
 
 /** pods/log query parameters as LogOptions; throws BadRequest on malformed numbers. */
@@ -75,12 +98,12 @@ export interface RegistryOptions {
 
 /** The registry of node agents the API server proxies pods/log to. */
 export class PodConnectorRegistry implements PodConnector {
-  private readonly local = new Map<string, PodLogSource>();
+  private readonly local = new Map<string, PodStreamSource>();
 
   constructor(private readonly opts: RegistryOptions = {}) {}
 
   /** An in-process agent serves `nodeName`; returns the unregister function. */
-  register(nodeName: string, source: PodLogSource): () => void {
+  register(nodeName: string, source: PodStreamSource): () => void {
     this.local.set(nodeName, source);
     return () => {
       if (this.local.get(nodeName) === source) this.local.delete(nodeName);
@@ -95,29 +118,82 @@ export class PodConnectorRegistry implements PodConnector {
     if (!nodeName) throw errors.badRequest(`pod ${name} does not have a host assigned`);
     const opts = logOptions(query);
     const source = this.local.get(nodeName);
-    if (source) {
-      try {
-        return logResponse(await source.logs(pod, opts));
-      } catch (e) {
-        if (e instanceof RuntimeError) throw new StatusError(e.reason, e.message);
-        throw e;
-      }
-    }
+    if (source) return logResponse(await source.logs(pod, opts).catch((e) => Promise.reject(runtimeStatus(e))));
     return this.remote(nodeName, pod, query, signal);
   }
 
-  /** Proxies to the agent's own server, as the API server proxies to the kubelet's port. */
-  private async remote(nodeName: string, pod: Pod, query: URLSearchParams, signal?: AbortSignal): Promise<ApiResponse> {
+  exec(pod: Pod, opts: RemoteCommandOptions, output: CommandOutput): Promise<RemoteCommandSession> {
+    const source = this.source(pod);
+    if (source) return source.exec(pod, opts, output).catch((e) => Promise.reject(runtimeStatus(e)));
+    return this.dial(pod, `exec?${remoteCommandQuery(opts)}`, [V5_PROTOCOL]).then((ws) => remoteCommandClient(ws, output));
+  }
+
+  attach(pod: Pod, opts: RemoteCommandOptions, output: CommandOutput): Promise<RemoteCommandSession> {
+    const source = this.source(pod);
+    if (source) return source.attach(pod, opts, output).catch((e) => Promise.reject(runtimeStatus(e)));
+    return this.dial(pod, `attach?${remoteCommandQuery(opts)}`, [V5_PROTOCOL]).then((ws) => remoteCommandClient(ws, output));
+  }
+
+  portForward(pod: Pod, port: number): Promise<Duplex> {
+    const source = this.source(pod);
+    if (source) return source.portForward(pod, port).catch((e) => Promise.reject(runtimeStatus(e)));
+    return this.dial(pod, `portforward?port=${port}`, []).then((ws) => createWebSocketStream(ws));
+  }
+
+  /** The in-process agent of the pod's node; undefined when the node's agent runs elsewhere. */
+  private source(pod: Pod): PodStreamSource | undefined {
+    const nodeName = pod.spec?.nodeName;
+    if (!nodeName) throw errors.badRequest(`pod ${pod.metadata?.name} does not have a host assigned`);
+    return this.local.get(nodeName);
+  }
+
+  /** Where the agent of `nodeName` serves, and the key it accepts. */
+  private async endpoint(nodeName: string): Promise<{ address: string; port: number; token: string }> {
     const client = this.opts.client;
     const node = client && (await client.find<Node>(refs.nodes, nodeName));
     const port = node?.status?.daemonEndpoints?.kubeletEndpoint?.Port;
     const address = node?.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
     if (!client || !node || !port || !address) {
-      throw new StatusError('ServiceUnavailable', `no node agent serves node "${nodeName}" (it registered no endpoint for pods/log)`);
+      throw new StatusError('ServiceUnavailable', `no node agent serves node "${nodeName}" (it registered no endpoint for pods/log, exec, attach and portforward)`);
     }
     const key = await client.find<{ data?: Record<string, string> }>(refs.secrets, agentKeySecretName(nodeName), 'kube-node-lease');
-    const token = key?.data?.key ? Buffer.from(key.data.key, 'base64').toString('utf8') : '';
-    const path = `/pods/${encodeURIComponent(pod.metadata?.namespace ?? '')}/${encodeURIComponent(pod.metadata?.name ?? '')}/log?${query.toString()}`;
+    return { address, port, token: key?.data?.key ? Buffer.from(key.data.key, 'base64').toString('utf8') : '' };
+  }
+
+  private podPath(pod: Pod, rest: string): string {
+    return `/pods/${encodeURIComponent(pod.metadata?.namespace ?? '')}/${encodeURIComponent(pod.metadata?.name ?? '')}/${rest}`;
+  }
+
+  /** A WebSocket to the agent's server for one stream; a refusal becomes the agent's Status. */
+  private async dial(pod: Pod, rest: string, protocols: string[]): Promise<WebSocket> {
+    const nodeName = pod.spec!.nodeName!;
+    const { address, port, token } = await this.endpoint(nodeName);
+    const url = `ws://${address.includes(':') ? `[${address}]` : address}:${port}${this.podPath(pod, rest)}`;
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(url, protocols, { headers: { authorization: `Bearer ${token}`, 'x-pod-uid': pod.metadata?.uid ?? '' }, perMessageDeflate: false });
+      ws.once('open', () => resolve(ws));
+      ws.once('unexpected-response', (_req, res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          let status: { reason?: string; message?: string } = {};
+          try {
+            status = JSON.parse(Buffer.concat(chunks).toString('utf8')) as typeof status;
+          } catch {
+            // not a Status
+          }
+          const reason = status.reason && status.reason in REASON_CODES ? (status.reason as StatusReason) : 'ServiceUnavailable';
+          reject(new StatusError(reason, status.message ?? `node agent of "${nodeName}" answered ${res.statusCode}`));
+        });
+      });
+      ws.once('error', (e) => reject(new StatusError('ServiceUnavailable', `node agent of "${nodeName}" at ${address}:${port}: ${e.message}`)));
+    });
+  }
+
+  /** Proxies to the agent's own server, as the API server proxies to the kubelet's port. */
+  private async remote(nodeName: string, pod: Pod, query: URLSearchParams, signal?: AbortSignal): Promise<ApiResponse> {
+    const { address, port, token } = await this.endpoint(nodeName);
+    const path = this.podPath(pod, `log?${query.toString()}`);
     const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
       const r = http.request({ host: address, port, path, method: 'GET', headers: { authorization: `Bearer ${token}`, 'x-pod-uid': pod.metadata?.uid ?? '' }, signal }, resolve);
       r.on('error', (e) => reject(new StatusError('ServiceUnavailable', `node agent of "${nodeName}" at ${address}:${port}: ${e.message}`)));

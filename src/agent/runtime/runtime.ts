@@ -4,7 +4,9 @@
  * this machine and reports each pod's status. Implementations: `process` (containers are child
  * processes) and `sim` (kwok-like stages, no process). Both pass runtime-conformance.ts.
  */
+import type { Duplex } from 'node:stream';
 import type { PersistentVolume, PersistentVolumeClaim, Pod, PodStatus } from 'kubernetes-types/core/v1.js';
+import type { CommandOutput, RemoteCommandOptions, RemoteCommandSession } from '../../controlplane/api/streaming/session.js';
 
 /** The node facts a runtime needs to fill pod status (hostIP, podIP) and the downward API. */
 export interface NodeContext {
@@ -54,6 +56,8 @@ export interface LogStream {
  * - `forget(uid)` drops what is left of a pod that is gone from the API (kills it if needed).
  * - `status(uid)` is the pod status to write (the agent keeps conditions it does not own).
  * - `logs` throws a `RuntimeError` with reason NotFound/BadRequest for an unknown container or log.
+ * - `exec`, `attach` and `portForward` reject with a `RuntimeError` when the pod, container or port
+ *   cannot be reached (the sim runtime runs no processes: always).
  */
 export interface PodRuntime {
   readonly kind: 'process' | 'sim';
@@ -62,11 +66,17 @@ export interface PodRuntime {
   forget(uid: string): Promise<void>;
   status(uid: string): PodStatus | undefined;
   logs(pod: Pod, opts: LogOptions): Promise<LogStream>;
+  /** runs a command in a running container's context (its env, cwd; killed with the container) */
+  exec(pod: Pod, opts: RemoteCommandOptions, output: CommandOutput): Promise<RemoteCommandSession>;
+  /** connects to a running container's process: its output, and its stdin when the spec has `stdin` */
+  attach(pod: Pod, opts: RemoteCommandOptions, output: CommandOutput): Promise<RemoteCommandSession>;
+  /** a TCP connection to the pod's `port` (a containerPort reaches the host port the runtime gave it) */
+  portForward(pod: Pod, port: number): Promise<Duplex>;
   /** stops every pod (as at shutdown of the agent: processes must not outlive it) */
   close(): Promise<void>;
 }
 
-/** An error a runtime reports to the API caller (pods/log), with a Kubernetes Status reason. */
+/** An error a runtime reports to the API caller (pods/log, exec, ...), with a Kubernetes Status reason. */
 export class RuntimeError extends Error {
   constructor(
     readonly reason: 'NotFound' | 'BadRequest',

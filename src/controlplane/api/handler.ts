@@ -42,6 +42,9 @@ const ANONYMOUS: UserInfo = { username: 'system:anonymous', groups: ['system:una
 /** Paths anyone may read, as Kubernetes' system:public-info-viewer role allows. */
 const PUBLIC_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version']);
 
+/** Pod subresources that open streams to a container. */
+const STREAM_SUBRESOURCES = new Set(['exec', 'attach', 'portforward']);
+
 /** The verb RBAC sees for a request (Kubernetes' RequestInfoFactory). */
 function verbOf(method: string, hasName: boolean, watch: boolean): string {
   switch (method) {
@@ -141,7 +144,7 @@ export class ApiHandler {
     if (type.namespaced && !namespace && (rp.name !== undefined || method === 'POST')) {
       throw errors.badRequest(`${type.resource} is namespaced: the request must name a namespace (/namespaces/NAME/${type.resource})`);
     }
-    await this.authorize({
+    const attrs = {
       user,
       verb,
       group: type.group,
@@ -151,12 +154,17 @@ export class ApiHandler {
       namespace: namespace || undefined,
       name: rp.name,
       resourceRequest: true,
-    }, audit);
+    };
+    await this.authorize(attrs, audit);
+    // A WebSocket upgrade is a GET, but it starts a process as a SPDY POST does: `create` is
+    // needed too (Kubernetes' AuthorizePodWebsocketUpgradeCreatePermission).
+    if (verb === 'get' && rp.subresource && STREAM_SUBRESOURCES.has(rp.subresource)) await this.authorize({ ...attrs, verb: 'create' }, audit, false);
     return this.rest.handle({ req, user, path: rp, type, namespace, auditAnnotations: audit?.annotations });
   }
 
-  private async authorize(attrs: Parameters<Authorizer['authorize']>[0], audit: RequestAudit | undefined): Promise<void> {
-    audit?.attributes(attrs);
+  /** `first`: these are the request's attributes for the audit log (a second check only adds its verdict). */
+  private async authorize(attrs: Parameters<Authorizer['authorize']>[0], audit: RequestAudit | undefined, first = true): Promise<void> {
+    if (first) audit?.attributes(attrs);
     const d = await this.authorizer.authorize(attrs);
     audit?.authorized(d.allowed, d.reason);
     if (d.allowed) return;

@@ -3,6 +3,7 @@
  * transport both build an `ApiRequest` and hand it to the same `ApiHandler`, so every write — a
  * kubectl call or a controller's — takes one path (ARCHITECTURE rule 1).
  */
+import type { StreamUpgrade } from './streaming/session.js';
 
 /** Who is calling, as authentication established it. */
 export interface UserInfo {
@@ -44,6 +45,8 @@ export interface ApiResponse {
   /** a whole body, or `stream` for watches */
   body?: string | Buffer;
   stream?: StreamBody;
+  /** pods/exec, attach, portforward: the transport upgrades the connection (101) and serves this */
+  upgrade?: StreamUpgrade;
 }
 
 export const JSON_TYPE = 'application/json';

@@ -3,13 +3,15 @@
  * handler and writes its responses back, streaming watches. Bodies over the limit are refused
  * while they arrive, and watchers that stop reading are dropped instead of buffered forever.
  */
-import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { MAX_BODY_BYTES } from './body.js';
-import { errors, type StatusError } from './errors.js';
+import { errors, StatusError } from './errors.js';
 import type { ApiHandler } from './handler.js';
 import type { ApiRequest, ApiResponse } from './request.js';
+import { acceptStream, refuseUpgrade } from './streaming/websocket.js';
 
 /** A watcher this far behind is cut off; it re-lists, as client-go does after a closed watch. */
 const MAX_WATCH_BACKLOG_BYTES = 32 * 1024 * 1024;
@@ -56,6 +58,8 @@ function lowerHeaders(req: IncomingMessage): Record<string, string | undefined> 
 }
 
 function writeResponse(res: ServerResponse, response: ApiResponse): void {
+  // exec, attach and portforward without an Upgrade header, as the apiserver answers them
+  if (response.upgrade) return sendStatus(res, errors.badRequest('Upgrade request required'));
   if (response.stream) {
     res.writeHead(response.status, response.headers);
     res.flushHeaders();
@@ -114,6 +118,30 @@ export interface TlsOptions {
   key: string;
 }
 
+function apiRequest(req: IncomingMessage, body: Buffer | undefined, signal: AbortSignal): ApiRequest {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  return { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: lowerHeaders(req), body, signal, remoteAddress: req.socket.remoteAddress };
+}
+
+/**
+ * Requests with an Upgrade header (exec, attach, portforward): the handler authenticates,
+ * authorizes and checks them like any request; an `upgrade` answer is accepted as a WebSocket,
+ * anything else is written back as plain HTTP.
+ */
+function onUpgrade(handler: ApiHandler, req: IncomingMessage, socket: Duplex, head: Buffer): void {
+  socket.on('error', () => socket.destroy());
+  const controller = new AbortController();
+  void (async () => {
+    const response = await handler.handle(apiRequest(req, undefined, controller.signal));
+    if (response.upgrade) return acceptStream(req, socket, head, response.upgrade);
+    if (response.stream) return refuseUpgrade(socket, new StatusError('BadRequest', `${req.url} does not upgrade connections`));
+    const body = response.body ?? '';
+    const headers = Object.entries({ ...response.headers, 'content-length': String(Buffer.byteLength(body)), connection: 'close' }).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+    socket.write(`HTTP/1.1 ${response.status} ${STATUS_CODES[response.status] ?? 'Unknown'}\r\n${headers}\r\n`);
+    socket.end(body);
+  })().catch((e: Error) => refuseUpgrade(socket, errors.internal(e.message)));
+}
+
 /** Serves `handler` on host:port (port 0 picks a free one), over TLS when `tls` is given. */
 export async function listen(handler: ApiHandler, host: string, port: number, tls?: TlsOptions): Promise<ListeningServer> {
   const onRequest: RequestListener = (req, res) => {
@@ -124,19 +152,9 @@ export async function listen(handler: ApiHandler, host: string, port: number, tl
           sendStatus(res, body as StatusError);
           return;
         }
-        const url = new URL(req.url ?? '/', 'http://localhost');
         const controller = new AbortController();
         res.on('close', () => controller.abort());
-        const apiReq: ApiRequest = {
-          method: req.method ?? 'GET',
-          path: url.pathname,
-          query: url.searchParams,
-          headers: lowerHeaders(req),
-          body: body.length > 0 ? body : undefined,
-          signal: controller.signal,
-          remoteAddress: req.socket.remoteAddress,
-        };
-        writeResponse(res, await handler.handle(apiReq));
+        writeResponse(res, await handler.handle(apiRequest(req, body.length > 0 ? body : undefined, controller.signal)));
       } catch (e) {
         if (!res.headersSent) sendStatus(res, errors.internal((e as Error).message));
         else res.destroy();
@@ -146,6 +164,7 @@ export async function listen(handler: ApiHandler, host: string, port: number, tl
   const base = { keepAliveTimeout: 65_000, requestTimeout: 0 };
   const server: Server = tls ? createTlsServer({ ...base, cert: tls.cert, key: tls.key }, onRequest) : createServer(base, onRequest);
   server.headersTimeout = 30_000;
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => onUpgrade(handler, req, socket, head));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());

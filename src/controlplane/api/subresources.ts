@@ -1,8 +1,10 @@
 /**
  * Subresources: `status` (writes only status), `scale` (autoscaling/v1 Scale over spec.replicas),
- * pods `binding` (the scheduler's write) and `eviction` (drain's), namespaces `finalize`; pods `log`
- * is passed to the node agents through a `PodConnector`.
+ * pods `binding` (the scheduler's write) and `eviction` (drain's), namespaces `finalize`; pods `log`,
+ * `exec`, `attach` and `portforward` are passed to the node agents through a `PodConnector`.
  */
+import type { Duplex } from 'node:stream';
+import type { Pod } from 'kubernetes-types/core/v1.js';
 import { decodeBody, isPlainObject } from './body.js';
 import { errors, StatusError } from './errors.js';
 import { UNCHANGED, type ObjectService } from './objects.js';
@@ -13,15 +15,25 @@ import { applyJsonPatch } from './patch/json-patch.js';
 import { applyMergePatch } from './patch/merge-patch.js';
 import { formatLabelSelector } from '../store/selectors.js';
 import type { KubeObject } from '../resources/types.js';
+import type { CommandOutput, RemoteCommandOptions, RemoteCommandSession, StreamUpgrade } from './streaming/session.js';
+import { remoteCommandOptions } from './streaming/stream-options.js';
 
 /**
- * Serves the pod subresources that live on the node running the pod (`log`). The node agents'
- * registry implements it (src/agent/connector.ts); `setPodConnector` installs it on an API handler's
- * ObjectService. Without one, these subresources answer NotFound.
+ * Serves the pod subresources that live on the node running the pod (`log`, `exec`, `attach`,
+ * `portforward`). The node agents' registry implements it (src/agent/connector.ts);
+ * `setPodConnector` installs it on an API handler's ObjectService. Without one, these subresources
+ * answer NotFound. Every call is for a pod already read and a request already authorized; errors
+ * are StatusErrors the client sees.
  */
 export interface PodConnector {
-  /** answers GET pods/{name}/{subresource} for `pod`, already read and authorized */
+  /** answers GET pods/{name}/log */
   connect(subresource: string, pod: KubeObject, query: URLSearchParams, signal?: AbortSignal): Promise<ApiResponse>;
+  /** starts `opts.command` in the container, as pods/exec */
+  exec(pod: Pod, opts: RemoteCommandOptions, output: CommandOutput): Promise<RemoteCommandSession>;
+  /** connects to the container's main process, as pods/attach */
+  attach(pod: Pod, opts: RemoteCommandOptions, output: CommandOutput): Promise<RemoteCommandSession>;
+  /** a TCP connection to `port` of the pod, as one pods/portforward connection */
+  portForward(pod: Pod, port: number): Promise<Duplex>;
 }
 
 const podConnectors = new WeakMap<ObjectService, PodConnector>();
@@ -63,10 +75,28 @@ export async function handleSubresource(objects: ObjectService, ctx: RestContext
       const { object } = await objects.get(ctx.type, ctx.namespace, name);
       return connector.connect(sub, object, ctx.req.query, ctx.req.signal);
     }
+    case 'exec':
+    case 'attach':
+    case 'portforward': {
+      const connector = podConnectors.get(objects);
+      if (!connector) throw new StatusError('NotFound', `${ctx.type.resource}/${sub} is served by the node agent running the pod, and none serves "${name}" yet`);
+      if (method !== 'GET' && method !== 'POST') throw errors.methodNotAllowed(`${method} is not supported on pods/${sub}`);
+      const { object } = await objects.get(ctx.type, ctx.namespace, name);
+      return { status: 101, headers: {}, upgrade: streamUpgrade(sub, object as Pod, ctx.req.query, connector) };
+    }
     default:
       throw new StatusError('NotFound', `${ctx.type.resource}/${sub} is served by the node agent running the pod, and none serves "${name}" yet`);
   }
   throw errors.methodNotAllowed(`${method} is not supported on ${ctx.type.resource}/${sub}`);
+}
+
+/** What the transport upgrades an exec, attach or portforward request to. */
+function streamUpgrade(sub: 'exec' | 'attach' | 'portforward', pod: Pod, query: URLSearchParams, connector: PodConnector): StreamUpgrade {
+  if (!pod.spec?.nodeName) throw errors.badRequest(`pod ${pod.metadata?.name} does not have a host assigned`);
+  if (sub === 'portforward') return { protocol: 'portforward', connect: (port) => connector.portForward(pod, port) };
+  const options = remoteCommandOptions(sub, pod, query);
+  const open = sub === 'exec' ? connector.exec.bind(connector) : connector.attach.bind(connector);
+  return { protocol: 'remotecommand', subresource: sub, options, open: (output) => open(pod, options, output) };
 }
 
 async function status(objects: ObjectService, ctx: RestContext, name: string, method: string): Promise<ApiResponse> {

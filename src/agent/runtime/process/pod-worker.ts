@@ -15,7 +15,9 @@ import { timestamp } from '../../../controlplane/api/metadata.js';
 import { computePodStatus } from '../../pods/pod-status.js';
 import { parseQuantity } from '../../quantity.js';
 import { memoryLimit } from './memory-cgroup.js';
-import type { NodeContext, RuntimeHost } from '../runtime.js';
+import type { CommandOutput, RemoteCommandOptions, RemoteCommandSession } from '../../../controlplane/api/streaming/session.js';
+import { RuntimeError, type NodeContext, type RuntimeHost } from '../runtime.js';
+import { attachSession, startExec, type ExecTracker } from './container-streams.js';
 import { commandLine, ConfigError, containerEnv } from './container-env.js';
 import { RunLog, type LogLimits } from './container-log.js';
 import { runHandler, type Handler, type HandlerContext } from './handlers.js';
@@ -45,6 +47,10 @@ interface Run {
   killTimer?: NodeJS.Timeout;
   readinessOk: boolean;
   postStartDone: boolean;
+  /** attached clients (pods/attach) receiving the output */
+  outputs: Set<CommandOutput>;
+  /** process groups of exec sessions, killed when the run ends */
+  execs: ExecTracker;
 }
 
 interface Slot {
@@ -175,6 +181,34 @@ export class PodWorker {
 
   containerNames(): string[] {
     return this.slots.map((s) => s.spec.name);
+  }
+
+  private running(container: string): Run {
+    const run = this.slots.find((s) => s.spec.name === container)?.run;
+    if (!run || run.stopping || !run.pid) throw new RuntimeError('BadRequest', `container ${container} in pod ${this.pod.metadata?.name} is not running`);
+    return run;
+  }
+
+  /** pods/exec: a command in the running container's context. */
+  exec(container: string, opts: RemoteCommandOptions, output: CommandOutput): Promise<RemoteCommandSession> {
+    const run = this.running(container);
+    return startExec(run.ctx, run.execs, opts, output);
+  }
+
+  /** pods/attach: the running container process's streams. */
+  attach(container: string, opts: RemoteCommandOptions, output: CommandOutput): RemoteCommandSession {
+    const run = this.running(container);
+    const spec = this.slots.find((s) => s.spec.name === container)!.spec;
+    return attachSession({ stdin: run.proc.stdin ?? undefined, stdinOnce: !!spec.stdinOnce, outputs: run.outputs, exited: run.exited }, opts, output);
+  }
+
+  /** The host port a pod port is reached on: the one given to a containerPort, else the port itself. */
+  hostPort(port: number): number {
+    for (const s of this.slots) {
+      const hp = s.ports.byNumber.get(port);
+      if (hp !== undefined) return hp;
+    }
+    return port;
   }
 
   /** Stops every container (preStop, SIGTERM, SIGKILL at the grace deadline); a shorter grace cuts a wait short. */
@@ -362,9 +396,18 @@ export class PodWorker {
     const memory = limitBytes ? memoryLimit(`${this.uid}-${c.name}-${runNo}`, limitBytes) : undefined;
     const argv = { file: cmd.file, args: cmd.args.map((a) => rewritePath(a, mounts)) };
     const exe = memory ? memory.wrap(argv.file, argv.args) : argv;
-    const proc = spawn(exe.file, exe.args, { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    proc.stdout!.on('data', (b: Buffer) => log.write('stdout', b));
-    proc.stderr!.on('data', (b: Buffer) => log.write('stderr', b));
+    // a container whose spec asks for stdin keeps a pipe open that attach writes to
+    const proc = spawn(exe.file, exe.args, { cwd, env, detached: true, stdio: [c.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+    proc.stdin?.on('error', () => {});
+    const outputs = new Set<CommandOutput>();
+    proc.stdout!.on('data', (b: Buffer) => {
+      log.write('stdout', b);
+      for (const o of outputs) o.stdout(b);
+    });
+    proc.stderr!.on('data', (b: Buffer) => {
+      log.write('stderr', b);
+      for (const o of outputs) o.stderr(b);
+    });
     const exited = new Promise<{ code: number; startError?: string }>((resolve) => {
       proc.once('error', (e) => resolve({ code: 128, startError: `failed to start ${cmd.file}: ${e.message}` }));
       proc.once('exit', (code, sig) => resolve({ code: code ?? 128 + (sig ? (constants.signals[sig] ?? 9) : 9) }));
@@ -380,7 +423,20 @@ export class PodWorker {
       resolvePort: (p) => (typeof p === 'number' ? (slot.ports.byNumber.get(p) ?? p) : (slot.ports.byName.get(p) ?? (/^\d+$/.test(p) ? Number(p) : undefined))),
     };
     if (proc.pid) writePidFile(this.dir, c.name, proc.pid);
-    const run: Run = { proc, pid: proc.pid ?? 0, startedAt, exited, probers: [], ctx, stopping: false, killAt: Infinity, readinessOk: !c.readinessProbe, postStartDone: !c.lifecycle?.postStart };
+    const run: Run = {
+      proc,
+      pid: proc.pid ?? 0,
+      startedAt,
+      exited,
+      probers: [],
+      ctx,
+      stopping: false,
+      killAt: Infinity,
+      readinessOk: !c.readinessProbe,
+      postStartDone: !c.lifecycle?.postStart,
+      outputs,
+      execs: { podDir: this.dir, container: c.name, groups: new Set() },
+    };
     slot.run = run;
     if (run.pid) {
       slot.status.state = { running: { startedAt } };
@@ -397,6 +453,7 @@ export class PodWorker {
 
     const { code, startError } = await exited;
     for (const p of run.probers) p.stop();
+    for (const g of run.execs.groups) killGroup(g, 'SIGKILL');
     clearTimeout(run.killTimer);
     if (run.pid) {
       await reapGroup(run.pid);

@@ -2,8 +2,11 @@
  * The `process` runtime: every container is a child process on this machine (see pod-worker.ts),
  * its logs are files under the agent's data dir, and nothing of a pod outlives its deletion.
  */
+import net from 'node:net';
 import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
 import type { Pod, PodStatus } from 'kubernetes-types/core/v1.js';
+import type { CommandOutput, RemoteCommandOptions, RemoteCommandSession } from '../../../controlplane/api/streaming/session.js';
 import { RuntimeError, type LogOptions, type LogStream, type NodeContext, type PodRuntime, type RuntimeHost } from '../runtime.js';
 import { DEFAULT_LOG_LIMITS, logStream, type LogLimits } from './container-log.js';
 import { PodWorker } from './pod-worker.js';
@@ -102,6 +105,31 @@ export class ProcessRuntime implements PodRuntime {
       throw new RuntimeError('BadRequest', opts.previous ? `previous terminated container "${container}" in pod "${name}" not found` : `container "${container}" in pod "${name}" is waiting to start`);
     }
     return logStream(log, opts);
+  }
+
+  private worker(pod: Pod): PodWorker {
+    const w = this.workers.get(pod.metadata?.uid ?? '');
+    if (!w) throw new RuntimeError('NotFound', `pod "${pod.metadata?.name}" is not running on this node (yet)`);
+    return w;
+  }
+
+  async exec(pod: Pod, opts: RemoteCommandOptions, output: CommandOutput): Promise<RemoteCommandSession> {
+    return this.worker(pod).exec(opts.container, opts, output);
+  }
+
+  async attach(pod: Pod, opts: RemoteCommandOptions, output: CommandOutput): Promise<RemoteCommandSession> {
+    return this.worker(pod).attach(opts.container, opts, output);
+  }
+
+  async portForward(pod: Pod, port: number): Promise<Duplex> {
+    const w = this.worker(pod);
+    const hostPort = w.hostPort(port);
+    const m = pod.metadata ?? {};
+    return new Promise((resolve, reject) => {
+      const sock = net.connect({ host: this.node.address, port: hostPort });
+      sock.once('connect', () => resolve(sock));
+      sock.once('error', (e) => reject(new RuntimeError('BadRequest', `error forwarding port ${port} to pod ${m.name}, uid ${m.uid}: failed to connect to ${this.node.address}:${hostPort}: ${e.message}`)));
+    });
   }
 
   async close(): Promise<void> {

@@ -3,7 +3,9 @@
  * process, like kwok, so one agent process can host thousands of nodes and their pods. Per pod it
  * keeps only a phase, two times and a timer.
  */
+import type { Duplex } from 'node:stream';
 import type { ContainerStatus, Pod, PodStatus } from 'kubernetes-types/core/v1.js';
+import type { RemoteCommandSession } from '../../../controlplane/api/streaming/session.js';
 import { timestamp } from '../../../controlplane/api/metadata.js';
 import { computePodStatus } from '../../pods/pod-status.js';
 import type { LogOptions, LogStream, NodeContext, PodRuntime, RuntimeHost } from '../runtime.js';
@@ -23,6 +25,10 @@ interface SimPod {
   startedAt?: string;
   finishedAt?: string;
   timer?: NodeJS.Timeout;
+}
+
+function noProcesses(pod: Pod, what: string): RuntimeError {
+  return new RuntimeError('BadRequest', `pod ${pod.metadata?.name} runs on the sim runtime of node ${pod.spec?.nodeName}: it has no processes to ${what}; run it on a node with the process runtime`);
 }
 
 export class SimRuntime implements PodRuntime {
@@ -106,6 +112,18 @@ export class SimRuntime implements PodRuntime {
     if (!container || !names.includes(container)) throw new RuntimeError('BadRequest', `a container name must be specified for pod ${pod.metadata?.name}, choose one of: [${names.join(' ')}]`);
     // Simulated containers print nothing.
     return { start: (_write, end) => (end(), () => {}) };
+  }
+
+  exec(pod: Pod): Promise<RemoteCommandSession> {
+    return Promise.reject(noProcesses(pod, 'exec into'));
+  }
+
+  attach(pod: Pod): Promise<RemoteCommandSession> {
+    return Promise.reject(noProcesses(pod, 'attach to'));
+  }
+
+  portForward(pod: Pod): Promise<Duplex> {
+    return Promise.reject(noProcesses(pod, 'forward ports to'));
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,115 @@
+/**
+ * pods/exec and pods/attach for the process runtime. An exec is a new process in the container's
+ * context — its environment, working directory and volume paths — in a process group of its own
+ * that the pod worker kills with the container (and a restarted agent reaps through its pid file).
+ * An attach joins the container process's own output and, when the spec asks for `stdin`, its
+ * stdin pipe. No pseudo-terminal library is used: with `tty` the command runs under util-linux
+ * `script`, which gives it a terminal (window resizes are not passed on).
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import type { Writable } from 'node:stream';
+import type { CommandOutput, CommandResult, RemoteCommandOptions, RemoteCommandSession } from '../../../controlplane/api/streaming/session.js';
+import { constants } from 'node:os';
+import { RuntimeError } from '../runtime.js';
+import type { HandlerContext } from './handlers.js';
+import { killGroup, removePidFile, writePidFile } from './process-group.js';
+
+function shellQuote(a: string): string {
+  return /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
+}
+
+function onPath(file: string, path: string | undefined): string | undefined {
+  for (const dir of (path ?? '').split(delimiter)) if (dir && existsSync(join(dir, file))) return join(dir, file);
+  return undefined;
+}
+
+/** The argv to spawn: under `script` for a terminal. */
+export function execArgv(command: string[], tty: boolean, path: string | undefined): string[] {
+  if (!tty) return command;
+  const script = onPath('script', path);
+  if (!script) throw new RuntimeError('BadRequest', 'a TTY needs util-linux `script` on the node (not found on PATH); run without -t');
+  return [script, '-q', '-f', '-e', '-c', command.map(shellQuote).join(' '), '/dev/null'];
+}
+
+/** Where the worker keeps an exec's process group, so it dies with the container. */
+export interface ExecTracker {
+  podDir: string;
+  container: string;
+  groups: Set<number>;
+}
+
+/** Starts `opts.command` in the container's context; resolves once the process runs. */
+export function startExec(ctx: HandlerContext, tracker: ExecTracker, opts: RemoteCommandOptions, output: CommandOutput): Promise<RemoteCommandSession> {
+  const argv = execArgv(opts.command.map((a) => ctx.rewrite(a)), opts.tty, ctx.env.PATH);
+  const child = spawn(argv[0], argv.slice(1), { cwd: ctx.cwd, env: ctx.env, detached: true, stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+  const pgid = child.pid;
+  const pidFile = `${tracker.container}.exec-${pgid}`;
+  if (pgid) {
+    tracker.groups.add(pgid);
+    writePidFile(tracker.podDir, pidFile, pgid);
+  }
+  child.stdout!.on('data', (c: Buffer) => opts.stdout && output.stdout(c));
+  child.stderr!.on('data', (c: Buffer) => (opts.stderr ? output.stderr(c) : opts.stdout && opts.tty && output.stdout(c)));
+  child.stdin?.on('error', () => {});
+  const done = new Promise<CommandResult>((resolve) => {
+    child.once('error', (e) => resolve({ error: `failed to exec in container ${tracker.container}: ${argv[0]}: ${e.message}` }));
+    child.once('close', (code, signal) => resolve({ exitCode: code ?? 128 + (signal ? (constants.signals[signal] ?? 9) : 9) }));
+  }).finally(() => {
+    if (!pgid) return;
+    // whatever the command left in its group goes with it, as a container's exec session does
+    killGroup(pgid, 'SIGKILL');
+    tracker.groups.delete(pgid);
+    removePidFile(tracker.podDir, pidFile);
+  });
+  return new Promise((resolve, reject) => {
+    child.once('spawn', () =>
+      resolve({
+        writeStdin: (c) => child.stdin?.write(c),
+        endStdin: () => child.stdin?.end(),
+        resize: () => {},
+        done,
+        close: () => {
+          if (pgid) killGroup(pgid, 'SIGKILL');
+        },
+      }),
+    );
+    child.once('error', (e) => reject(new RuntimeError('BadRequest', `failed to exec in container ${tracker.container}: ${argv[0]}: ${e.message}`)));
+  });
+}
+
+/** What an attach joins: the container run's stdin pipe (if any), its output fan-out, its end. */
+export interface AttachTarget {
+  stdin?: Writable;
+  /** close stdin when the first attached client detaches (the container's `stdinOnce`) */
+  stdinOnce: boolean;
+  outputs: Set<CommandOutput>;
+  exited: Promise<unknown>;
+}
+
+export function attachSession(target: AttachTarget, opts: RemoteCommandOptions, output: CommandOutput): RemoteCommandSession {
+  const mine: CommandOutput = { stdout: (c) => opts.stdout && output.stdout(c), stderr: (c) => (opts.stderr ? output.stderr(c) : opts.tty && opts.stdout && output.stdout(c)) };
+  target.outputs.add(mine);
+  const stdin = opts.stdin ? target.stdin : undefined;
+  let detach: () => void = () => {};
+  const detached = new Promise<void>((resolve) => (detach = resolve));
+  const leave = () => {
+    target.outputs.delete(mine);
+    if (stdin && target.stdinOnce) stdin.end();
+    detach();
+  };
+  return {
+    writeStdin: (c) => stdin?.write(c),
+    endStdin: () => {
+      if (stdin && target.stdinOnce) stdin.end();
+    },
+    resize: () => {},
+    // the container ending ends the attach with success, as the kubelet's attach returns
+    done: Promise.race([target.exited, detached]).then(() => {
+      leave();
+      return { exitCode: 0 };
+    }),
+    close: leave,
+  };
+}

@@ -1,7 +1,7 @@
 /**
  * Assembles the policy engine for an API server: authentication (static tokens, the tokens file,
  * ServiceAccount JWTs), authorization (RBAC, with AccessPolicy deny/allow on top), admission (RBAC
- * escalation checks, built-in plugins, CEL admission policies, LimitRanger, ResourceQuota) and the review endpoints, all fed by
+ * escalation checks, built-in plugins, CEL admission policies, LimitRanger, PodSecurity, ResourceQuota) and the review endpoints, all fed by
  * informers on the API itself. One runnable keeps the caches, bootstraps the default roles and
  * aggregates cluster roles.
  *
@@ -37,6 +37,7 @@ import { mutatingPolicyPlugin } from './admission/mutating-policy.js';
 import { alwaysPullImagesPlugin, defaultTolerationSecondsPlugin, serviceAccountPlugin } from './admission/builtin.js';
 import { resourceQuotaPlugin } from './admission/resource-quota.js';
 import { limitRangerPlugin } from './admission/limit-ranger.js';
+import { podSecurityPlugin } from './admission/pod-security.js';
 import { formatLabelSelector } from '../controlplane/store/selectors.js';
 import { registry } from '../controlplane/resources/registry.js';
 import { refOf } from '../controlplane/client/refs.js';
@@ -156,6 +157,7 @@ export async function createPolicy(opts: PolicyOptions): Promise<Policy> {
     mutatingPolicyPlugin({ store }),
     accessPolicyPlugin({ store, rbac }),
     escalationPlugin(index, rbac),
+    podSecurityPlugin({ client: () => (client ??= opts.client(POLICY_USER)), cachedNamespace: (name) => store.namespace(name), audit: opts.audit }),
     validatingPolicyPlugin({ store, audit: opts.audit }),
     // last: a request another plugin refuses is never charged to a quota
     resourceQuotaPlugin({

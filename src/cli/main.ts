@@ -35,8 +35,9 @@ export function program(): Command {
     .addOption(new Option('--policies <mode>', 'the policy library in policies/: warn (verdicts as kubectl warnings), enforce (deny, and mutate), off').choices(['off', 'warn', 'enforce']).default('warn'))
     .option('--audit-log <file>', 'write an audit log (JSON lines, audit.k8s.io/v1 Events) here; off unless this or --audit-policy is given')
     .option('--audit-policy <file>', 'an audit Policy (audit.k8s.io/v1) saying what to log; default: every request at Metadata; the log goes to <data-dir>/audit.log unless --audit-log')
-    .action(async (o: { apiPort: number; host: string; dataDir: string; nodes: number; runtime: 'process' | 'sim'; fsync: 'always' | 'everysec'; demo: boolean; tokensFile?: string; policies: 'off' | 'warn' | 'enforce'; auditLog?: string; auditPolicy?: string }) => {
-      const cluster = await up(o);
+    .option('--service-cidr <cidr>', "the IPv4 range Services' clusterIPs come from", '10.96.0.0/12')
+    .action(async (o: { apiPort: number; host: string; dataDir: string; nodes: number; runtime: 'process' | 'sim'; fsync: 'always' | 'everysec'; demo: boolean; tokensFile?: string; policies: 'off' | 'warn' | 'enforce'; auditLog?: string; auditPolicy?: string; serviceCidr: string }) => {
+      const cluster = await up({ ...o, serviceCIDR: o.serviceCidr });
       let stopping = false;
       const stop = async (signal: string) => {
         if (stopping) return;

@@ -40,6 +40,8 @@ export interface UpOptions {
   auditLog?: string;
   /** an audit Policy file */
   auditPolicy?: string;
+  /** Services' clusterIPs come from this CIDR (default 10.96.0.0/12) */
+  serviceCIDR?: string;
 }
 
 /**
@@ -88,6 +90,7 @@ export interface PolicedApiOptions {
   tokensFile?: string;
   policies: PolicyMode;
   auditLog?: AuditLog;
+  serviceCIDR?: string;
 }
 
 /**
@@ -111,7 +114,7 @@ export async function startPolicedApi(opts: PolicedApiOptions, manager: Manager,
   const priorityClasses = new PriorityClassCache(() => api!.client());
   const storageClasses = new StorageClassCache(() => api!.client());
   const admission = [...serverOptions.admission, priorityAdmission(priorityClasses), defaultStorageClassAdmission(storageClasses)];
-  api = await startApiServer({ ...serverOptions, admission, redisUrl: opts.redisUrl, tls: { cert: certs.cert, key: certs.key }, host: opts.host, port: opts.port, auditLog: opts.auditLog });
+  api = await startApiServer({ ...serverOptions, admission, redisUrl: opts.redisUrl, tls: { cert: certs.cert, key: certs.key }, host: opts.host, port: opts.port, auditLog: opts.auditLog, services: { serviceCIDR: opts.serviceCIDR } });
   await manager.add(apiRunnable(api));
   await manager.add(policy.runnable);
   await manager.add(priorityClasses);
@@ -134,7 +137,7 @@ export async function up(opts: UpOptions, log: (line: string) => void = console.
   }
   const manager = new Manager();
   try {
-    const { api, caPem } = await startPolicedApi({ dataDir, redisUrl, host: opts.host, port: opts.apiPort, tokensFile: opts.tokensFile, policies: opts.policies, adminToken: token, auditLog: auditLogOf(dataDir, opts.auditLog, opts.auditPolicy) }, manager, log);
+    const { api, caPem } = await startPolicedApi({ dataDir, redisUrl, host: opts.host, port: opts.apiPort, tokensFile: opts.tokensFile, policies: opts.policies, adminToken: token, auditLog: auditLogOf(dataDir, opts.auditLog, opts.auditPolicy), serviceCIDR: opts.serviceCIDR }, manager, log);
     await manager.add(createControllerManager({ client: (userAgent) => api.client(CONTROLLER_MANAGER_USER, userAgent), redisUrl, log }));
     await manager.add(createSync({ client: (userAgent) => api.client(SYNC_USER, userAgent), redisUrl, dataDir, log }));
     await manager.add(createScheduler({ client: api.client(SCHEDULER_USER, 'default-scheduler'), redisUrl, log }));

@@ -7,6 +7,7 @@ import { Redis } from 'ioredis';
 import { ApiHandler, type ReviewEndpoints } from './api/handler.js';
 import type { AdmissionPlugin, Authenticator, Authorizer } from './api/admission.js';
 import { listen, type ListeningServer, type TlsOptions } from './api/server.js';
+import type { ServiceAllocationOptions } from './api/service-allocation.js';
 import type { UserInfo } from './api/request.js';
 import { StatusError } from './api/errors.js';
 import { RedisStore } from './store/redis-store.js';
@@ -40,6 +41,8 @@ export interface ApiServerOptions {
   tls?: TlsOptions;
   /** record requests here (closed with the server) */
   auditLog?: AuditLog;
+  /** where Services' clusterIPs and nodePorts come from (10.96.0.0/12, 30000-32767 by default) */
+  services?: ServiceAllocationOptions;
 }
 
 export interface RunningApiServer {
@@ -73,7 +76,7 @@ export async function ensureSystemNamespaces(client: Client): Promise<void> {
 export async function startApiServer(opts: ApiServerOptions): Promise<RunningApiServer> {
   const redis = redisFromUrl(opts.redisUrl);
   const store = new RedisStore({ redis, prefix: opts.prefix });
-  const handler = new ApiHandler({ store, authenticator: opts.authenticator, authorizer: opts.authorizer, admission: opts.admission, reviews: opts.reviews, allowAnonymous: opts.allowAnonymous, auditLog: opts.auditLog });
+  const handler = new ApiHandler({ store, authenticator: opts.authenticator, authorizer: opts.authorizer, admission: opts.admission, reviews: opts.reviews, allowAnonymous: opts.allowAnonymous, auditLog: opts.auditLog, services: opts.services });
   const client = (user: UserInfo = APISERVER_USER, userAgent = 'berth-apiserver') => new Client(new InProcessTransport(handler, user, userAgent));
   await ensureSystemNamespaces(client());
   const http = await listen(handler, opts.host ?? '127.0.0.1', opts.port ?? 0, opts.tls);

@@ -11,6 +11,7 @@ import { ADMIN_USER, newToken, TokenAuthenticator } from '../../src/policy/authn
 import { writeKubeconfig } from '../../src/cli/kubeconfig.js';
 import { ensureServingCerts, servingNames } from '../../src/controlplane/pki.js';
 import { startRedis, type TestRedis } from './redis.js';
+import type { ServiceAllocationOptions } from '../../src/controlplane/api/service-allocation.js';
 
 export interface KubectlResult {
   code: number;
@@ -35,7 +36,7 @@ export interface TestCluster {
  * `tls` serves HTTPS with a fresh CA (kubectl sends the token only over TLS); without it the API is
  * plain HTTP, for tests that call it with fetch.
  */
-export async function startCluster(opts: { tls?: boolean } = {}): Promise<TestCluster> {
+export async function startCluster(opts: { tls?: boolean; services?: ServiceAllocationOptions } = {}): Promise<TestCluster> {
   const redis = await startRedis();
   const token = newToken();
   const dir = mkdtempSync(join(tmpdir(), 'berth-test-'));
@@ -45,6 +46,7 @@ export async function startCluster(opts: { tls?: boolean } = {}): Promise<TestCl
     authenticator: new TokenAuthenticator({ [token]: ADMIN_USER }),
     port: 0,
     tls: certs && { cert: certs.cert, key: certs.key },
+    services: opts.services,
   });
   const kubeconfig = join(dir, 'kubeconfig');
   writeKubeconfig(kubeconfig, api.url, token, certs?.ca);

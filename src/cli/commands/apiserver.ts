@@ -20,6 +20,7 @@ interface ApiserverOptions {
   policies: 'off' | 'warn' | 'enforce';
   auditLog?: string;
   auditPolicy?: string;
+  serviceCidr: string;
 }
 
 export function register(program: Command): void {
@@ -34,6 +35,7 @@ export function register(program: Command): void {
     .addOption(new Option('--policies <mode>', 'the policy library in policies/').choices(['off', 'warn', 'enforce']).default('warn'))
     .option('--audit-log <file>', 'write an audit log (JSON lines, audit.k8s.io/v1 Events) here; off unless this or --audit-policy is given')
     .option('--audit-policy <file>', 'an audit Policy (audit.k8s.io/v1) saying what to log; default: every request at Metadata; the log goes to <data-dir>/audit.log unless --audit-log')
+    .option('--service-cidr <cidr>', "the IPv4 range Services' clusterIPs come from (the same for every API server of a cluster)", '10.96.0.0/12')
     .action(async (o: ApiserverOptions) => {
       const redisUrl = o.redisUrl ?? process.env.REDIS_URL;
       if (!redisUrl) throw new Error('berth apiserver needs a Redis: pass --redis-url or set REDIS_URL');
@@ -41,7 +43,7 @@ export function register(program: Command): void {
       mkdirSync(dataDir, { recursive: true });
       const token = adminToken(dataDir);
       const manager = new Manager();
-      const { api, caPem } = await startPolicedApi({ dataDir, redisUrl, host: o.host, port: o.port, tokensFile: o.tokensFile, policies: o.policies, adminToken: token, auditLog: auditLogOf(dataDir, o.auditLog, o.auditPolicy) }, manager, console.log);
+      const { api, caPem } = await startPolicedApi({ dataDir, redisUrl, host: o.host, port: o.port, tokensFile: o.tokensFile, policies: o.policies, adminToken: token, auditLog: auditLogOf(dataDir, o.auditLog, o.auditPolicy), serviceCIDR: o.serviceCidr }, manager, console.log);
       const kubeconfig = join(dataDir, 'kubeconfig');
       writeKubeconfig(kubeconfig, api.url, token, caPem);
       console.log(`API server listening on ${api.url}`);

@@ -7,6 +7,7 @@
 import { errors, asStatusError, StatusError } from './errors.js';
 import { alwaysAllow, type AdmissionPlugin, type Authenticator, type Authorizer } from './admission.js';
 import { ObjectService } from './objects.js';
+import { ServiceAllocator, type ServiceAllocationOptions } from './service-allocation.js';
 import { parseResourcePath, type ResourcePath } from './paths.js';
 import { jsonResponse, type ApiRequest, type ApiResponse, type UserInfo } from './request.js';
 import { RestHandler } from './rest.js';
@@ -34,6 +35,8 @@ export interface ApiHandlerOptions {
   allowAnonymous?: boolean;
   /** records every request the audit policy selects */
   auditLog?: AuditLog;
+  /** the service CIDR and nodePort range Services get their values from (Kubernetes' defaults) */
+  services?: ServiceAllocationOptions;
   now?: () => number;
 }
 
@@ -78,7 +81,8 @@ export class ApiHandler {
     const now = opts.now ?? Date.now;
     const namespaceType = registry.find('', 'v1', 'namespaces');
     if (!namespaceType) throw new Error('the registry has no core/v1 namespaces');
-    this.objects = new ObjectService({ store: opts.store, admission: opts.admission ?? [], namespaceType, now });
+    const services = new ServiceAllocator(opts.services ?? {}, (claims) => opts.store.claimHolders(claims));
+    this.objects = new ObjectService({ store: opts.store, admission: opts.admission ?? [], namespaceType, services, now });
     this.rest = new RestHandler(this.objects, opts.store, now);
     this.authenticator = opts.authenticator;
     this.authorizer = opts.authorizer ?? alwaysAllow;

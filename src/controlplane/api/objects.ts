@@ -13,6 +13,9 @@ import { selectableOf } from './selection.js';
 import { NamespaceCache } from './namespace-cache.js';
 import { updateManagedFields } from './apply/managed-fields.js';
 import { validateSchema } from '../resources/validation.js';
+import { ClaimTakenError } from '../store/scripts.js';
+import { serviceClaims, type ServiceAllocator } from './service-allocation.js';
+import type { Service } from 'kubernetes-types/core/v1.js';
 import type { ObjectStore, ResourceKey, StoredObject } from '../store/types.js';
 import { apiVersionOf, type KubeObject, type ResourceType } from '../resources/types.js';
 
@@ -56,6 +59,8 @@ export const UNCHANGED = Symbol('unchanged');
 
 /** How often a read-modify-write retries when another writer got in between. */
 const MAX_CAS_RETRIES = 8;
+/** How often a create picks new values (clusterIP, nodePorts) when other writers took the ones it picked. */
+const MAX_ALLOCATION_RETRIES = 32;
 
 export function storeKey(type: ResourceType): ResourceKey {
   return { group: type.group, resource: type.resource };
@@ -70,7 +75,13 @@ export interface ObjectServiceOptions {
   admission: AdmissionPlugin[];
   /** resolves the Namespace kind, to check writes into namespaces */
   namespaceType: ResourceType;
+  /** allocates Services' clusterIPs and nodePorts (none when absent) */
+  services?: ServiceAllocator;
   now?: () => number;
+}
+
+function isService(type: ResourceType): boolean {
+  return type.group === '' && type.resource === 'services';
 }
 
 export class ObjectService {
@@ -78,10 +89,12 @@ export class ObjectService {
   private readonly admission: AdmissionPlugin[];
   private readonly namespaces: NamespaceCache;
   private readonly now: () => number;
+  private readonly services?: ServiceAllocator;
 
   constructor(opts: ObjectServiceOptions) {
     this.store = opts.store;
     this.admission = opts.admission;
+    this.services = opts.services;
     this.namespaces = new NamespaceCache(opts.store, storeKey(opts.namespaceType));
     this.now = opts.now ?? Date.now;
   }
@@ -95,7 +108,7 @@ export class ObjectService {
 
   /** Creates `input` in `namespace` ('' for cluster-scoped kinds). */
   async create(type: ResourceType, namespace: string, input: KubeObject, opts: WriteOptions): Promise<WriteResult> {
-    const obj = clone(input);
+    let obj = clone(input);
     const warnings: string[] = [];
     this.checkTypeMeta(type, obj);
     const m = meta(obj);
@@ -118,13 +131,30 @@ export class ObjectService {
     type.defaults(obj);
     const attrs = this.attrs('CREATE', type, namespace, name, opts, warnings, obj);
     await runMutating(this.admission, attrs);
+    const services = isService(type) ? this.services : undefined;
+    const base = services && clone(obj);
+    let allocation = services && (await services.allocate(obj as Service, undefined));
     this.validate(type, obj, undefined);
     await runValidating(this.admission, attrs);
     await this.checkNamespace(type, namespace);
     this.recordManager(type, undefined, obj, opts);
     if (opts.dryRun) return { object: obj, json: JSON.stringify(obj), warnings, created: true };
-    const stored = await this.store.create(storeKey(type), namespace, name, obj);
-    return { object: JSON.parse(stored.json) as KubeObject, json: stored.json, warnings, created: true };
+    const owner = meta(obj).uid ?? '';
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const stored = await this.store.create(storeKey(type), namespace, name, obj, allocation && { owner, claim: allocation.claims });
+        return { object: JSON.parse(stored.json) as KubeObject, json: stored.json, warnings, created: true };
+      } catch (e) {
+        if (!(e instanceof ClaimTakenError) || !services || !allocation || !base) throw e;
+        const taken = await services.takenError(obj as Service, allocation, owner);
+        if (taken) throw taken;
+        if (attempt >= MAX_ALLOCATION_RETRIES) throw e;
+        // another API server took a value we picked: pick again
+        obj = clone(base);
+        allocation = await services.allocate(obj as Service, undefined);
+        this.recordManager(type, undefined, obj, opts);
+      }
+    }
   }
 
   /**
@@ -207,6 +237,8 @@ export class ObjectService {
     type.defaults(next);
     const attrs = this.attrs('UPDATE', type, namespace, name, opts, warnings, next, old);
     await runMutating(this.admission, attrs);
+    const services = isService(type) && opts.subresource === undefined ? this.services : undefined;
+    const allocation = services && (await services.allocate(next as Service, old as Service));
     setGeneration(next, old);
     this.validate(type, next, old);
     await runValidating(this.admission, attrs);
@@ -214,11 +246,25 @@ export class ObjectService {
     if (isNoOpUpdate(next, old)) return { object: old, json: stored.json, warnings, created: false };
     if (opts.dryRun) return { object: next, json: JSON.stringify(next), warnings, created: false };
     if (isFinalized(type, next)) {
-      const gone = await this.store.delete(storeKey(type), namespace, name, stored.rv, next);
+      const gone = await this.store.delete(storeKey(type), namespace, name, stored.rv, next, this.releases(type, old));
       return { object: JSON.parse(gone.json) as KubeObject, json: gone.json, warnings, created: false };
     }
-    const written = await this.store.update(storeKey(type), namespace, name, next, stored.rv, { prev: JSON.stringify(selectableOf(type, old)) });
-    return { object: JSON.parse(written.json) as KubeObject, json: written.json, warnings, created: false };
+    const owner = meta(old).uid ?? '';
+    const claims = allocation && { owner, claim: allocation.claims, release: serviceClaims(old as Service).filter((c) => !allocation.claims.includes(c)) };
+    try {
+      const written = await this.store.update(storeKey(type), namespace, name, next, stored.rv, { prev: JSON.stringify(selectableOf(type, old)), claims });
+      return { object: JSON.parse(written.json) as KubeObject, json: written.json, warnings, created: false };
+    } catch (e) {
+      // a requested value someone holds is the user's error; a picked one is retried with fresh state (Conflict)
+      if (e instanceof ClaimTakenError && services && allocation) throw (await services.takenError(next as Service, allocation, owner)) ?? e;
+      throw e;
+    }
+  }
+
+  /** What deleting `obj` gives back to the claims (a Service's clusterIP and nodePorts). */
+  private releases(type: ResourceType, obj: KubeObject): { owner: string; release: string[] } | undefined {
+    if (!isService(type)) return undefined;
+    return { owner: meta(obj).uid ?? '', release: serviceClaims(obj as Service) };
   }
 
   /**
@@ -254,7 +300,7 @@ export class ObjectService {
       if (!mustWait) {
         if (opts.dryRun) return { object: cur, json: stored.json, deleted: true };
         try {
-          const gone = await this.store.delete(storeKey(type), namespace, name, stored.rv, cur);
+          const gone = await this.store.delete(storeKey(type), namespace, name, stored.rv, cur, this.releases(type, cur));
           result = { object: JSON.parse(gone.json) as KubeObject, json: gone.json, deleted: true };
         } catch (e) {
           if (e instanceof StatusError && e.reason === 'Conflict' && attempt < MAX_CAS_RETRIES) continue;
@@ -279,7 +325,7 @@ export class ObjectService {
         // grace period over and nothing left to wait for: remove now
         if (opts.dryRun) return { object: next, json: JSON.stringify(next), deleted: true };
         try {
-          const gone = await this.store.delete(storeKey(type), namespace, name, stored.rv, next);
+          const gone = await this.store.delete(storeKey(type), namespace, name, stored.rv, next, this.releases(type, cur));
           return { object: JSON.parse(gone.json) as KubeObject, json: gone.json, deleted: true };
         } catch (e) {
           if (e instanceof StatusError && e.reason === 'Conflict' && attempt < MAX_CAS_RETRIES) continue;

@@ -8,6 +8,7 @@
  *   {berth}/o/<group>/<resource>/<ns>/<name>     one hash per object: fields `rv` and `json`
  *   {berth}/i/<group>/<resource>                 sorted set, members `<ns>/<name>`, score 0 (ZRANGEBYLEX)
  *   {berth}/events                               the change stream; entry id `<rv>-0`
+ *   {berth}/claims                               hash: unique value (`clusterip/10.96.0.10`, `nodeport/TCP/30080`) → its holder
  * The core group ('') is spelled `core`; a cluster-scoped object has namespace '' (`.../nodes//n1`).
  */
 import type { ResourceKey } from './types.js';
@@ -19,12 +20,15 @@ export class StoreKeys {
   readonly counter: string;
   /** the change stream */
   readonly stream: string;
+  /** unique values objects hold (clusterIPs, nodePorts) → the holder (see ObjectStore.claimHolders) */
+  readonly claims: string;
 
   constructor(prefix = 'berth') {
     if (!prefix || /[{}]/.test(prefix)) throw new Error(`invalid store key prefix ${JSON.stringify(prefix)}`);
     this.tag = `{${prefix}}`;
     this.counter = `${this.tag}/rv`;
     this.stream = `${this.tag}/events`;
+    this.claims = `${this.tag}/claims`;
   }
 
   /** The prefix that, followed by an index member `<ns>/<name>`, is the object's key. */

@@ -431,3 +431,49 @@ describe('RedisStore durability', () => {
     }
   });
 });
+
+describe('claims (unique values taken with the write)', () => {
+  const svcs: ResourceKey = { group: '', resource: 'services' };
+  const svc = (name: string) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'default' } });
+
+  it('a create takes its claims; a second create claiming one of them fails whole, writing nothing', async () => {
+    const s = newStore();
+    await s.create(svcs, 'default', 'a', svc('a'), { owner: 'uid-a', claim: ['clusterip/10.0.0.1', 'nodeport/TCP/30001'] });
+    expect(await s.claimHolders(['clusterip/10.0.0.1', 'nodeport/TCP/30001', 'clusterip/10.0.0.2'])).toEqual(['uid-a', 'uid-a', null]);
+    const rv = await s.currentResourceVersion();
+    const e = await rejection(s.create(svcs, 'default', 'b', svc('b'), { owner: 'uid-b', claim: ['clusterip/10.0.0.2', 'nodeport/TCP/30001'] }));
+    expect(e.reason).toBe('Conflict');
+    expect(e.message).toMatch(/a value it claims is allocated to another object/);
+    expect(await s.get(svcs, 'default', 'b')).toBeNull();
+    expect(await s.claimHolders(['clusterip/10.0.0.2'])).toEqual([null]);
+    expect(await s.currentResourceVersion()).toBe(rv);
+  });
+
+  it('an update claims new values and releases the old; claiming a value held by another object fails', async () => {
+    const s = newStore();
+    const a = await s.create(svcs, 'default', 'a', svc('a'), { owner: 'uid-a', claim: ['nodeport/TCP/30001'] });
+    await s.create(svcs, 'default', 'b', svc('b'), { owner: 'uid-b', claim: ['nodeport/TCP/30009'] });
+    const e = await rejection(s.update(svcs, 'default', 'a', svc('a'), a.rv, { claims: { owner: 'uid-a', claim: ['nodeport/TCP/30009'], release: ['nodeport/TCP/30001'] } }));
+    expect(e.reason).toBe('Conflict');
+    expect(await s.claimHolders(['nodeport/TCP/30001', 'nodeport/TCP/30009'])).toEqual(['uid-a', 'uid-b']);
+    await s.update(svcs, 'default', 'a', svc('a'), a.rv, { claims: { owner: 'uid-a', claim: ['nodeport/TCP/30002'], release: ['nodeport/TCP/30001', 'nodeport/TCP/30009'] } });
+    // releasing a value another object holds does nothing
+    expect(await s.claimHolders(['nodeport/TCP/30001', 'nodeport/TCP/30002', 'nodeport/TCP/30009'])).toEqual([null, 'uid-a', 'uid-b']);
+  });
+
+  it('a delete releases what the object held', async () => {
+    const s = newStore();
+    const a = await s.create(svcs, 'default', 'a', svc('a'), { owner: 'uid-a', claim: ['clusterip/10.0.0.1'] });
+    await s.delete(svcs, 'default', 'a', a.rv, svc('a'), { owner: 'uid-a', release: ['clusterip/10.0.0.1'] });
+    expect(await s.claimHolders(['clusterip/10.0.0.1'])).toEqual([null]);
+    await s.create(svcs, 'default', 'b', svc('b'), { owner: 'uid-b', claim: ['clusterip/10.0.0.1'] });
+    expect(await s.claimHolders(['clusterip/10.0.0.1'])).toEqual(['uid-b']);
+  });
+
+  it('of many creates racing for one value, exactly one wins', async () => {
+    const s = newStore();
+    const results = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => s.create(svcs, 'default', `s${i}`, svc(`s${i}`), { owner: `uid-${i}`, claim: ['clusterip/10.0.0.7'] })));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    expect((await s.list(svcs)).items).toHaveLength(1);
+  });
+});

@@ -9,6 +9,7 @@ import { errors, type ObjectRef } from '../api/errors.js';
 import { indexMember, StoreKeys } from './keys.js';
 import { allScripts, createScript, deleteScript, listScript, RV_PLACEHOLDER, scriptError, updateScript, type ScriptDef } from './scripts.js';
 import type {
+  Claims,
   ListOptions,
   ListResult,
   ObjectStore,
@@ -115,13 +116,13 @@ export class RedisStore implements ObjectStore {
     return rv !== null && json !== null ? { rv, json } : null;
   }
 
-  async create(key: ResourceKey, namespace: string, name: string, obj: object): Promise<StoredObject> {
+  async create(key: ResourceKey, namespace: string, name: string, obj: object, claims?: Claims): Promise<StoredObject> {
     const text = withPlaceholder(obj);
     const k = this.keys;
     const reply = await this.run(
       createScript,
-      [k.object(key, namespace, name), k.index(key), k.counter, k.stream],
-      [...this.writeArgs(key, namespace, name, text), indexMember(namespace, name)],
+      [k.object(key, namespace, name), k.index(key), k.counter, k.stream, k.claims],
+      [...this.writeArgs(key, namespace, name, text), indexMember(namespace, name), claims?.owner ?? '', ...(claims?.claim ?? [])],
     );
     const rv = RedisStore.written(reply, { ...key, name });
     return { rv, json: fillRv(text, rv) };
@@ -132,23 +133,28 @@ export class RedisStore implements ObjectStore {
     const k = this.keys;
     const reply = await this.run(
       updateScript,
-      [k.object(key, namespace, name), k.counter, k.stream],
-      [...this.writeArgs(key, namespace, name, text), expectedRv, opts.prev ?? ''],
+      [k.object(key, namespace, name), k.counter, k.stream, k.claims],
+      [...this.writeArgs(key, namespace, name, text), expectedRv, opts.prev ?? '', opts.claims?.owner ?? '', opts.claims?.claim?.length ?? 0, ...(opts.claims?.claim ?? []), ...(opts.claims?.release ?? [])],
     );
     const rv = RedisStore.written(reply, { ...key, name });
     return { rv, json: fillRv(text, rv) };
   }
 
-  async delete(key: ResourceKey, namespace: string, name: string, expectedRv: string, last: object): Promise<StoredObject> {
+  async delete(key: ResourceKey, namespace: string, name: string, expectedRv: string, last: object, claims?: Claims): Promise<StoredObject> {
     const text = withPlaceholder(last);
     const k = this.keys;
     const reply = await this.run(
       deleteScript,
-      [k.object(key, namespace, name), k.index(key), k.counter, k.stream],
-      [...this.writeArgs(key, namespace, name, text), expectedRv, indexMember(namespace, name)],
+      [k.object(key, namespace, name), k.index(key), k.counter, k.stream, k.claims],
+      [...this.writeArgs(key, namespace, name, text), expectedRv, indexMember(namespace, name), claims?.owner ?? '', ...(claims?.release ?? [])],
     );
     const rv = RedisStore.written(reply, { ...key, name });
     return { rv, json: fillRv(text, rv) };
+  }
+
+  async claimHolders(claims: string[]): Promise<(string | null)[]> {
+    if (claims.length === 0) return [];
+    return this.redis.hmget(this.keys.claims, ...claims);
   }
 
   /**

@@ -9,7 +9,7 @@
  * the JSON text with `metadata.resourceVersion` set to RV_PLACEHOLDER, and the script splices the new rv
  * in place of its first occurrence.
  */
-import { errors, type ObjectRef, type StatusError } from '../api/errors.js';
+import { errors, StatusError, type ObjectRef } from '../api/errors.js';
 
 /** Stands in for the resourceVersion in the JSON a write sends; must occur in it exactly once. */
 export const RV_PLACEHOLDER = '@@BERTH-RV@@';
@@ -20,7 +20,19 @@ export const ScriptCode = {
   AlreadyExists: -2,
   Conflict: -3,
   NoPlaceholder: -4,
+  ClaimTaken: -5,
 } as const;
+
+/**
+ * A write claimed a unique value (a clusterIP, a nodePort) that another object holds. Its reason is
+ * Conflict, so a read-modify-write retries with fresh state; the API layer looks at who holds what
+ * (`claimHolders`) to turn it into the 422 a user sees when they asked for that value.
+ */
+export class ClaimTakenError extends StatusError {
+  constructor(ref: ObjectRef) {
+    super('Conflict', `Operation cannot be fulfilled on ${ref.group ? `${ref.resource}.${ref.group}` : ref.resource} "${ref.name ?? ''}": a value it claims is allocated to another object`, { kind: ref.resource, name: ref.name });
+  }
+}
 
 /** The one mapper from a script's negative reply to the error the caller sees. */
 export function scriptError(code: number, ref: ObjectRef): StatusError {
@@ -31,6 +43,8 @@ export function scriptError(code: number, ref: ObjectRef): StatusError {
       return errors.alreadyExists(ref);
     case ScriptCode.Conflict:
       return errors.conflict(ref);
+    case ScriptCode.ClaimTaken:
+      return new ClaimTakenError(ref);
     case ScriptCode.NoPlaceholder:
       return errors.internal(`store write of ${ref.resource} "${ref.name ?? ''}" carried no resourceVersion placeholder`);
     default:
@@ -72,57 +86,74 @@ export interface ScriptDef {
 }
 
 /**
- * create-4: adds an object that must not exist.
- * KEYS[1] object hash, KEYS[2] resource index, KEYS[3] rv counter, KEYS[4] change stream
+ * create-5: adds an object that must not exist, with the unique values it claims.
+ * KEYS[1] object hash, KEYS[2] resource index, KEYS[3] rv counter, KEYS[4] change stream, KEYS[5] claims hash
  * ARGV[1] json with placeholder, ARGV[2] placeholder, ARGV[3] group, ARGV[4] resource, ARGV[5] namespace,
- * ARGV[6] name, ARGV[7] stream max length, ARGV[8] index member `<ns>/<name>`
- * Returns the new rv (string), or AlreadyExists / NoPlaceholder.
+ * ARGV[6] name, ARGV[7] stream max length, ARGV[8] index member `<ns>/<name>`, ARGV[9] claim owner,
+ * ARGV[10..] claims (fields of the claims hash, e.g. `clusterip/10.96.0.10`), none held by anyone
+ * Returns the new rv (string), or AlreadyExists / ClaimTaken / NoPlaceholder.
  */
 export const createScript: ScriptDef = {
-  name: 'berthCreate4',
-  numberOfKeys: 4,
+  name: 'berthCreate5',
+  numberOfKeys: 5,
   lua: `${WRITE_PRELUDE}
 if redis.call('EXISTS', KEYS[1]) == 1 then return ${ScriptCode.AlreadyExists} end
+for i = 10, #ARGV do
+  if redis.call('HEXISTS', KEYS[5], ARGV[i]) == 1 then return ${ScriptCode.ClaimTaken} end
+end
 local s, e = placeholderAt()
 if not s then return ${ScriptCode.NoPlaceholder} end
 local rv, json = publish(KEYS[3], KEYS[4], 'ADDED', s, e)
 redis.call('HSET', KEYS[1], 'rv', rv, 'json', json)
 redis.call('ZADD', KEYS[2], 0, ARGV[8])
+for i = 10, #ARGV do redis.call('HSET', KEYS[5], ARGV[i], ARGV[9]) end
 return rv
 `,
 };
 
 /**
- * update-3: replaces an object whose rv is ARGV[8].
- * KEYS[1] object hash, KEYS[2] rv counter, KEYS[3] change stream
- * ARGV[1..7] as create, ARGV[8] expected current rv, ARGV[9] the caller's `prev` note for the event ('' = none)
- * Returns the new rv (string), or NotFound / Conflict / NoPlaceholder.
+ * update-4: replaces an object whose rv is ARGV[8]; claims and releases unique values with it.
+ * KEYS[1] object hash, KEYS[2] rv counter, KEYS[3] change stream, KEYS[4] claims hash
+ * ARGV[1..7] as create, ARGV[8] expected current rv, ARGV[9] the caller's `prev` note for the event ('' = none),
+ * ARGV[10] claim owner, ARGV[11] n, ARGV[12..11+n] claims (free or the owner's), the rest releases
+ * (removed where the owner holds them)
+ * Returns the new rv (string), or NotFound / Conflict / ClaimTaken / NoPlaceholder.
  */
 export const updateScript: ScriptDef = {
-  name: 'berthUpdate3',
-  numberOfKeys: 3,
+  name: 'berthUpdate4',
+  numberOfKeys: 4,
   lua: `${WRITE_PRELUDE}
 local current = redis.call('HGET', KEYS[1], 'rv')
 if not current then return ${ScriptCode.NotFound} end
 if current ~= ARGV[8] then return ${ScriptCode.Conflict} end
+local n = tonumber(ARGV[11])
+for i = 12, 11 + n do
+  local holder = redis.call('HGET', KEYS[4], ARGV[i])
+  if holder and holder ~= ARGV[10] then return ${ScriptCode.ClaimTaken} end
+end
 local s, e = placeholderAt()
 if not s then return ${ScriptCode.NoPlaceholder} end
 local rv, json = publish(KEYS[2], KEYS[3], 'MODIFIED', s, e, ARGV[9])
 redis.call('HSET', KEYS[1], 'rv', rv, 'json', json)
+for i = 12, 11 + n do redis.call('HSET', KEYS[4], ARGV[i], ARGV[10]) end
+for i = 12 + n, #ARGV do
+  if redis.call('HGET', KEYS[4], ARGV[i]) == ARGV[10] then redis.call('HDEL', KEYS[4], ARGV[i]) end
+end
 return rv
 `,
 };
 
 /**
- * delete-4: removes an object whose rv is ARGV[8]; the DELETED event carries ARGV[1] (the object's last
- * state) with the deletion's rv.
- * KEYS[1] object hash, KEYS[2] resource index, KEYS[3] rv counter, KEYS[4] change stream
- * ARGV[1..7] as create, ARGV[8] expected current rv, ARGV[9] index member `<ns>/<name>`
+ * delete-5: removes an object whose rv is ARGV[8] and releases the unique values it held; the
+ * DELETED event carries ARGV[1] (the object's last state) with the deletion's rv.
+ * KEYS[1] object hash, KEYS[2] resource index, KEYS[3] rv counter, KEYS[4] change stream, KEYS[5] claims hash
+ * ARGV[1..7] as create, ARGV[8] expected current rv, ARGV[9] index member `<ns>/<name>`, ARGV[10] claim
+ * owner, ARGV[11..] releases (removed where the owner holds them)
  * Returns the deletion's rv (string), or NotFound / Conflict / NoPlaceholder.
  */
 export const deleteScript: ScriptDef = {
-  name: 'berthDelete4',
-  numberOfKeys: 4,
+  name: 'berthDelete5',
+  numberOfKeys: 5,
   lua: `${WRITE_PRELUDE}
 local current = redis.call('HGET', KEYS[1], 'rv')
 if not current then return ${ScriptCode.NotFound} end
@@ -132,6 +163,9 @@ if not s then return ${ScriptCode.NoPlaceholder} end
 local rv = publish(KEYS[3], KEYS[4], 'DELETED', s, e)
 redis.call('DEL', KEYS[1])
 redis.call('ZREM', KEYS[2], ARGV[9])
+for i = 11, #ARGV do
+  if redis.call('HGET', KEYS[5], ARGV[i]) == ARGV[10] then redis.call('HDEL', KEYS[5], ARGV[i]) end
+end
 return rv
 `,
 };

@@ -33,6 +33,18 @@ export interface StoreEvent {
   prev?: string;
 }
 
+/**
+ * Unique values a write takes or gives back, in one atomic step with the write: a Service's
+ * clusterIP (`clusterip/10.96.0.10`), its nodePorts (`nodeport/TCP/30080`). A value is held by one
+ * `owner` (the object's uid) at a time; claiming a value someone else holds fails the whole write
+ * with ClaimTakenError (reason Conflict); releasing one the owner does not hold does nothing.
+ */
+export interface Claims {
+  owner: string;
+  claim?: string[];
+  release?: string[];
+}
+
 export interface UpdateOptions {
   /**
    * An opaque note about the object before this change, carried in the MODIFIED event. The API
@@ -40,6 +52,7 @@ export interface UpdateOptions {
    * object leaving the selection (DELETED) from one entering it (ADDED).
    */
   prev?: string;
+  claims?: Claims;
 }
 
 export interface ListOptions {
@@ -93,14 +106,16 @@ export interface ObjectStore {
   get(key: ResourceKey, namespace: string, name: string): Promise<StoredObject | null>;
   list(key: ResourceKey, opts?: ListOptions): Promise<ListResult>;
   /** Writes `obj` (its metadata.resourceVersion is replaced by the new rv). AlreadyExists if the name is taken. */
-  create(key: ResourceKey, namespace: string, name: string, obj: object): Promise<StoredObject>;
+  create(key: ResourceKey, namespace: string, name: string, obj: object, claims?: Claims): Promise<StoredObject>;
   /** Replaces the object if its current rv equals `expectedRv`; Conflict otherwise, NotFound if absent. */
   update(key: ResourceKey, namespace: string, name: string, obj: object, expectedRv: string, opts?: UpdateOptions): Promise<StoredObject>;
   /**
    * Removes the object if its current rv equals `expectedRv`. `last` is the object's final state to
    * publish in the DELETED event (its resourceVersion is set to the deletion's rv); returns it.
    */
-  delete(key: ResourceKey, namespace: string, name: string, expectedRv: string, last: object): Promise<StoredObject>;
+  delete(key: ResourceKey, namespace: string, name: string, expectedRv: string, last: object, claims?: Claims): Promise<StoredObject>;
+  /** The holder (owner) of each claim, or null where it is free. */
+  claimHolders(claims: string[]): Promise<(string | null)[]>;
   /** The newest resourceVersion in the store. */
   currentResourceVersion(): Promise<string>;
   watch(opts: WatchOptions, handlers: WatchHandlers): Promise<WatchSubscription>;

@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { KubeObject, ObjectMeta } from '../resources/types.js';
+import { deepCopy } from './patch/json-value.js';
 
 /** Characters Kubernetes uses for generateName suffixes (no vowels, no look-alikes). */
 const SUFFIX_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
@@ -43,7 +44,7 @@ export function deepEqual(a: unknown, b: unknown): boolean {
 }
 
 export function clone<T>(v: T): T {
-  return structuredClone(v);
+  return deepCopy(v);
 }
 
 export function meta(obj: KubeObject): ObjectMeta {

@@ -15,7 +15,7 @@ import { applyMergePatch } from './patch/merge-patch.js';
 import { applyStrategicMergePatch } from './patch/strategic-merge.js';
 import { serverSideApply } from './apply/apply.js';
 import { handleSubresource } from './subresources.js';
-import { timestamp } from './metadata.js';
+import { clone, timestamp } from './metadata.js';
 import { parseSelection, selectableOf, type Selection } from './selection.js';
 import type { ObjectStore } from '../store/types.js';
 import { apiVersionOf, type KubeObject, type ResourceType } from '../resources/types.js';
@@ -291,7 +291,7 @@ export async function patchObject(objects: ObjectService, ctx: RestContext, name
       ctx.namespace,
       name,
       (live) => {
-        const cfg = structuredClone(config);
+        const cfg = clone(config);
         const cmeta = (cfg.metadata ??= {});
         cmeta.name = name;
         if (ctx.type.namespaced) cmeta.namespace = ctx.namespace;

@@ -12,8 +12,24 @@ export function isObject(v: unknown): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/**
+ * A deep copy of a JSON value (what `structuredClone` gives for one, several times faster): plain
+ * objects and arrays are copied, keys in order, `__proto__` keys as own keys; anything else that is
+ * an object (a Date, a Map) goes to `structuredClone`. Shared subtrees come out as separate copies.
+ */
 export function deepCopy<T>(v: T): T {
-  return structuredClone(v);
+  if (typeof v !== 'object' || v === null) return v;
+  if (Array.isArray(v)) {
+    const out = new Array<unknown>(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = deepCopy(v[i]);
+    return out as T;
+  }
+  const proto: unknown = Object.getPrototypeOf(v);
+  if (proto !== Object.prototype && proto !== null) return structuredClone(v);
+  const src = v as JsonObject;
+  const out: JsonObject = {};
+  for (const key of Object.keys(src)) put(out, key, deepCopy(src[key]));
+  return out as T;
 }
 
 /** Sets an own, enumerable key, whatever its name. */

@@ -15,6 +15,10 @@ import { createSync, SYNC_USER, type Sync } from '../../src/sync/sync.js';
 import { startCluster, type TestCluster } from '../harness/cluster.js';
 import type { Client, ResourceRef } from '../../src/controlplane/client/client.js';
 import type { KubeObject } from '../../src/controlplane/resources/types.js';
+import type { Runnable } from '../../src/controlplane/runtime/runnable.js';
+import { createScheduler, SCHEDULER_USER } from '../../src/controlplane/scheduler/scheduler.js';
+import { createSimNodes, nodeUser } from '../../src/agent/agent.js';
+import { defaultStages } from '../../src/agent/runtime/sim/stages.js';
 
 export interface SyncCluster {
   cluster: TestCluster;
@@ -30,13 +34,25 @@ export interface SyncCluster {
   stop(): Promise<void>;
 }
 
-export async function startSyncCluster(opts: { engines?: SyncEngines } = {}): Promise<SyncCluster> {
+export interface SyncClusterOptions {
+  engines?: SyncEngines;
+  /** a scheduler and a sim node whose pods run at once and whose Job pods finish after `jobMs` (default 300) */
+  simNode?: { jobMs?: number };
+}
+
+export async function startSyncCluster(opts: SyncClusterOptions = {}): Promise<SyncCluster> {
   const cluster = await startCluster({ tls: true });
   const admin = cluster.api.client(ADMIN_USER, 'test');
   const dataDir = mkdtempSync(join(tmpdir(), 'berth-sync-'));
   const ac = new AbortController();
   const cm = createControllerManager({ client: (ua) => cluster.api.client(CONTROLLER_MANAGER_USER, ua), redisUrl: cluster.redis.url, log: () => {} });
   await cm.start(ac.signal);
+  const extra: Runnable[] = [];
+  if (opts.simNode) {
+    extra.push(createScheduler({ client: cluster.api.client(SCHEDULER_USER, 'default-scheduler'), redisUrl: cluster.redis.url, prefix: 'sched' }));
+    extra.push(createSimNodes({ client: cluster.api.client(nodeUser('sim'), 'berth-agent'), clientFor: (n) => cluster.api.client(nodeUser(n), 'berth-agent'), count: 1, namePrefix: 'sim-', leaseRenewMs: 2_000, sim: { stages: defaultStages({ completeAfterMs: opts.simNode.jobMs ?? 300 }) } }));
+    for (const r of extra) await r.start(ac.signal);
+  }
   const sync = createSync({ client: (ua) => cluster.api.client(SYNC_USER, ua), redisUrl: cluster.redis.url, dataDir, engines: opts.engines, pollIntervalMs: 60_000, backoff: { baseMs: 200, maxMs: 2_000 } });
   await sync.start(ac.signal);
   async function waitFor<T extends KubeObject>(ref: ResourceRef, name: string, pred: (o: T | undefined) => boolean, namespace?: string): Promise<T | undefined> {
@@ -70,7 +86,7 @@ export async function startSyncCluster(opts: { engines?: SyncEngines } = {}): Pr
     waitFor,
     async stop() {
       ac.abort();
-      await Promise.all([cm.stopped(), sync.stopped()]);
+      await Promise.all([cm.stopped(), sync.stopped(), ...extra.map((r) => r.stopped())]);
       await cluster.stop();
       rmSync(dataDir, { recursive: true, force: true });
     },

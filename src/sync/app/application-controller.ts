@@ -4,7 +4,7 @@
  * apply, prune, health — followed by one summarizer that always writes status. It acts through the
  * API as the sync identity, so RBAC and admission policies apply to every object it writes.
  */
-import { randomInt } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import type { ResourceRef } from '../../controlplane/client/client.js';
 import { ref } from '../../controlplane/client/refs.js';
 import { StatusError } from '../../controlplane/api/errors.js';
@@ -16,16 +16,18 @@ import { createHash } from 'node:crypto';
 import type { CommitInfo, GitSource, RepoCredentials, SourceTree } from '../git/source.js';
 import { diff } from '../diff/index.js';
 import { assess, rollUp } from '../health/index.js';
-import { applyOrder } from '../apply/order.js';
+import { applyOrder, waveOf } from '../apply/order.js';
+import { hookOf, jobOutcome, type HookPhase, type JobOutcome } from '../apply/hooks.js';
 import { itemId, planPrune, type InventoryItem } from '../apply/prune.js';
 import { render } from '../render/index.js';
 import { checkDependencies, dependencyKey, type Blocked } from './dependencies.js';
+import { HOOK_OPERATION_LABEL, hookKey, runHook, type Hook } from './hook-runner.js';
 import { applicationStatusReporter } from '../status/application-status.js';
 import type { LiveWatches } from './live-watches.js';
 import { recordingReader, touches, type RenderInputs } from './render-inputs.js';
 import {
   APP_API_VERSION, FIELD_MANAGER, INSTANCE_LABEL, SYNC_REQUEST_ANNOTATION, instanceOf,
-  type Application, type ApplicationStatus, type Condition, type HealthStatus, type HistoryEntry, type ResourceStatus, type SyncRequest,
+  type Application, type ApplicationStatus, type Condition, type HealthStatus, type HistoryEntry, type OperationState, type ResourceStatus, type SyncRequest,
 } from './types.js';
 
 /** Annotations `berth app rollback` sets: the commit to stay on, and the source head when pinned. */
@@ -35,6 +37,8 @@ export const PIN_SOURCE_ANNOTATION = 'app.berth.dev/pinned-source-revision';
 const HISTORY_LIMIT = 10;
 /** a blocked Application is re-checked when a dependency changes (watch), and at least this often */
 const BLOCKED_RECHECK_MS = 30_000;
+/** default for spec.syncPolicy.timeoutSeconds: the longest one hook or one wave is waited for */
+const DEFAULT_STEP_TIMEOUT_S = 300;
 
 /**
  * The pure engines the controller calls, src/sync/render and src/sync/health unless replaced (tests).
@@ -63,6 +67,7 @@ class StepError extends Error {
   constructor(
     readonly reason: string,
     message: string,
+    /** retried with backoff; otherwise an operation that failed this way is not restarted at the same commit */
     readonly retry = false,
   ) {
     super(message);
@@ -97,6 +102,14 @@ interface SyncState {
   commit?: CommitInfo;
   sourceHead?: string;
   desired?: Desired[];
+  /** hook Jobs of the render, run by sync operations only */
+  hooks: (Hook & { wave: number })[];
+  /** the sync operation this reconcile advances, if any */
+  op?: OperationState;
+  /** the operation ran to its end in this reconcile */
+  opDone?: boolean;
+  /** reconcilePrune ran (it builds the inventory, once) */
+  pruneRan?: boolean;
   resources: ResourceStatus[];
   inventory: InventoryItem[];
   applied: number;
@@ -154,6 +167,16 @@ export function applicationController(opts: ApplicationControllerOptions): Contr
       const rendered = new Map<string, { revision: string; source: string; objects: KubeObject[]; paths: RenderInputs }>();
       /** Applications whose live objects changed since their last full reconcile (no skipping those) */
       const dirty = new Set<string>();
+      /** hook Jobs the watch saw finish (hookKey → outcome), so one deleted at once (a TTL of 0) still counts */
+      const seenHooks = new Map<string, JobOutcome>();
+      opts.watches.observe = (o) => {
+        const op = o.metadata?.labels?.[HOOK_OPERATION_LABEL];
+        if (!op) return;
+        const outcome = jobOutcome(o);
+        if (outcome.status === 'Running') return;
+        if (seenHooks.size >= 10_000) seenHooks.clear();
+        seenHooks.set(hookKey(o.metadata?.namespace, o.metadata!.name!, op), outcome);
+      };
       opts.watches.enqueue = ctx.enqueue;
       opts.watches.onLiveChange = (k) => {
         dirty.add(k);
@@ -270,7 +293,15 @@ export function applicationController(opts: ApplicationControllerOptions): Contr
           o.metadata = { ...o.metadata, labels: { ...o.metadata?.labels, [INSTANCE_LABEL]: instanceOf(s.app) } };
           if (type.namespaced) o.metadata.namespace = overrideNamespace ? destination : (o.metadata.namespace ?? destination);
           else delete o.metadata.namespace;
-          desired.push({ obj: o, ref: { group: type.group, version: type.version, resource: type.resource, namespaced: type.namespaced }, item: itemOf(o) });
+          const r: ResourceRef = { group: type.group, version: type.version, resource: type.resource, namespaced: type.namespaced };
+          let hook;
+          try {
+            hook = hookOf(o);
+          } catch (e) {
+            throw new StepError('RenderFailed', (e as Error).message);
+          }
+          if (hook) for (const phase of hook.phases) s.hooks.push({ obj: o, ref: r, spec: hook, phase, wave: waveOf(o) });
+          else desired.push({ obj: o, ref: r, item: itemOf(o) });
         }
         s.desired = applyOrder(desired.map((d) => Object.assign(d.obj, { __d: d }))).map((o) => (o as KubeObject & { __d: Desired }).__d);
         for (const d of s.desired) delete (d.obj as { __d?: unknown }).__d;
@@ -299,28 +330,115 @@ export function applicationController(opts: ApplicationControllerOptions): Contr
         return drift;
       }
 
-      /** Applies what drifted or is missing, in order (Ready=False SyncFailed, retried with backoff). */
-      async function reconcileApply(s: SyncState, drift: Map<Desired, string[] | 'missing'>, act: boolean): Promise<void> {
+      /** Records each desired object as Synced or OutOfSync (with the fields that differ) in s.resources. */
+      function recordResources(s: SyncState, drift: Map<Desired, string[] | 'missing'>): void {
         for (const d of s.desired!) {
           const dr = drift.get(d)!;
           const inSync = dr !== 'missing' && dr.length === 0;
           opts.watches.ensure(d.ref);
-          if (inSync || !act) {
-            s.resources.push({ ...d.item, status: inSync ? 'Synced' : 'OutOfSync', ...(inSync ? {} : { diff: dr === 'missing' ? undefined : dr, message: dr === 'missing' ? 'missing' : undefined }) });
-            continue;
-          }
+          s.resources.push({ ...d.item, status: inSync ? 'Synced' : 'OutOfSync', ...(inSync ? {} : { diff: dr === 'missing' ? undefined : dr, message: dr === 'missing' ? 'missing' : undefined }) });
+        }
+      }
+
+      /** Applies those of `items` that drifted or are missing, in order (Ready=False SyncFailed, retried with backoff). */
+      async function reconcileApply(s: SyncState, drift: Map<Desired, string[] | 'missing'>, items: Desired[]): Promise<void> {
+        for (const d of items) {
+          const dr = drift.get(d)!;
+          if (dr !== 'missing' && dr.length === 0) continue;
           try {
             await client.patch(d.ref, d.item.name, 'apply', d.obj, { namespace: d.item.namespace, fieldManager: FIELD_MANAGER, force: true });
           } catch (e) {
             throw new StepError('SyncFailed', `${describeItem(d.item)}: ${(e as Error).message}`, true);
           }
           s.applied++;
-          s.resources.push({ ...d.item, status: 'Synced' });
+          const r = s.resources.find((x) => itemId(x) === itemId(d.item))!;
+          r.status = 'Synced';
+          delete r.diff;
+          delete r.message;
         }
+      }
+
+      /**
+       * Notes that the operation waits for `on` (a stable description) and fails it with SyncTimeout
+       * once it has waited longer than spec.syncPolicy.timeoutSeconds for the same thing.
+       */
+      function waitFor(s: SyncState, on: string, detail: string): false {
+        const now = new Date();
+        if (s.op!.waiting?.on !== on) s.op!.waiting = { on, since: now.toISOString() };
+        const limitS = s.app.spec.syncPolicy?.timeoutSeconds ?? DEFAULT_STEP_TIMEOUT_S;
+        const waitedS = (now.getTime() - Date.parse(s.op!.waiting.since)) / 1000;
+        if (waitedS > limitS) throw new StepError('SyncTimeout', `waited ${Math.round(waitedS)}s (timeoutSeconds ${limitS}) for ${on}: ${detail}`);
+        s.op!.message = `waiting for ${on}: ${detail}`;
+        return false;
+      }
+
+      /**
+       * Runs the hooks of `phase` (of one wave for Sync hooks), wave by wave, all of a wave at once.
+       * True when all succeeded; false while one runs; a failed one fails the operation (HookFailed).
+       */
+      async function runHooks(s: SyncState, phase: HookPhase, wave?: number): Promise<boolean> {
+        const hooks = s.hooks.filter((h) => h.phase === phase && (wave === undefined || h.wave === wave));
+        const waves = [...new Set(hooks.map((h) => h.wave))].sort((a, b) => a - b);
+        const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+        for (const w of waves) {
+          const running: string[] = [];
+          for (const h of hooks.filter((x) => x.wave === w).sort((a, b) => (a.obj.metadata!.name! < b.obj.metadata!.name! ? -1 : 1))) {
+            opts.watches.ensure(h.ref);
+            const i = s.op!.hooks!.findIndex((r) => r.phase === phase && r.name === h.obj.metadata!.name && r.namespace === h.obj.metadata!.namespace);
+            const result = await runHook(client, h, s.op!.id!, i >= 0 ? s.op!.hooks![i] : undefined, (k) => seenHooks.get(k), now);
+            if (i >= 0) s.op!.hooks![i] = result;
+            else s.op!.hooks!.push(result);
+            const what = `${phase} hook ${result.kind} ${result.namespace ? `${result.namespace}/` : ''}${result.name}`;
+            if (result.status === 'Failed') throw new StepError('HookFailed', `${what} failed: ${result.reason}${result.message ? `: ${result.message}` : ''}`);
+            if (result.status === 'Running') running.push(what);
+          }
+          if (running.length) return waitFor(s, running.join(', '), 'running');
+        }
+        return true;
+      }
+
+      /** True when every object of `items` is Healthy; a Degraded one fails the operation (WaveDegraded). */
+      async function waveHealthy(s: SyncState, wave: number, items: Desired[]): Promise<boolean> {
+        const waiting: string[] = [];
+        for (const d of items) {
+          const live = await client.find<KubeObject>(d.ref, d.item.name, d.item.namespace);
+          const h = live ? (opts.engines?.assess ?? assess)(live) : { status: 'Missing' as HealthStatus };
+          if (h.status === 'Degraded') throw new StepError('WaveDegraded', `wave ${wave}: ${describeItem(d.item)} is Degraded${h.message ? `: ${h.message}` : ''}; later waves were not applied`);
+          if (h.status !== 'Healthy') waiting.push(`${describeItem(d.item)} ${h.status}`);
+        }
+        return waiting.length === 0 || waitFor(s, `wave ${wave} to be Healthy`, waiting.join(', '));
+      }
+
+      /**
+       * One step of the sync operation: PreSync hooks, then each wave (its objects applied, its Sync
+       * hooks run, and Healthy before the next wave), prune, and PostSync hooks once everything is
+       * Healthy. Returns when it must wait (the watch or a short requeue brings it back) or is done.
+       */
+      async function reconcileOperation(s: SyncState, drift: Map<Desired, string[] | 'missing'>): Promise<void> {
+        if (!(await runHooks(s, 'PreSync'))) return;
+        const waves = [...new Set([...s.desired!.map((d) => waveOf(d.obj)), ...s.hooks.filter((h) => h.phase === 'Sync').map((h) => h.wave)])].sort((a, b) => a - b);
+        for (const [i, w] of waves.entries()) {
+          const items = s.desired!.filter((d) => waveOf(d.obj) === w);
+          await reconcileApply(s, drift, items);
+          if (!(await runHooks(s, 'Sync', w))) return;
+          if (i < waves.length - 1 && !(await waveHealthy(s, w, items))) return;
+        }
+        await reconcilePrune(s, !!s.op!.prune);
+        await reconcileHealth(s);
+        if (s.hooks.some((h) => h.phase === 'PostSync')) {
+          const notHealthy = s.resources.filter((r) => r.message !== 'requires pruning' && r.health !== 'Healthy');
+          const degraded = notHealthy.find((r) => r.health === 'Degraded');
+          if (degraded) throw new StepError('WaveDegraded', `${describeItem(degraded)} is Degraded; PostSync hooks were not run`);
+          if (notHealthy.length) return void waitFor(s, 'every object to be Healthy before the PostSync hooks', notHealthy.map((r) => `${describeItem(r)} ${r.health}`).join(', '));
+          if (!(await runHooks(s, 'PostSync'))) return;
+        }
+        s.opDone = true;
       }
 
       /** Deletes what this Application applied before and Git dropped (Ready=False PruneBlocked over budget). */
       async function reconcilePrune(s: SyncState, act: boolean): Promise<void> {
+        if (s.pruneRan) return;
+        s.pruneRan = true;
         const previous = (s.app.status?.resources ?? []).map(({ group, version, kind, namespace, name }) => ({ group, version, kind, namespace, name }));
         const desiredItems = s.desired!.map((d) => d.item);
         const want = new Set(desiredItems.map(itemId));
@@ -331,7 +449,7 @@ export function applicationController(opts: ApplicationControllerOptions): Contr
           const o = type ? await client.find<KubeObject>(ref(apiVersionOf(i), i.kind), i.name, i.namespace) : undefined;
           live.set(itemId(i), o && { labels: o.metadata?.labels ?? {}, annotations: o.metadata?.annotations ?? {} });
         }
-        const plan = planPrune({ previous, desired: desiredItems, live, instance: instanceOf(s.app), budget: s.app.spec.syncPolicy?.pruneBudget ?? 0.25, allowPrune: !!s.request?.allowPrune });
+        const plan = planPrune({ previous, desired: desiredItems, live, instance: instanceOf(s.app), budget: s.app.spec.syncPolicy?.pruneBudget ?? 0.25, allowPrune: !!s.request?.allowPrune || !!s.op?.allowPrune });
         const stale = act ? plan.delete : [];
         if (act && plan.blocked) s.pruneBlocked = plan.blocked;
         for (const i of [...stale].reverse()) {
@@ -390,7 +508,7 @@ export function applicationController(opts: ApplicationControllerOptions): Contr
         const pin = s.app.metadata?.annotations?.[PIN_ANNOTATION];
         if (pin && s.commit?.sha === pin) status.pinned = { revision: pin, sourceRevision: s.sourceHead ?? '', historyId: prev.pinned?.historyId ?? 0 };
         else delete status.pinned;
-        if (s.desired && !(f && f.reason !== 'SyncFailed' && f.reason !== 'PruneFailed')) {
+        if (s.desired && (!f || !!s.op || f.reason === 'PruneFailed')) {
           status.resources = s.resources;
           const outOfSync = s.resources.some((r) => r.status !== 'Synced') || !!s.pruneBlocked || !!f;
           status.sync = { status: outOfSync ? 'OutOfSync' : 'Synced', revision: s.commit!.sha, author: s.commit!.author, message: s.commit!.message, comparedAt: now };
@@ -401,13 +519,30 @@ export function applicationController(opts: ApplicationControllerOptions): Contr
         }
         const ready: Omit<Condition, 'lastTransitionTime'> = f
           ? { type: 'Ready', status: 'False', reason: f.reason, message: f.message }
+          : s.op && !s.opDone
+            ? { type: 'Ready', status: 'False', reason: 'Syncing', message: s.op.message ?? 'sync in progress' }
           : s.pruneBlocked
             ? { type: 'Ready', status: 'False', reason: 'PruneBlocked', message: s.pruneBlocked }
             : status.sync.status === 'Synced'
               ? { type: 'Ready', status: 'True', reason: 'Synced', message: `applied revision ${s.commit!.sha.slice(0, 7)}` }
               : { type: 'Ready', status: 'False', reason: 'OutOfSync', message: 'live state differs from Git; automated sync is off' };
         status.conditions = setCondition(status.conditions, ready, now);
-        if (s.operation || s.request) {
+        if (s.op) {
+          const phase: OperationState['phase'] = f ? 'Failed' : s.opDone ? 'Succeeded' : 'Running';
+          const op: OperationState = { ...s.op, requestId: s.request?.id ?? prev.operationState?.requestId, phase };
+          if (phase !== 'Running') {
+            delete op.waiting;
+            op.finishedAt = now;
+            op.message = f?.message ?? `applied ${s.applied}, pruned ${s.pruned}${op.hooks?.length ? `, ${op.hooks.length} hook(s) succeeded` : ''}`;
+            if (f && !f.retry) op.terminal = true;
+            const history = prev.history ?? [];
+            const id = (history[history.length - 1]?.id ?? 0) + 1;
+            const entry: HistoryEntry = { id, revision: s.commit!.sha, author: s.commit!.author, message: s.commit!.message.split('\n')[0], deployedAt: now, initiatedBy: s.request?.by ?? 'automated', result: f ? 'Failed' : 'Succeeded' };
+            if (op.hooks?.length) entry.hooks = op.hooks;
+            status.history = [...history, entry].slice(-HISTORY_LIMIT);
+          }
+          status.operationState = op;
+        } else if (s.operation || s.request) {
           const result: HistoryEntry['result'] = f ? 'Failed' : 'Succeeded';
           if (s.commit && (s.applied > 0 || s.pruned > 0 || s.request)) {
             const history = prev.history ?? [];
@@ -426,13 +561,15 @@ export function applicationController(opts: ApplicationControllerOptions): Contr
         if (JSON.stringify({ ...status, sync: { ...status.sync, comparedAt: '' } }) !== JSON.stringify({ ...app.status, sync: { ...app.status?.sync, comparedAt: '' } })) {
           await client.updateStatus(applicationsRef, { ...app, status });
         }
-        if (s.operation && s.commit) statuses.finished(app, s.commit.sha, status);
+        // an operation still waiting (on a hook, a wave) has not finished
+        const running = !!s.op && !s.opDone && !s.failure;
+        if (s.operation && s.commit && !running) statuses.finished(app, s.commit.sha, status);
         if (s.failure) {
           void ctx.events.record(app, 'Warning', s.failure.reason, s.failure.message);
           if (s.failure.retry) throw s.failure;
         } else if (s.applied || s.pruned) void ctx.events.record(app, 'Normal', 'Synced', `applied ${s.applied}, pruned ${s.pruned} at ${s.commit!.sha.slice(0, 7)}`);
         if (s.blocked) return { requeueAfterMs: BLOCKED_RECHECK_MS };
-        const progressing = s.resources.some((r) => r.health === 'Progressing' || r.health === 'Missing');
+        const progressing = running || s.resources.some((r) => r.health === 'Progressing' || r.health === 'Missing');
         return { requeueAfterMs: progressing ? progressMs : pollMs + randomInt(0, Math.max(1, Math.floor(pollMs / 5))) };
       }
 
@@ -442,7 +579,7 @@ export function applicationController(opts: ApplicationControllerOptions): Contr
           const app = await client.find<Application>(applicationsRef, name, namespace);
           if (!app || app.metadata?.deletionTimestamp) return;
           const automated = app.spec.syncPolicy?.automated;
-          const s: SyncState = { app, request: parseRequest(app), resources: [], inventory: [], applied: 0, pruned: 0, operation: false };
+          const s: SyncState = { app, request: parseRequest(app), hooks: [], resources: [], inventory: [], applied: 0, pruned: 0, operation: false };
           try {
             const tree = await reconcileSource(s);
             const deps = checkDependencies(app, (k) => apps.get(k));
@@ -458,20 +595,42 @@ export function applicationController(opts: ApplicationControllerOptions): Contr
             dirty.delete(appKey);
             await reconcileRender(s, tree);
             const drift = await reconcileCompare(s);
+            const sha = s.commit!.sha;
+            const prev = app.status?.operationState;
+            // an operation under way at this commit goes on (a sync request starts a new one)
+            const continuing = !s.request && prev?.phase === 'Running' && prev.revision === sha && !!prev.id;
+            // a hook failure or a timeout is not retried automatically at the same commit
+            const stuck = prev?.phase === 'Failed' && !!prev.terminal && prev.revision === sha;
             // automated without selfHeal syncs once per new revision, as Argo CD does
-            const newRevision = app.status?.history?.at(-1)?.revision !== s.commit!.sha;
-            const act = !!s.request || (!!automated && (!!automated.selfHeal || newRevision || app.status?.operationState?.phase === 'Failed'));
-            s.operation = act && [...drift.values()].some((d) => d === 'missing' || d.length > 0);
-            if (s.operation) statuses.pending(app, s.commit!.sha);
-            await reconcileApply(s, drift, act);
+            const newRevision = app.status?.history?.at(-1)?.revision !== sha;
+            const act = !!s.request || continuing || (!!automated && !stuck && (!!automated.selfHeal || newRevision || prev?.phase === 'Failed'));
+            const drifted = [...drift.values()].some((d) => d === 'missing' || d.length > 0);
             const prune = !!s.request?.prune || !!s.request?.allowPrune || !!automated?.prune;
-            await reconcilePrune(s, act && prune);
-            s.operation ||= s.pruned > 0;
-            await reconcileHealth(s);
+            recordResources(s, drift);
+            if (act && (drifted || continuing || !!s.request)) {
+              const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+              s.op = continuing ? structuredClone(prev!) : { id: randomBytes(4).toString('hex'), revision: sha, startedAt: now, phase: 'Running', hooks: [], prune, allowPrune: !!s.request?.allowPrune };
+              s.operation = true;
+              statuses.pending(app, sha);
+              await reconcileOperation(s, drift);
+              if (!s.opDone) {
+                await reconcilePrune(s, false);
+                await reconcileHealth(s);
+              }
+            } else {
+              await reconcilePrune(s, act && prune);
+              s.operation = s.pruned > 0;
+              await reconcileHealth(s);
+            }
           } catch (e) {
             if (!(e instanceof StepError)) throw e;
             s.failure = e;
             s.operation = true;
+            if (s.op) {
+              // the inventory and health still describe what is live
+              await reconcilePrune(s, false);
+              await reconcileHealth(s);
+            }
           }
           return finish(s);
         },

@@ -15,6 +15,8 @@ export class LiveWatches {
   enqueue: (key: string) => void = () => {};
   /** called when a live object an Application applied changed; by default just enqueues it */
   onLiveChange: (key: string) => void = (key) => this.enqueue(key);
+  /** sees every watched object as it changes (before the reconcile it causes) */
+  observe: (obj: KubeObject) => void = () => {};
 
   constructor(
     private readonly client: Client,
@@ -31,6 +33,7 @@ export class LiveWatches {
     if (!this.signal || this.signal.aborted || this.informers.has(id)) return;
     const informer = new Informer(this.client, ref, { labelSelector: INSTANCE_LABEL, log: this.log });
     const poke = (o: KubeObject) => {
+      this.observe(o);
       const key = keyOfInstance(o.metadata?.labels?.[INSTANCE_LABEL] ?? '');
       if (key) this.onLiveChange(key);
     };

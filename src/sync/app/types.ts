@@ -61,6 +61,8 @@ export interface ApplicationSpec {
     automated?: { prune?: boolean; selfHeal?: boolean } | null;
     /** fraction of the inventory an automated prune may delete without --allow-prune (default 0.25) */
     pruneBudget?: number;
+    /** the longest a sync operation waits for one hook or one wave to become Healthy (default 300) */
+    timeoutSeconds?: number;
   };
 }
 
@@ -87,6 +89,43 @@ export interface Condition {
   lastTransitionTime: string;
 }
 
+/** A hook Job of a sync operation and how it ended (kept after the Job is deleted). */
+export interface HookResult {
+  kind: string;
+  namespace?: string;
+  name: string;
+  phase: 'PreSync' | 'Sync' | 'PostSync';
+  status: 'Running' | 'Succeeded' | 'Failed';
+  /** the Job's Complete/Failed condition reason, or why berth failed it */
+  reason?: string;
+  message?: string;
+  startedAt: string;
+  finishedAt?: string;
+  /** removed by its hook-delete-policy */
+  deleted?: boolean;
+}
+
+/** A sync operation: PreSync hooks, the waves (each Healthy before the next), prune, PostSync hooks. */
+export interface OperationState {
+  requestId?: string;
+  phase: 'Succeeded' | 'Failed' | 'Running';
+  message?: string;
+  finishedAt?: string;
+  /** names this operation's hook Jobs (label app.berth.dev/hook-operation) */
+  id?: string;
+  /** the commit being synced; a newer commit starts a new operation */
+  revision?: string;
+  startedAt?: string;
+  hooks?: HookResult[];
+  /** what the operation waits for, since when (the timeout counts from `since`) */
+  waiting?: { on: string; since: string };
+  /** prune as asked when the operation started */
+  prune?: boolean;
+  allowPrune?: boolean;
+  /** failed in a way a retry at the same commit would repeat (a hook failed, a timeout): automated sync waits for a new commit or `berth app sync` */
+  terminal?: boolean;
+}
+
 export interface HistoryEntry {
   id: number;
   revision: string;
@@ -95,6 +134,7 @@ export interface HistoryEntry {
   deployedAt: string;
   initiatedBy: string;
   result: 'Succeeded' | 'Failed';
+  hooks?: HookResult[];
 }
 
 export interface ApplicationStatus {
@@ -106,7 +146,7 @@ export interface ApplicationStatus {
   history?: HistoryEntry[];
   /** set by `berth app rollback`: the app stays on this commit until a newer one arrives or the pin is lifted */
   pinned?: { revision: string; sourceRevision: string; historyId: number };
-  operationState?: { requestId?: string; phase: 'Succeeded' | 'Failed' | 'Running'; message?: string; finishedAt?: string };
+  operationState?: OperationState;
   /** the last commit of the source branch seen, to lift a rollback pin when a newer one arrives */
   sourceRevision?: string;
   /**

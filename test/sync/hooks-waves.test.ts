@@ -1,0 +1,109 @@
+/**
+ * Sync operations with hooks and waves on a cluster with a scheduler and a sim node: a PreSync Job
+ * runs and succeeds before anything is applied, wave N+1 waits until wave N is Healthy, PostSync
+ * runs once everything is Healthy; a failed PreSync Job fails the sync with a condition naming the
+ * Job and its reason, applies nothing, and its outcome stays in history after the Job is deleted.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { refs } from '../../src/controlplane/client/refs.js';
+import type { KubeObject } from '../../src/controlplane/resources/types.js';
+import type { Application } from '../../src/sync/app/types.js';
+import { makeRepo, type TestRepo } from './git-repo.js';
+import { configMap, startSyncCluster, type SyncCluster } from './sync-harness.js';
+
+let c: SyncCluster;
+let repo: TestRepo;
+beforeAll(async () => {
+  c = await startSyncCluster({ simNode: { jobMs: 300 } });
+  repo = makeRepo();
+}, 120_000);
+afterAll(async () => {
+  await c?.stop();
+  repo?.remove();
+});
+
+function hookJob(name: string, hook: string, opts: { deletePolicy?: string; fail?: boolean } = {}): string {
+  return `apiVersion: batch/v1
+kind: Job
+metadata:
+  name: ${name}
+  annotations:
+    argocd.argoproj.io/hook: ${hook}
+${opts.deletePolicy ? `    argocd.argoproj.io/hook-delete-policy: ${opts.deletePolicy}\n` : ''}spec:
+  backoffLimit: 0
+  template:
+    metadata:
+      annotations: { ${opts.fail ? 'sim.berth.dev/result: Failed' : 'sim.berth.dev/result: Succeeded'} }
+    spec:
+      restartPolicy: Never
+      containers: [{ name: main, image: busybox }]
+`;
+}
+
+const slowDeployment = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 1
+  selector: { matchLabels: { app: web } }
+  template:
+    metadata:
+      labels: { app: web }
+      annotations: { sim.berth.dev/running-after: 5s }
+    spec:
+      containers: [{ name: main, image: busybox }]
+`;
+
+const waveAnnotated = (yaml: string, wave: number) => yaml.replace(/^metadata:\n/m, `metadata:\n  annotations: { argocd.argoproj.io/sync-wave: "${wave}" }\n`);
+const cmData = async (name: string) => (await c.admin.find<KubeObject & { data?: Record<string, string> }>(refs.configmaps, name, 'default'))?.data;
+
+describe('a sync operation with hooks and waves', () => {
+  it('runs PreSync first, waits for each wave to be Healthy, then runs PostSync', async () => {
+    repo.commit('app with hooks and waves', {
+      'app/migrate.yaml': hookJob('migrate', 'PreSync', { deletePolicy: 'HookSucceeded' }),
+      'app/settings.yaml': waveAnnotated(configMap('settings', { v: '1' }), -1),
+      'app/web.yaml': slowDeployment,
+      'app/after-web.yaml': waveAnnotated(configMap('after-web'), 1),
+      'app/smoke.yaml': hookJob('smoke', 'PostSync'),
+    });
+    await c.createApp('hooked', { source: { repoURL: repo.bare, targetRevision: 'main', path: 'app' }, destination: { namespace: 'default' }, syncPolicy: { automated: { prune: true, selfHeal: true } } });
+
+    const waiting = await c.waitApp('hooked', (a) => a.status?.operationState?.message?.startsWith('waiting for wave 0 to be Healthy') ?? false);
+    expect(waiting.status!.operationState).toMatchObject({ phase: 'Running', hooks: [expect.objectContaining({ name: 'migrate', phase: 'PreSync', status: 'Succeeded', reason: 'CompletionsReached', deleted: true })] });
+    expect(waiting.status!.conditions!.find((x) => x.type === 'Ready')).toMatchObject({ status: 'False', reason: 'Syncing' });
+    expect(await cmData('settings')).toEqual({ v: '1' });
+    expect(await cmData('after-web')).toBeUndefined();
+    // HookSucceeded deleted the Job; its outcome is in the operation state
+    expect(await c.admin.find(refs.jobs, 'migrate', 'default')).toBeUndefined();
+
+    const done = await c.waitApp('hooked', (a) => a.status?.operationState?.phase === 'Succeeded', 'default');
+    expect(done.status!.sync!.status).toBe('Synced');
+    expect(done.status!.health!.status).toBe('Healthy');
+    expect(await cmData('after-web')).toBeDefined();
+    const last = done.status!.history!.at(-1)!;
+    expect(last.result).toBe('Succeeded');
+    expect(last.hooks!.map((h) => `${h.phase} ${h.name} ${h.status}${h.deleted ? ' deleted' : ''}`)).toEqual(['PreSync migrate Succeeded deleted', 'PostSync smoke Succeeded']);
+    // hooks are not part of the Application's objects
+    expect(done.status!.resources!.map((r) => `${r.kind}/${r.name}`).sort()).toEqual(['ConfigMap/after-web', 'ConfigMap/settings', 'Deployment/web']);
+    // the default delete policy (BeforeHookCreation) keeps the Job until the next sync
+    expect(await c.admin.find(refs.jobs, 'smoke', 'default')).toBeDefined();
+  }, 120_000);
+
+  it('a failed PreSync Job fails the sync, names the Job and its reason, applies nothing, and is remembered after deletion', async () => {
+    const sha = repo.commit('failing migration', {
+      'app/migrate.yaml': hookJob('migrate', 'PreSync', { deletePolicy: 'HookFailed', fail: true }),
+      'app/settings.yaml': waveAnnotated(configMap('settings', { v: '2' }), -1),
+    });
+    await c.sync.pokeRepo(repo.bare);
+    const failed = await c.waitApp('hooked', (a: Application) => a.status?.operationState?.revision === sha && a.status.operationState.phase === 'Failed');
+    const ready = failed.status!.conditions!.find((x) => x.type === 'Ready')!;
+    expect(ready).toMatchObject({ status: 'False', reason: 'HookFailed' });
+    expect(ready.message).toMatch(/^PreSync hook Job default\/migrate failed: BackoffLimitExceeded/);
+    expect(failed.status!.operationState!.terminal).toBe(true);
+    expect(await cmData('settings')).toEqual({ v: '1' });
+    expect(await c.admin.find(refs.jobs, 'migrate', 'default')).toBeUndefined();
+    const last = failed.status!.history!.at(-1)!;
+    expect(last).toMatchObject({ revision: sha, result: 'Failed', hooks: [expect.objectContaining({ name: 'migrate', status: 'Failed', reason: 'BackoffLimitExceeded', deleted: true })] });
+  }, 120_000);
+});

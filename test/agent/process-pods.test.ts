@@ -299,7 +299,8 @@ describe('process runtime', () => {
 
   it('fails a pod past its activeDeadlineSeconds (DeadlineExceeded)', async () => {
     await c.createPod({ metadata: { name: 'deadline' }, spec: { activeDeadlineSeconds: 1, terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image: 'busybox', command: ['sleep', '1000'] }] } });
-    const p = await c.waitPod('deadline', (p) => p.status?.phase === 'Failed', 10_000);
+    // the kubelet marks the pod Failed first and the container's end follows it
+    const p = await c.waitPod('deadline', (p) => p.status?.phase === 'Failed' && containerStatus(p)?.state?.terminated !== undefined, 10_000);
     expect(p.status?.reason).toBe('DeadlineExceeded');
     expect(containerStatus(p)?.state?.terminated?.exitCode).toBe(143);
   });

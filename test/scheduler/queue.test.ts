@@ -52,6 +52,8 @@ it('runs the highest priority first, each pod once, and retries in place', async
     () => {},
   );
   await until('all processed', () => order.length === 5);
-  expect(order.slice(0, 3)).toEqual(['ns/critical', 'ns/mid', 'ns/low']);
-  expect(order.slice(3).sort()).toEqual(['ns/mid', 'ns/negative']);
+  // the retried mid comes back after its 10 ms delay: where it lands depends on the machine's speed
+  expect(order.slice(0, 2)).toEqual(['ns/critical', 'ns/mid']);
+  expect(order.slice(2).sort()).toEqual(['ns/low', 'ns/mid', 'ns/negative']);
+  expect(order.indexOf('ns/low')).toBeLessThan(order.indexOf('ns/negative'));
 });

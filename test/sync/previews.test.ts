@@ -194,3 +194,20 @@ describe('a PreviewSet over pull-request refs, polled, with a TTL', () => {
     expect(await c.admin.find(applicationsRef, p.application, 'default')).toBeUndefined();
   }, T);
 });
+
+describe('what a PreviewSet reports when it cannot do its work', () => {
+  it('an unreadable repository: Ready False Unreachable, nothing deleted', async () => {
+    await c.admin.create(previewSetsRef, { apiVersion: 'berth.dev/v1alpha1', kind: 'PreviewSet', metadata: { name: 'nowhere', namespace: 'default' }, spec: { source: { repoURL: `${repo.bare}-missing` }, branches: ['pr/*'] } } as PreviewSet);
+    const s = await waitSet('nowhere', (x) => x.status?.conditions?.some((k) => k.type === 'Ready') ?? false);
+    expect(s.status!.conditions!.find((k) => k.type === 'Ready')).toMatchObject({ status: 'False', reason: 'Unreachable', message: expect.stringMatching(/no git repository at .*origin\.git-missing/) });
+  }, T);
+
+  it('a cluster-scoped object in a preview branch fails its render, naming the object', async () => {
+    repo.git('checkout', '-q', 'main');
+    repo.commit('a cluster role', { 'app/role.yaml': 'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: reader\nrules: []\n' }, 'cluster/role');
+    await createSet('cluster', { branches: ['cluster/*'] });
+    const s = await waitSet('cluster', (x) => preview(x, 'refs/heads/cluster/role')?.reason === 'RenderFailed');
+    expect(preview(s, 'refs/heads/cluster/role')!.message).toMatch(/ClusterRole\/reader: cluster-scoped, but this Application keeps to namespace cluster-cluster-role-[0-9a-f]{8}/);
+    expect(await c.admin.find(ref('rbac.authorization.k8s.io/v1', 'ClusterRole'), 'reader')).toBeUndefined();
+  }, T);
+});

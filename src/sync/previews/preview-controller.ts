@@ -39,8 +39,13 @@ export interface PreviewControllerOptions {
   git: GitSource;
   /** how often each PreviewSet lists its repository's refs unless its spec says, default 60 s (jittered) */
   pollIntervalMs?: number;
-  /** requeue while a preview is being set up or is Progressing, default 2 s */
+  /** requeue while a preview is being set up (no sync status yet, old namespace terminating), default 2 s */
   progressIntervalMs?: number;
+  /**
+   * requeue while a preview is not Healthy, default 15 s: refusals by quota reach us as Events, which
+   * no informer here watches; also how recent such an Event must be to count (×8)
+   */
+  unhealthyIntervalMs?: number;
   /** the address the Service proxy listens on, for preview URLs (default 127.0.0.1) */
   proxyHost?: string;
 }
@@ -106,19 +111,26 @@ async function serviceURLs(client: Client, namespace: string, host: string): Pro
   return urls.length ? urls : undefined;
 }
 
-/** Why an object of the preview was refused by a ResourceQuota, from the Application or the namespace's Warning events. */
-async function quotaRefusal(client: Client, app: Application | undefined, namespace: string): Promise<string | undefined> {
-  const ready = app?.status?.conditions?.find((c) => c.type === 'Ready');
+/**
+ * Why an object of the preview was refused by a ResourceQuota: from the Application's Ready condition
+ * (the sync's apply was refused), else — while the preview is not Healthy — from a Warning event in
+ * its namespace seen within `recentMs` (a controller's create was refused; controllers retry, which
+ * bumps the event's lastTimestamp, so an old event means the refusal is over).
+ */
+async function quotaRefusal(client: Client, app: Application, namespace: string, now: number, recentMs: number): Promise<string | undefined> {
+  const ready = app.status?.conditions?.find((c) => c.type === 'Ready');
   if (ready?.status === 'False' && QUOTA_MESSAGE.test(ready.message)) return ready.message;
+  if (app.status?.health?.status === 'Healthy') return undefined;
   const events = (await client.list<KubeObject & { type?: string; message?: string; lastTimestamp?: string; eventTime?: string }>(refs.events, { namespace })).items;
-  const refused = events.filter((e) => e.type === 'Warning' && QUOTA_MESSAGE.test(e.message ?? ''));
-  const last = refused.sort((a, b) => ((a.lastTimestamp ?? a.eventTime ?? '') < (b.lastTimestamp ?? b.eventTime ?? '') ? -1 : 1)).at(-1);
-  return last?.message;
+  const at = (e: (typeof events)[number]) => Date.parse(e.lastTimestamp ?? e.eventTime ?? '') || 0;
+  const refused = events.filter((e) => e.type === 'Warning' && QUOTA_MESSAGE.test(e.message ?? '') && now - at(e) < recentMs);
+  return refused.sort((a, b) => at(a) - at(b)).at(-1)?.message;
 }
 
 export function previewController(opts: PreviewControllerOptions): PreviewController {
   const defaultPollMs = opts.pollIntervalMs ?? 60_000;
   const progressMs = opts.progressIntervalMs ?? 2_000;
+  const unhealthyMs = opts.unhealthyIntervalMs ?? 15_000;
   const host = opts.proxyHost ?? '127.0.0.1';
   let enqueue: (key: string) => void = () => {};
   return {
@@ -219,7 +231,7 @@ export function previewController(opts: PreviewControllerOptions): PreviewContro
         entry.sync = app.status?.sync?.status;
         entry.health = app.status?.health?.status;
         entry.urls = await serviceURLs(client, name, host);
-        const quota = await quotaRefusal(client, app, name);
+        const quota = await quotaRefusal(client, app, name, Date.now(), unhealthyMs * 8);
         if (quota) return { reason: 'OverQuota', message: quota };
         const ready = app.status?.conditions?.find((c) => c.type === 'Ready');
         if (ready?.status === 'False' && ready.reason !== 'OutOfSync') return { reason: ready.reason, message: ready.message };
@@ -276,6 +288,7 @@ export function previewController(opts: PreviewControllerOptions): PreviewContro
           const keep = new Set<string>();
           let soonest = now + p.pollMs + randomInt(0, Math.max(1, Math.floor(p.pollMs / 5)));
           let settling = false;
+          let unhealthy = false;
           for (const { ref: r, oid } of listed.filter((x) => p.matches(x.ref)).sort((a, b) => (a.ref < b.ref ? -1 : 1))) {
             const old = prev.get(r);
             const previewNs = previewName({ set: p.setKey, ref: r, prefix: set.spec.namespace?.prefix ?? `${name}-`, maxLength: 62 - namespace.length });
@@ -305,7 +318,8 @@ export function previewController(opts: PreviewControllerOptions): PreviewContro
             keep.add(previewNs);
             const failure = await ensure(p, entry);
             if (failure) Object.assign(entry, failure, failure.reason === 'NamespaceTaken' ? { phase: 'Failed' } : {});
-            if (failure?.reason === 'Terminating' || entry.health === 'Progressing' || entry.health === 'Missing' || !entry.sync) settling = true;
+            if (failure?.reason === 'Terminating' || !entry.sync) settling = true;
+            if (entry.health !== 'Healthy') unhealthy = true;
             previews.push(entry);
           }
 
@@ -328,6 +342,7 @@ export function previewController(opts: PreviewControllerOptions): PreviewContro
           );
           await write();
           if (settling) soonest = Math.min(soonest, now + progressMs);
+          if (unhealthy) soonest = Math.min(soonest, now + unhealthyMs);
           return { requeueAfterMs: Math.max(0, soonest - now) };
         },
       };

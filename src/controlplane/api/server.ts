@@ -118,9 +118,37 @@ export interface TlsOptions {
   key: string;
 }
 
-function apiRequest(req: IncomingMessage, body: Buffer | undefined, signal: AbortSignal): ApiRequest {
+/** `signal` is made on first use: most requests never ask for it, and an AbortController costs. */
+function apiRequest(req: IncomingMessage, body: Buffer | undefined, signal: () => AbortSignal): ApiRequest {
   const url = new URL(req.url ?? '/', 'http://localhost');
-  return { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: lowerHeaders(req), body, signal, remoteAddress: req.socket.remoteAddress };
+  return {
+    method: req.method ?? 'GET',
+    path: url.pathname,
+    query: url.searchParams,
+    headers: lowerHeaders(req),
+    body,
+    get signal() {
+      return signal();
+    },
+    remoteAddress: req.socket.remoteAddress,
+  };
+}
+
+/** An abort signal for `res`, aborted when it closes (finished or cut off); made when first asked for. */
+function closeSignal(res: ServerResponse): () => AbortSignal {
+  let controller: AbortController | undefined;
+  let closed = false;
+  res.on('close', () => {
+    closed = true;
+    controller?.abort();
+  });
+  return () => {
+    if (!controller) {
+      controller = new AbortController();
+      if (closed) controller.abort();
+    }
+    return controller.signal;
+  };
 }
 
 /**
@@ -132,7 +160,7 @@ function onUpgrade(handler: ApiHandler, req: IncomingMessage, socket: Duplex, he
   socket.on('error', () => socket.destroy());
   const controller = new AbortController();
   void (async () => {
-    const response = await handler.handle(apiRequest(req, undefined, controller.signal));
+    const response = await handler.handle(apiRequest(req, undefined, () => controller.signal));
     if (response.upgrade) return acceptStream(req, socket, head, response.upgrade);
     if (response.stream) return refuseUpgrade(socket, new StatusError('BadRequest', `${req.url} does not upgrade connections`));
     const body = response.body ?? '';
@@ -152,9 +180,7 @@ export async function listen(handler: ApiHandler, host: string, port: number, tl
           sendStatus(res, body as StatusError);
           return;
         }
-        const controller = new AbortController();
-        res.on('close', () => controller.abort());
-        writeResponse(res, await handler.handle(apiRequest(req, body.length > 0 ? body : undefined, controller.signal)));
+        writeResponse(res, await handler.handle(apiRequest(req, body.length > 0 ? body : undefined, closeSignal(res))));
       } catch (e) {
         if (!res.headersSent) sendStatus(res, errors.internal((e as Error).message));
         else res.destroy();

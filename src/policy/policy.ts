@@ -2,8 +2,8 @@
  * Assembles the policy engine for an API server: authentication (static tokens, the tokens file,
  * ServiceAccount JWTs), authorization (RBAC, with AccessPolicy deny/allow on top), admission (RBAC
  * escalation checks, built-in plugins, CEL admission policies, LimitRanger, PodSecurity, ResourceQuota) and the review endpoints, all fed by
- * informers on the API itself. One runnable keeps the caches, bootstraps the default roles and
- * aggregates cluster roles.
+ * informers on the API itself. One runnable keeps the caches, bootstraps the default roles,
+ * aggregates cluster roles and writes each ValidatingAdmissionPolicy's status (type checking).
  *
  * Wiring (berth up, berth apiserver, tests):
  *   const policy = await createPolicy({ client: (user) => api.client(user), dataDir, tokensFile, staticTokens });
@@ -34,6 +34,9 @@ import { AccessAuthorizer, accessPolicyPlugin } from './access/access-policy.js'
 import type { PolicyStore } from './admission/policy-store.js';
 import { validatingPolicyPlugin, type AuditEvent } from './admission/validating-policy.js';
 import { mutatingPolicyPlugin } from './admission/mutating-policy.js';
+import { statusUpdate } from './admission/policy-status.js';
+import type { ValidatingAdmissionPolicy } from 'kubernetes-types/admissionregistration/v1.js';
+import { StatusError } from '../controlplane/api/errors.js';
 import { alwaysPullImagesPlugin, defaultTolerationSecondsPlugin, serviceAccountPlugin } from './admission/builtin.js';
 import { resourceQuotaPlugin } from './admission/resource-quota.js';
 import { limitRangerPlugin } from './admission/limit-ranger.js';
@@ -225,6 +228,16 @@ export async function createPolicy(opts: PolicyOptions): Promise<Policy> {
       await ensureBootstrapPolicy(c);
       await aggregate(c);
       clusterRoles.on({ onAdd: () => scheduleAggregation(c), onUpdate: (a, b) => a !== b && scheduleAggregation(c), onDelete: () => scheduleAggregation(c) });
+      // status.observedGeneration, typeChecking and the Ready condition of each ValidatingAdmissionPolicy
+      const writeStatus = (p: KubeObject) => {
+        const status = statusUpdate(p as ValidatingAdmissionPolicy, new Date().toISOString());
+        if (!status) return;
+        c.updateStatus(ref('admissionregistration.k8s.io/v1', 'ValidatingAdmissionPolicy'), { ...p, status } as KubeObject).catch((e: unknown) => {
+          // a newer version is on its way through the informer, which retries with it
+          if (!(e instanceof StatusError && (e.reason === 'Conflict' || e.reason === 'NotFound'))) log(`policy: writing the status of ValidatingAdmissionPolicy ${p.metadata?.name}: ${(e as Error).message}`);
+        });
+      };
+      cached.ValidatingAdmissionPolicy.on({ onAdd: writeStatus, onUpdate: (_old, p) => writeStatus(p) });
     },
     async stopped() {
       await Promise.all(informers.map((i) => i.stopped()));

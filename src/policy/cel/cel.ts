@@ -43,6 +43,8 @@ export interface CompiledExpression {
   source: string;
   uses: ReadonlySet<string>;
   cost: number;
+  /** the parsed tree (nodes of `{op, args, pos}`), for analyses such as schema type checking */
+  ast: unknown;
   evaluate(vars: Record<string, unknown>, budget?: CostBudget): unknown;
 }
 
@@ -198,15 +200,29 @@ function useRe2(ast: unknown): void {
   });
 }
 
-const cache = new Map<string, CompiledExpression>();
+/** Compiled expressions by variable set, then by source; the variable sets by array (callers pass constants). */
+const caches = new Map<string, Map<string, CompiledExpression>>();
+const cacheOf = new WeakMap<readonly string[], Map<string, CompiledExpression>>();
+let cached = 0;
+
+function cacheFor(variables: readonly string[]): Map<string, CompiledExpression> {
+  let c = cacheOf.get(variables);
+  if (!c) {
+    const key = [...variables].sort().join(',');
+    c = caches.get(key) ?? new Map<string, CompiledExpression>();
+    caches.set(key, c);
+    cacheOf.set(variables, c);
+  }
+  return c;
+}
 
 /**
  * Compiles `source` for an environment declaring `variables` (all dynamic). Throws
  * CelCompileError on syntax and type errors, and when the estimated cost exceeds the limit.
  */
 export function compile(source: string, variables: readonly string[]): CompiledExpression {
-  const key = `${[...variables].sort().join(',')}\u0000${source}`;
-  const hit = cache.get(key);
+  const cache = cacheFor(variables);
+  const hit = cache.get(source);
   if (hit) return hit;
   const env = environmentFor(variables);
   let fn: ReturnType<Environment['parse']>;
@@ -226,9 +242,12 @@ export function compile(source: string, variables: readonly string[]): CompiledE
   if (cost > STATIC_COST_LIMIT) {
     throw new CelCompileError(source, `estimated rule cost exceeds budget by factor of ${(cost / STATIC_COST_LIMIT).toFixed(1)}x (try simplifying the rule, or adding maxItems, maxProperties, and maxLength where arrays, maps, and strings are declared)`);
   }
-  const compiled: CompiledExpression = { source, uses, cost, evaluate: (vars, budget) => metered(source, () => fn(vars), budget) };
-  if (cache.size > 10_000) cache.clear();
-  cache.set(key, compiled);
+  const compiled: CompiledExpression = { source, uses, cost, ast: fn.ast, evaluate: (vars, budget) => metered(source, () => fn(vars), budget) };
+  if (++cached > 10_000) {
+    for (const c of caches.values()) c.clear();
+    cached = 1;
+  }
+  cache.set(source, compiled);
   return compiled;
 }
 

@@ -48,7 +48,7 @@ export function nodeComponents(api: RunningApiServer, opts: NodeComponentsOption
   } else {
     for (let i = 1; i <= opts.nodes; i++) {
       const name = `${prefix}${i}`;
-      out.push(createAgent({ client: api.client(nodeUser(name), 'berth-agent'), name, runtime: opts.runtime, dataDir: join(opts.dataDir, 'agents', name), connectors: registry, log: opts.log }));
+      out.push(createAgent({ client: api.client(nodeUser(name), 'berth-agent'), name, runtime: opts.runtime, dataDir: join(opts.dataDir, 'agents', name), connectors: registry, process: { gitRepos: join(opts.dataDir, 'repos') }, log: opts.log }));
     }
   }
   out.push(createNodeLifecycleController({ client: api.client(CONTROLLER_USER, 'node-controller'), ...opts.lifecycle, log: opts.log }));

@@ -31,6 +31,7 @@ interface AgentFlags {
   simNodes?: number;
   simStages?: string;
   leaseRenewSeconds: number;
+  gitRepos?: string;
 }
 
 function count(v: string): number {
@@ -51,6 +52,7 @@ export function register(program: Command): void {
     .option('--taints <k=v:Effect,...>', 'taints to register the node with')
     .addOption(new Option('--runtime <runtime>', 'how pods run').choices(['process', 'sim']).default('process'))
     .option('--data-dir <dir>', "where pods' directories and logs live", '.berth-agent')
+    .option('--git-repos <dir>', "berth's hosted repositories (the server's <data dir>/repos), for git.berth.local/NAME@REV images")
     .option('--address <ip>', "the node's InternalIP (and pods' IP); default: the first non-loopback IPv4")
     .option('--port <port>', 'port of the agent server the API server reaches for pods/log (0 = any free)', (v) => Number(v), 10250)
     .option('--cpu <quantity>', 'cpu capacity (default: the cores of this machine)')
@@ -72,7 +74,7 @@ export function register(program: Command): void {
         if (o.runtime !== 'sim') throw new Error('--sim-nodes needs --runtime sim');
         agent = createSimNodes({ client, count: o.simNodes, namePrefix: `${o.name}-`, labels, taints, capacity, sim, leaseRenewMs: o.leaseRenewSeconds * 1000, log: console.log });
       } else {
-        agent = createAgent({ client, name: o.name, runtime: o.runtime, labels, taints, capacity, sim, dataDir: resolve(o.dataDir), address: o.address ?? machineAddress(), agentPort: server.port, leaseRenewMs: o.leaseRenewSeconds * 1000, log: console.log });
+        agent = createAgent({ client, name: o.name, runtime: o.runtime, labels, taints, capacity, sim, dataDir: resolve(o.dataDir), process: { gitRepos: o.gitRepos && resolve(o.gitRepos) }, address: o.address ?? machineAddress(), agentPort: server.port, leaseRenewMs: o.leaseRenewSeconds * 1000, log: console.log });
         await publishAgentKey(client, o.name, server.key);
       }
       const ac = new AbortController();

@@ -24,6 +24,7 @@ import { runHandler, type Handler, type HandlerContext } from './handlers.js';
 import { killGroup, reapGroup, removePidFile, writePidFile } from './process-group.js';
 import { Prober, type ProbeKind } from './prober.js';
 import { containerMounts, prepareVolumes, rewritePath, volumeEnv, type Mount } from './volumes.js';
+import { parseGitImage, type GitImages } from './git-image.js';
 
 export interface WorkerOptions {
   /** first restart delay after the immediate one (kubelet: 10 s) */
@@ -33,6 +34,8 @@ export interface WorkerOptions {
   logLimits: LogLimits;
   /** environment every container starts from (PATH, HOME) */
   baseEnv: Record<string, string>;
+  /** checks out `git.berth.local/NAME@REV` images */
+  images: GitImages;
 }
 
 interface Run {
@@ -65,6 +68,8 @@ interface Slot {
   ports: { byName: Map<string, number>; byNumber: Map<number, number>; first?: number };
   /** called when the container started (after its startup probe): sidecars gate the next init container */
   onStarted?: () => void;
+  /** the checkout of a Git image, the container's default working directory */
+  imageDir?: string;
 }
 
 function isSidecar(slot: Slot): boolean {
@@ -276,7 +281,35 @@ export class PodWorker {
     }
   }
 
-  /** Host ports and volumes; a missing ConfigMap/Secret is retried until it appears or the pod goes. */
+  /**
+   * Checks out every container's Git image (git-image.ts) before any container starts; a missing
+   * repository or revision is ErrImagePull, retried until it appears (a push) or the pod goes.
+   */
+  private async pullImages(): Promise<boolean> {
+    for (const s of this.slots) {
+      const image = s.spec.image ?? '';
+      while (!this.terminating) {
+        try {
+          const ref = parseGitImage(image);
+          if (!ref) break;
+          const pulled = await this.opts.images.materialize(image, ref);
+          s.imageDir = pulled.dir;
+          s.status.imageID = pulled.imageID;
+          this.host.event(this.pod, 'Normal', 'Pulled', `Container image "${image}" checked out at commit ${pulled.commit}`);
+          break;
+        } catch (e) {
+          if (!(e instanceof ConfigError)) throw e;
+          s.status.state = waiting('ErrImagePull', e.message);
+          this.host.event(this.pod, 'Warning', 'Failed', `Failed to pull image "${image}": ${e.message}`);
+          this.changed();
+          await this.sleep(CONFIG_RETRY_MS);
+        }
+      }
+    }
+    return !this.terminating;
+  }
+
+  /** Host ports, images and volumes; a missing ConfigMap/Secret is retried until it appears or the pod goes. */
   private async prepare(): Promise<boolean> {
     for (const s of this.slots) {
       for (const p of s.spec.ports ?? []) {
@@ -286,6 +319,8 @@ export class PodWorker {
         s.ports.first ??= hostPort;
       }
     }
+    if (!(await this.pullImages())) return false;
+    for (const s of this.slots) if (s.status.state?.waiting?.reason === 'ErrImagePull') s.status.state = waiting('ContainerCreating');
     while (!this.terminating) {
       try {
         this.volumes = await prepareVolumes(this.pod, this.dir, this.node, this.host);
@@ -378,9 +413,9 @@ export class PodWorker {
       return 'stalled';
     }
     if (this.terminating) return 'stalled';
-    // An image naming a directory on this machine is the container's file system root for the
-    // default working directory (the app ships its code there).
-    const imageDir = c.image && isAbsolute(c.image) && existsSync(c.image) ? c.image : undefined;
+    // An image naming a directory on this machine, or a Git image's checkout, is the container's
+    // file system root for the default working directory (the app ships its code there).
+    const imageDir = slot.imageDir ?? (c.image && isAbsolute(c.image) && existsSync(c.image) ? c.image : undefined);
     let cwd = imageDir ?? join(this.dir, 'work', c.name);
     if (c.workingDir) {
       const w = rewritePath(c.workingDir, mounts);

@@ -12,6 +12,7 @@ import { DEFAULT_LOG_LIMITS, logStream, type LogLimits } from './container-log.j
 import { PodWorker } from './pod-worker.js';
 import { reapOrphans } from './process-group.js';
 import { removePodDir } from './volumes.js';
+import { GitImages } from './git-image.js';
 
 export interface ProcessRuntimeOptions {
   /** pods' directories (volumes, logs, working dirs) go under `<dataDir>/pods` */
@@ -24,6 +25,8 @@ export interface ProcessRuntimeOptions {
   baseEnv?: Record<string, string>;
   /** configMap/secret/downwardAPI volumes are rewritten this often (default 60 s, the kubelet's sync) */
   volumeRefreshMs?: number;
+  /** berth's hosted repositories (`<data dir>/repos`), for `git.berth.local/NAME@REV` images */
+  gitRepos?: string;
 }
 
 /**
@@ -39,6 +42,7 @@ export class ProcessRuntime implements PodRuntime {
   private readonly workers = new Map<string, PodWorker>();
   private readonly podsDir: string;
   private readonly refresher: NodeJS.Timeout;
+  private readonly images: GitImages;
 
   constructor(
     private readonly node: NodeContext,
@@ -46,6 +50,7 @@ export class ProcessRuntime implements PodRuntime {
     private readonly opts: ProcessRuntimeOptions,
   ) {
     this.podsDir = join(opts.dataDir, 'pods');
+    this.images = new GitImages(opts.gitRepos, join(opts.dataDir, 'images'));
     this.refresher = setInterval(() => {
       for (const w of this.workers.values()) void w.refreshVolumes().catch(() => {});
     }, opts.volumeRefreshMs ?? 60_000);
@@ -67,6 +72,7 @@ export class ProcessRuntime implements PodRuntime {
       backoffMaxMs: this.opts.backoffMaxMs ?? 300_000,
       logLimits: { ...DEFAULT_LOG_LIMITS, ...this.opts.logLimits },
       baseEnv: this.opts.baseEnv ?? { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin', HOME: process.env.HOME ?? '/' },
+      images: this.images,
     });
     this.workers.set(uid, worker);
     this.host.statusChanged(uid);

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { applicationsRef, PIN_ANNOTATION, PIN_SOURCE_ANNOTATION } from '../../sync/app/application-controller.js';
-import { SYNC_REQUEST_ANNOTATION, type Application } from '../../sync/app/types.js';
+import { RESOURCES_FINALIZERS, SYNC_REQUEST_ANNOTATION, type Application } from '../../sync/app/types.js';
 import { connect } from '../../sync/cli/connect.js';
 import { table } from '../../sync/cli/table.js';
 
@@ -114,11 +114,21 @@ export function register(program: Command): void {
       console.log(`${ns}/${name} pinned to ${h.revision.slice(0, 7)} until a newer commit arrives`);
     });
 
-  common(app.command('delete <name>').description('delete an Application (its objects stay)')).action(async (name: string, o: Common) => {
-    const { client, ns } = target(o);
-    await client.delete(applicationsRef, name, { namespace: ns });
-    console.log(`application.berth.dev/${name} deleted`);
-  });
+  common(app.command('delete <name>').description('delete an Application and, unless --cascade=false, the objects it applied'))
+    .option('--cascade <bool>', 'delete the objects it applied too (true|false)', 'true')
+    .action(async (name: string, o: Common & { cascade: string }) => {
+      const { client, ns } = target(o);
+      if (o.cascade !== 'true' && o.cascade !== 'false') throw new Error(`--cascade=${o.cascade}: use true or false`);
+      // as argocd app delete: the resources finalizer decides, set or cleared just before the delete
+      const a = await client.get<Application>(applicationsRef, name, ns);
+      const others = (a.metadata?.finalizers ?? []).filter((f) => !RESOURCES_FINALIZERS.includes(f));
+      const finalizers = o.cascade === 'true' ? [...others, RESOURCES_FINALIZERS[0]] : others;
+      if (JSON.stringify(finalizers) !== JSON.stringify(a.metadata?.finalizers ?? [])) {
+        await client.patch(applicationsRef, name, 'merge', { metadata: { finalizers, resourceVersion: a.metadata!.resourceVersion } }, { namespace: ns });
+      }
+      await client.delete(applicationsRef, name, { namespace: ns });
+      console.log(`application.berth.dev/${name} deleted${o.cascade === 'true' ? ' (its objects are being deleted)' : ' (its objects stay)'}`);
+    });
 
   common(app.command('wait <name>').description('wait until an Application is Synced and/or Healthy'))
     .option('--synced', 'wait for Synced', false)

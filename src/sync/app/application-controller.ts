@@ -26,7 +26,7 @@ import { applicationStatusReporter } from '../status/application-status.js';
 import type { LiveWatches } from './live-watches.js';
 import { recordingReader, touches, type RenderInputs } from './render-inputs.js';
 import {
-  APP_API_VERSION, FIELD_MANAGER, INSTANCE_LABEL, SYNC_REQUEST_ANNOTATION, instanceOf,
+  APP_API_VERSION, FIELD_MANAGER, INSTANCE_LABEL, PRUNE_ANNOTATION, RESOURCES_FINALIZERS, SYNC_REQUEST_ANNOTATION, instanceOf,
   type Application, type ApplicationStatus, type Condition, type HealthStatus, type HistoryEntry, type OperationState, type ResourceStatus, type SyncRequest,
 } from './types.js';
 
@@ -184,7 +184,7 @@ export function applicationController(opts: ApplicationControllerOptions): Contr
       };
       const apps = ctx.informers.get<Application>(applicationsRef);
       // status writes are ours: only spec, annotation and label changes (and adds) need a reconcile
-      const intent = (a: Application) => JSON.stringify([a.spec, a.metadata?.annotations, a.metadata?.labels]);
+      const intent = (a: Application) => JSON.stringify([a.spec, a.metadata?.annotations, a.metadata?.labels, a.metadata?.deletionTimestamp]);
       // any change of an Application (its status too) re-evaluates the Applications that depend on it
       const pokeDependents = (a: Application) => {
         for (const d of apps.list((x) => (x.spec?.dependsOn ?? []).some((r) => dependencyKey(x, r) === keyOf(a)))) ctx.enqueue(keyOf(d));
@@ -554,6 +554,35 @@ export function applicationController(opts: ApplicationControllerOptions): Contr
         return status;
       }
 
+      /**
+       * An Application being deleted with a resources finalizer: deletes its inventory (last applied
+       * first; only objects still carrying its instance label, never one marked prune=false), waits
+       * until they are gone, then removes the finalizer so the Application goes too.
+       */
+      async function reconcileDelete(app: Application): Promise<{ requeueAfterMs: number } | undefined> {
+        const finalizers = app.metadata?.finalizers ?? [];
+        if (!finalizers.some((f) => RESOURCES_FINALIZERS.includes(f))) return undefined;
+        let waiting = 0;
+        for (const i of [...(app.status?.resources ?? [])].reverse()) {
+          const type = registry.findKind(apiVersionOf(i), i.kind);
+          if (!type) continue;
+          const r = ref(apiVersionOf(i), i.kind);
+          const live = await client.find<KubeObject>(r, i.name, i.namespace);
+          if (!live || live.metadata?.labels?.[INSTANCE_LABEL] !== instanceOf(app) || live.metadata?.annotations?.[PRUNE_ANNOTATION] === 'false') continue;
+          waiting++;
+          if (live.metadata?.deletionTimestamp) continue;
+          try {
+            await client.delete(r, i.name, { namespace: i.namespace, propagationPolicy: 'Background' });
+          } catch (e) {
+            if (!(e instanceof StatusError && e.reason === 'NotFound')) throw e;
+          }
+        }
+        if (waiting > 0) return { requeueAfterMs: 1_000 };
+        await client.patch(applicationsRef, app.metadata!.name!, 'merge', { metadata: { finalizers: finalizers.filter((f) => !RESOURCES_FINALIZERS.includes(f)), resourceVersion: app.metadata!.resourceVersion } }, { namespace: app.metadata!.namespace });
+        void ctx.events.record(app, 'Normal', 'ResourcesDeleted', `deleted the objects of ${keyOf(app)}`);
+        return undefined;
+      }
+
       /** Writes status when it changed, records events, and says when to look again. */
       async function finish(s: SyncState): Promise<{ requeueAfterMs: number }> {
         const app = s.app;
@@ -577,7 +606,8 @@ export function applicationController(opts: ApplicationControllerOptions): Contr
         async reconcile(appKey) {
           const [namespace, name] = appKey.split('/');
           const app = await client.find<Application>(applicationsRef, name, namespace);
-          if (!app || app.metadata?.deletionTimestamp) return;
+          if (!app) return;
+          if (app.metadata?.deletionTimestamp) return reconcileDelete(app);
           const automated = app.spec.syncPolicy?.automated;
           const s: SyncState = { app, request: parseRequest(app), hooks: [], resources: [], inventory: [], applied: 0, pruned: 0, operation: false };
           try {

@@ -10,7 +10,12 @@ export const APP_API_VERSION = 'berth.dev/v1alpha1';
 export const FIELD_MANAGER = 'berth-sync';
 /** On every applied object: `<app namespace>.<app name>`; prune deletes only objects still carrying it. */
 export const INSTANCE_LABEL = 'app.berth.dev/instance';
-/** An applied object with this annotation set to "false" is never pruned. */
+/**
+ * On an Application: deleting it deletes what it applied first (its inventory, only objects still
+ * carrying its instance label), as Argo CD's finalizer does; both names are honoured.
+ */
+export const RESOURCES_FINALIZERS = ['resources-finalizer.berth.dev', 'resources-finalizer.argocd.argoproj.io'];
+/** An applied object with this annotation set to "false" is never pruned (nor deleted with its Application). */
 export const PRUNE_ANNOTATION = 'app.berth.dev/prune';
 /** Integer sync wave; lower waves apply first (Argo CD's `argocd.argoproj.io/sync-wave` is honoured too). */
 export const WAVE_ANNOTATIONS = ['app.berth.dev/sync-wave', 'argocd.argoproj.io/sync-wave'];

@@ -180,7 +180,28 @@ class AgentCore implements Agent {
         const volumeName = claim?.spec?.volumeName;
         return { claim, volume: volumeName ? await slot.client.find<PersistentVolume>(refs.persistentvolumes, volumeName) : undefined };
       },
+      serviceAccountToken: (pod, audience, expirationSeconds) => this.serviceAccountToken(slot, pod, audience, expirationSeconds),
     };
+  }
+
+  /** Tokens by pod uid and audience, renewed once 80% of their lifetime has passed (as the kubelet does). */
+  private readonly tokens = new Map<string, { token: string; renewAt: number; expiresAt: number }>();
+
+  private async serviceAccountToken(slot: NodeSlot, pod: Pod, audience: string | undefined, expirationSeconds: number): Promise<string> {
+    const now = Date.now();
+    for (const [k, t] of this.tokens) if (t.expiresAt <= now) this.tokens.delete(k);
+    const key = `${pod.metadata?.uid}/${audience ?? ''}`;
+    const cached = this.tokens.get(key);
+    if (cached && cached.renewAt > now) return cached.token;
+    const body = {
+      apiVersion: 'authentication.k8s.io/v1',
+      kind: 'TokenRequest',
+      spec: { audiences: audience ? [audience] : undefined, expirationSeconds, boundObjectRef: { apiVersion: 'v1', kind: 'Pod', name: pod.metadata?.name, uid: pod.metadata?.uid } },
+    };
+    const res = await slot.client.post<{ status: { token: string; expirationTimestamp: string } }>(refs.serviceaccounts, pod.spec?.serviceAccountName || 'default', 'token', body, pod.metadata?.namespace);
+    const expiresAt = Date.parse(res.status.expirationTimestamp);
+    this.tokens.set(key, { token: res.status.token, expiresAt, renewAt: now + 0.8 * (expiresAt - now) });
+    return res.status.token;
   }
 
   async start(signal: AbortSignal): Promise<void> {

@@ -138,7 +138,7 @@ export async function up(opts: UpOptions, log: (line: string) => void = console.
   const manager = new Manager();
   try {
     const { api, caPem } = await startPolicedApi({ dataDir, redisUrl, host: opts.host, port: opts.apiPort, tokensFile: opts.tokensFile, policies: opts.policies, adminToken: token, auditLog: auditLogOf(dataDir, opts.auditLog, opts.auditPolicy), serviceCIDR: opts.serviceCIDR }, manager, log);
-    await manager.add(createControllerManager({ client: (userAgent) => api.client(CONTROLLER_MANAGER_USER, userAgent), redisUrl, log }));
+    await manager.add(createControllerManager({ client: (userAgent) => api.client(CONTROLLER_MANAGER_USER, userAgent), redisUrl, log, rootCA: caPem }));
     await manager.add(createSync({ client: (userAgent) => api.client(SYNC_USER, userAgent), redisUrl, dataDir, log }));
     await manager.add(createScheduler({ client: api.client(SCHEDULER_USER, 'default-scheduler'), redisUrl, log }));
     for (const component of nodeComponents(api, { nodes: opts.nodes, runtime: opts.runtime, dataDir, log })) await manager.add(component);

@@ -153,7 +153,7 @@ export async function createPolicy(opts: PolicyOptions): Promise<Policy> {
   const cachedIn = (kind: string, ns: string) => (cached[kind]?.synced ? cached[kind].list((o) => o.metadata?.namespace === ns) : undefined);
   // mutate hooks run first (built-ins, then MutatingAdmissionPolicy), validate hooks after schema validation
   const admission: AdmissionPlugin[] = [
-    serviceAccountPlugin,
+    serviceAccountPlugin({ serviceAccount: (ns, name) => (serviceAccounts?.synced ? serviceAccounts.get(`${ns}/${name}`) : undefined) as { automountServiceAccountToken?: boolean } | undefined }),
     defaultTolerationSecondsPlugin(),
     limitRangerPlugin({ client: () => (client ??= opts.client(POLICY_USER)), cachedRanges: (ns) => cachedIn('LimitRange', ns) }),
     ...(opts.alwaysPullImages ? [alwaysPullImagesPlugin] : []),

@@ -27,6 +27,11 @@ export interface RuntimeHost {
   lookup(kind: 'ConfigMap' | 'Secret', namespace: string, name: string): Promise<{ data?: Record<string, string>; binaryData?: Record<string, string> } | undefined>;
   /** reads a PersistentVolumeClaim and, once it is bound, its PersistentVolume (either undefined when missing) */
   lookupClaim(namespace: string, name: string): Promise<{ claim?: PersistentVolumeClaim; volume?: PersistentVolume }>;
+  /**
+   * A token of the pod's ServiceAccount bound to the pod (TokenRequest), for projected
+   * serviceAccountToken volumes; may return a cached token that is still well within its lifetime.
+   */
+  serviceAccountToken(pod: Pod, audience: string | undefined, expirationSeconds: number): Promise<string>;
 }
 
 export interface LogOptions {

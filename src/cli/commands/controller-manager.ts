@@ -42,7 +42,8 @@ export function register(program: Command): void {
     .option('--lock-duration <ms>', 'after this long without renewal a dead process\'s keys are taken over', positiveInt('--lock-duration'))
     .action(async (o: Options) => {
       const ca = o.ca ? readFileSync(o.ca, 'utf8') : undefined;
-      const all = defaultControllers();
+      // the CA the API is served with is the one pods' kube-root-ca.crt ConfigMaps publish
+      const all = defaultControllers({ rootCA: ca });
       const wanted = o.controllers?.split(',').map((s) => s.trim()).filter(Boolean);
       const unknown = wanted?.filter((n) => !all.some((c) => c.name === n));
       if (unknown?.length) throw new Error(`unknown controllers: ${unknown.join(', ')} (known: ${all.map((c) => c.name).join(', ')})`);

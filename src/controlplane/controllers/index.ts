@@ -17,19 +17,24 @@ import { replicaSetController } from './replicaset.js';
 import { replicationControllerController } from './replicationcontroller.js';
 import { serviceAccountController } from './serviceaccount.js';
 import { resourceQuotaController } from './resourcequota.js';
+import { rootCAPublisherController } from './root-ca-publisher.js';
 
-/** Every built-in controller, in the order their queues are listed. */
-export function defaultControllers(): Controller[] {
+/**
+ * Every built-in controller, in the order their queues are listed. `rootCA` (the PEM of the CA the
+ * API server is served with) adds the root-ca-cert-publisher, which pods' service-account volumes need.
+ */
+export function defaultControllers(opts: { rootCA?: string } = {}): Controller[] {
   return [deploymentController(), replicaSetController(), replicationControllerController(), garbageCollector(), namespaceController(), serviceAccountController(), endpointsController(),
-    daemonSetController(), jobController(), cronJobController(), statefulSetController(), ttlAfterFinishedController(), persistentVolumeController(), resourceQuotaController()];
+    daemonSetController(), jobController(), cronJobController(), statefulSetController(), ttlAfterFinishedController(), persistentVolumeController(), resourceQuotaController(),
+    ...(opts.rootCA ? [rootCAPublisherController(opts.rootCA)] : [])];
 }
 
 /**
  * A controller-manager Runnable running `opts.controllers`, by default every built-in controller.
  * `berth up` and `berth controller-manager` start it through here.
  */
-export function createControllerManager(opts: Omit<ControllerManagerOptions, 'controllers'> & { controllers?: Controller[] }): ControllerManager {
-  return createManager({ ...opts, controllers: opts.controllers ?? defaultControllers() });
+export function createControllerManager(opts: Omit<ControllerManagerOptions, 'controllers'> & { controllers?: Controller[]; rootCA?: string }): ControllerManager {
+  return createManager({ ...opts, controllers: opts.controllers ?? defaultControllers({ rootCA: opts.rootCA }) });
 }
 
 export { CONTROLLER_MANAGER_USER, type ControllerManager, type ControllerManagerOptions };

@@ -1,13 +1,15 @@
 /**
  * Pod volumes as directories on the machine: emptyDir per pod, configMap/secret/downwardAPI as
- * files written from the objects, hostPath as the path itself, persistentVolumeClaim as the bound
+ * files written from the objects, projected (configMap, secret, downwardAPI and serviceAccountToken
+ * sources in one directory: the token comes from TokenRequest, so a process in the pod can read
+ * /var/run/secrets/kubernetes.io/serviceaccount/token and call the API), hostPath as the path itself, persistentVolumeClaim as the bound
  * PersistentVolume's directory (local storage on this node, kept after the pod). A container reaches a volume through
  * `VOLUME_<NAME>` in its env and through its mountPath: arguments, env values and workingDir that
  * start with a mountPath are rewritten to the volume's directory (no mount namespace needed).
  */
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, normalize } from 'node:path';
-import type { Container, KeyToPath, Pod, Volume } from 'kubernetes-types/core/v1.js';
+import type { Container, DownwardAPIVolumeFile, KeyToPath, Pod, Volume } from 'kubernetes-types/core/v1.js';
 import type { NodeContext, RuntimeHost } from '../runtime.js';
 import { ConfigError, envName, fieldValue, resourceValue } from './container-env.js';
 import { volumeNodeName, volumePath } from '../../../controlplane/controllers/persistentvolume.js';
@@ -74,7 +76,31 @@ async function claimDir(claimName: string, ns: string, node: NodeContext, host: 
 }
 
 /** Writes (or rewrites, when objects changed) one volume; returns its directory. */
-async function writeVolume(v: Volume, pod: Pod, podDir: string, node: NodeContext, host: Pick<RuntimeHost, 'lookup' | 'lookupClaim'>): Promise<string> {
+type VolumeHost = Pick<RuntimeHost, 'lookup' | 'lookupClaim' | 'serviceAccountToken'>;
+
+/** Writes configMap/secret entries into `dir`; false when the object is missing and optional. */
+async function writeObject(dir: string, kind: 'ConfigMap' | 'Secret', ns: string, name: string, items: KeyToPath[] | undefined, mode: number | undefined, optional: boolean, what: string, host: VolumeHost): Promise<void> {
+  const entries = await objectEntries(host, kind, ns, name);
+  if (!entries) {
+    if (optional) return;
+    throw new ConfigError(`${kind.toLowerCase()} "${name}" not found (${what})`);
+  }
+  writeItems(dir, entries, items, mode, optional, what);
+}
+
+function writeDownward(dir: string, items: DownwardAPIVolumeFile[], mode: number | undefined, pod: Pod, node: NodeContext): void {
+  for (const it of items) {
+    let value = '';
+    if (it.fieldRef) value = fieldValue(pod, it.fieldRef.fieldPath, node);
+    else if (it.resourceFieldRef) {
+      const c = pod.spec?.containers.find((x) => x.name === it.resourceFieldRef!.containerName) ?? pod.spec!.containers[0];
+      value = resourceValue(c, it.resourceFieldRef.resource, it.resourceFieldRef.divisor, node);
+    }
+    writeAtomically(join(dir, safeRelative(it.path)), value, it.mode ?? mode ?? 0o644);
+  }
+}
+
+async function writeVolume(v: Volume, pod: Pod, podDir: string, node: NodeContext, host: VolumeHost): Promise<string> {
   const ns = pod.metadata?.namespace ?? 'default';
   const dir = join(podDir, 'volumes', v.name);
   if (v.hostPath) {
@@ -83,36 +109,44 @@ async function writeVolume(v: Volume, pod: Pod, podDir: string, node: NodeContex
   }
   mkdirSync(dir, { recursive: true });
   if (v.emptyDir) return dir;
-  if (v.configMap || v.secret) {
-    const kind = v.configMap ? 'ConfigMap' : 'Secret';
-    const name = v.configMap?.name ?? v.secret?.secretName ?? '';
-    const optional = (v.configMap ?? v.secret)?.optional ?? false;
-    const entries = await objectEntries(host, kind, ns, name);
-    if (!entries) {
-      if (optional) return dir;
-      throw new ConfigError(`${kind.toLowerCase()} "${name}" not found (volume "${v.name}")`);
-    }
-    writeItems(dir, entries, (v.configMap ?? v.secret)?.items, (v.configMap ?? v.secret)?.defaultMode, optional, `volume "${v.name}"`);
+  const what = `volume "${v.name}"`;
+  if (v.configMap) {
+    await writeObject(dir, 'ConfigMap', ns, v.configMap.name ?? '', v.configMap.items, v.configMap.defaultMode, v.configMap.optional ?? false, what, host);
+    return dir;
+  }
+  if (v.secret) {
+    await writeObject(dir, 'Secret', ns, v.secret.secretName ?? '', v.secret.items, v.secret.defaultMode, v.secret.optional ?? false, what, host);
     return dir;
   }
   if (v.downwardAPI) {
-    for (const it of v.downwardAPI.items ?? []) {
-      let value = '';
-      if (it.fieldRef) value = fieldValue(pod, it.fieldRef.fieldPath, node);
-      else if (it.resourceFieldRef) {
-        const c = pod.spec?.containers.find((x) => x.name === it.resourceFieldRef!.containerName) ?? pod.spec!.containers[0];
-        value = resourceValue(c, it.resourceFieldRef.resource, it.resourceFieldRef.divisor, node);
+    writeDownward(dir, v.downwardAPI.items ?? [], v.downwardAPI.defaultMode, pod, node);
+    return dir;
+  }
+  if (v.projected) {
+    const mode = v.projected.defaultMode;
+    for (const src of v.projected.sources ?? []) {
+      if (src.configMap) await writeObject(dir, 'ConfigMap', ns, src.configMap.name ?? '', src.configMap.items, mode, src.configMap.optional ?? false, what, host);
+      if (src.secret) await writeObject(dir, 'Secret', ns, src.secret.name ?? '', src.secret.items, mode, src.secret.optional ?? false, what, host);
+      if (src.downwardAPI) writeDownward(dir, src.downwardAPI.items ?? [], mode, pod, node);
+      if (src.serviceAccountToken) {
+        const t = src.serviceAccountToken;
+        let token: string;
+        try {
+          token = await host.serviceAccountToken(pod, t.audience, t.expirationSeconds ?? 3600);
+        } catch (e) {
+          throw new ConfigError(`${what}: requesting a token for serviceaccount "${pod.spec?.serviceAccountName ?? 'default'}" failed: ${(e as Error).message}`);
+        }
+        writeAtomically(join(dir, safeRelative(t.path)), token, mode ?? 0o644);
       }
-      writeAtomically(join(dir, safeRelative(it.path)), value, it.mode ?? v.downwardAPI.defaultMode ?? 0o644);
     }
     return dir;
   }
   if (v.persistentVolumeClaim) return claimDir(v.persistentVolumeClaim.claimName, ns, node, host);
-  throw new ConfigError(`volume "${v.name}": only emptyDir, configMap, secret, downwardAPI, hostPath and persistentVolumeClaim are supported by the process runtime`);
+  throw new ConfigError(`volume "${v.name}": only emptyDir, configMap, secret, downwardAPI, projected, hostPath and persistentVolumeClaim are supported by the process runtime`);
 }
 
 /** Prepares every volume of the pod; volume name → directory. */
-export async function prepareVolumes(pod: Pod, podDir: string, node: NodeContext, host: Pick<RuntimeHost, 'lookup' | 'lookupClaim'>): Promise<Map<string, string>> {
+export async function prepareVolumes(pod: Pod, podDir: string, node: NodeContext, host: VolumeHost): Promise<Map<string, string>> {
   const dirs = new Map<string, string>();
   for (const v of pod.spec?.volumes ?? []) dirs.set(v.name, await writeVolume(v, pod, podDir, node, host));
   return dirs;

@@ -18,7 +18,7 @@ let cluster: Cluster | undefined;
 
 function kubectl(args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = execFile('kubectl', ['--kubeconfig', join(dataDir, 'kubeconfig'), '--cache-dir', join(dataDir, 'kube-cache'), ...args], { timeout: 60_000 }, (err, stdout, stderr) => {
+    const child = execFile('kubectl', ['--kubeconfig', join(dataDir, 'kubeconfig'), '--cache-dir', join(dataDir, 'kube-cache'), ...args], { timeout: 120_000 }, (err, stdout, stderr) => {
       resolve({ code: err ? 1 : 0, stdout, stderr });
     });
     if (input !== undefined) child.stdin?.end(input);
@@ -213,11 +213,14 @@ spec:
     expect(dirs[0]).not.toBe(dirs[1]);
 
     const uid = await jsonpath('pod', 'web-0', '{.metadata.uid}');
-    expect((await kubectl(['delete', 'pod', 'web-0'])).code).toBe(0);
+    expect((await kubectl(['delete', 'pod', 'web-0', '--wait=false'])).code).toBe(0);
     await until('web-0 replaced and running', async () => {
       const [u, phase] = (await jsonpath('pod', 'web-0', '{.metadata.uid} {.status.phase}')).split(' ');
       return u && u !== uid && phase === 'Running' ? true : undefined;
     }, 90_000);
-    await until('the replacement found its data', async () => ((await kubectl(['logs', 'web-0'])).stdout === 'found web-0\n' ? true : undefined));
+    let seen = '';
+    await until('the replacement to log that it found its data', async () => ((seen = (await kubectl(['logs', 'web-0'])).stdout) === 'found web-0\n' ? true : undefined), 90_000).catch((e: Error) => {
+      throw new Error(`${e.message}; it logged ${JSON.stringify(seen)}`);
+    });
   }, 240_000);
 });

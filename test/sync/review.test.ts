@@ -4,7 +4,7 @@
  * removes the ConfigMap), reviewed through bin/berth.js in each output format.
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -12,6 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Lexer, marked, type Tokens } from 'marked';
 import type { ReviewReport } from '../../src/sync/review/report.js';
 import { sarifErrors } from '../harness/sarif.js';
+import { startHttpReceiver } from '../harness/http-receiver.js';
+import { startPolicyCluster, type PolicyCluster } from '../policy/harness.js';
 
 const BERTH = join(import.meta.dirname, '../../bin/berth.js');
 
@@ -115,6 +117,15 @@ beforeAll(() => {
   writeFileSync(join(dir, 'worker.yaml'), `# the worker\n${CONFIG.replace('settings', 'worker-settings')}---\n---\n${deployment('worker', 'example/worker:latest', 1)}`);
   git('add', '-A');
   git('commit', '-q', '-m', 'risky');
+  git('checkout', '-q', '-b', 'server-check', 'main');
+  // a ConfigMap only the server's policy refuses, a Pod the deployer may not create, web on :latest
+  // (the server binds disallow-latest-tag as Warn), and the settings ConfigMap removed
+  writeFileSync(join(dir, 'cfg.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg, namespace: shop}\ndata: {password: hunter2}\n');
+  writeFileSync(join(dir, 'debug.yaml'), PRIVILEGED_POD.replace('    securityContext: {privileged: true}\n', ''));
+  writeFileSync(join(dir, 'web.yaml'), deployment('web', 'nginx:latest', 2));
+  unlinkSync(join(dir, 'config.yaml'));
+  git('add', '-A');
+  git('commit', '-q', '-m', 'server-check');
   git('checkout', '-q', '-b', 'broken', 'main');
   writeFileSync(join(dir, 'web.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: [\n');
   git('commit', '-q', '-am', 'broken');
@@ -238,5 +249,146 @@ describe('berth review', () => {
   it('exits 2 on a bad repository', async () => {
     const r = await berth('review', '--repo', join(dir, 'missing'), '--base', 'main', '--head', 'feature');
     expect(r.code).toBe(2);
+  });
+});
+
+const SERVER_POLICIES = `apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata: {name: no-passwords-in-configmaps}
+spec:
+  matchConstraints:
+    resourceRules:
+    - {apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE", "UPDATE"], resources: ["configmaps"]}
+  validations:
+  - expression: "!has(object.data) || !('password' in object.data)"
+    message: "ConfigMaps must not hold passwords"
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata: {name: no-passwords-in-configmaps}
+spec: {policyName: no-passwords-in-configmaps, validationActions: [Deny]}
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata: {name: disallow-latest-tag}
+spec:
+  matchConstraints:
+    resourceRules:
+    - {apiGroups: ["apps"], apiVersions: ["v1"], operations: ["CREATE", "UPDATE"], resources: ["deployments"]}
+  validations:
+  - expression: "object.spec.template.spec.containers.all(c, !c.image.endsWith(':latest'))"
+    message: "on this cluster :latest is only a warning"
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata: {name: disallow-latest-tag}
+spec: {policyName: disallow-latest-tag, validationActions: [Warn]}
+`;
+
+// the reviewer (from the tokens file) may ask the server; the deployers group may write ConfigMaps
+// and Deployments in shop, not Pods
+const RBAC = `apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: berth-reviewer}
+rules:
+- {apiGroups: [authorization.k8s.io], resources: [subjectaccessreviews], verbs: [create]}
+- {apiGroups: [admissionregistration.k8s.io], resources: [validatingadmissionpolicies, validatingadmissionpolicybindings, mutatingadmissionpolicies, mutatingadmissionpolicybindings], verbs: [list]}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: berth-reviewer}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: berth-reviewer}
+subjects: [{kind: User, name: reviewer, apiGroup: rbac.authorization.k8s.io}]
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: deploy, namespace: shop}
+rules:
+- {apiGroups: [""], resources: [configmaps], verbs: [create, update, delete]}
+- {apiGroups: [apps], resources: [deployments], verbs: [create, update, delete]}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: deploy, namespace: shop}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: deploy}
+subjects: [{kind: Group, name: deployers, apiGroup: rbac.authorization.k8s.io}]
+`;
+
+describe('berth review --server --as: the live server policies and RBAC', () => {
+  const REVIEWER = 'reviewer-token-0123456789';
+  let c: PolicyCluster;
+  let kubeconfig: string;
+  beforeAll(async () => {
+    c = await startPolicyCluster({ [REVIEWER]: { user: 'reviewer', groups: ['reviewers'] } });
+    const r = await c.kubectl(['apply', '-f', '-'], { input: `${SERVER_POLICIES}---\n${RBAC}` });
+    expect(r.code, r.stderr).toBe(0);
+    // the review runs as the reviewer: the admin kubeconfig with the reviewer's token
+    kubeconfig = join(c.dir, 'reviewer.kubeconfig');
+    writeFileSync(kubeconfig, readFileSync(join(c.dir, 'kubeconfig'), 'utf8').replace(c.adminToken, REVIEWER));
+  }, 120_000);
+  afterAll(async () => {
+    await c?.stop();
+  });
+
+  it('evaluates the server policies with the library (deduped by name, saying where each came from) and fails what RBAC forbids', async () => {
+    const r = await berth('review', '--repo', dir, '--base', 'main', '--head', 'server-check', '--kubeconfig', kubeconfig, '--server', c.api.url, '--as', 'dana', '--as-group', 'deployers', '-o', 'json');
+    expect(r.code, r.stderr).toBe(1);
+    const report = JSON.parse(r.stdout) as ReviewReport;
+    const server = `server ${c.api.url}`;
+    expect(report.violations.map((v) => [v.actions.join('+'), v.policy, v.object, v.message, `${v.source.file}:${v.source.line}`, v.origin])).toEqual([
+      ['Warn', 'disallow-latest-tag', 'apps/v1/Deployment/shop/web', 'on this cluster :latest is only a warning', 'web.yaml:1', server],
+      ['Deny', 'no-passwords-in-configmaps', 'v1/ConfigMap/shop/cfg', 'ConfigMaps must not hold passwords', 'cfg.yaml:1', server],
+    ]);
+    const origins = new Map(report.policies.map((p) => [p.binding, p.origin]));
+    expect(origins.get('disallow-latest-tag')).toBe(server);
+    expect(origins.get('disallow-privileged')).toBe('library');
+    expect(report.access!.subject).toEqual({ user: 'dana', groups: ['deployers'] });
+    expect(report.access!.checks.map((x) => [x.verb, x.object, x.allowed, `${x.source.file}:${x.source.line}`])).toEqual([
+      ['update', 'apps/v1/Deployment/shop/web', true, 'web.yaml:1'],
+      ['create', 'v1/ConfigMap/shop/cfg', true, 'cfg.yaml:1'],
+      ['delete', 'v1/ConfigMap/shop/settings', true, 'config.yaml:1'],
+      ['create', 'v1/Pod/shop/debug', false, 'debug.yaml:1'],
+    ]);
+    expect(report.summary).toBe('FAIL: 2 added, 1 changed, 1 removed; 1 denied, 1 warning/audit violation; RBAC for dana: 1 of 4 forbidden');
+  });
+
+  it('reports the RBAC denial in Markdown and as a SARIF result that validates', async () => {
+    const args = ['review', '--repo', dir, '--base', 'main', '--head', 'server-check', '--kubeconfig', kubeconfig, '--as', 'dana', '--as-group', 'deployers'];
+    const md = await berth(...args, '-o', 'markdown');
+    expect(md.code, md.stderr).toBe(1);
+    const forbidden = Lexer.lex(md.stdout).filter((t): t is Tokens.Table => t.type === 'table').find((t) => t.header[0].text === 'RBAC')!;
+    expect(forbidden.rows.map((row) => row.map((x) => x.text).slice(0, 4))).toEqual([['**forbidden**', 'create', '`v1/Pod/shop/debug`', '`debug.yaml:1`']]);
+    const sarif = await berth(...args, '-o', 'sarif');
+    const log = JSON.parse(sarif.stdout) as { runs: { results: { ruleId: string; level: string }[] }[] };
+    expect(sarifErrors(log)).toEqual([]);
+    expect(log.runs[0].results.filter((x) => x.ruleId === 'rbac/forbidden').map((x) => x.level)).toEqual(['error']);
+  });
+
+  it('passes a clean change the deployer may make, and posts pending then success for the head commit', async () => {
+    const rx = await startHttpReceiver();
+    try {
+      const r = await berth('review', '--repo', dir, '--base', 'main', '--head', 'clean', '--kubeconfig', kubeconfig, '--as', 'dana', '--as-group', 'deployers', '--status-url', rx.url, '--status-format', 'gitea', '--status-repository', 'shop/web', '--status-token', 'tea');
+      expect(r.code, r.stderr + r.stdout).toBe(0);
+      expect(r.stdout).toMatch(/RBAC for dana: 0 of 1 forbidden/);
+      expect(r.stdout).toContain('  allowed update apps/v1/Deployment/shop/web (web.yaml:1)');
+      const sha = execFileSync('git', ['rev-parse', 'clean'], { cwd: dir, encoding: 'utf8' }).trim();
+      expect(rx.requests.map((q) => [q.url, q.headers.authorization, JSON.parse(q.body).state, JSON.parse(q.body).context])).toEqual([
+        [`/repos/shop/web/statuses/${sha}`, 'token tea', 'pending', 'berth/review'],
+        [`/repos/shop/web/statuses/${sha}`, 'token tea', 'success', 'berth/review'],
+      ]);
+      expect(JSON.parse(rx.requests[1].body).description).toMatch(/^PASS: 0 added, 1 changed/);
+    } finally {
+      await rx.close();
+    }
+  });
+
+  it('exits 2 naming the server when it cannot be reached', async () => {
+    const r = await berth('review', '--repo', dir, '--base', 'main', '--head', 'clean', '--kubeconfig', join(c.dir, 'kubeconfig'), '--server', 'https://127.0.0.1:1');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/berth review: .*127\.0\.0\.1:1/);
   });
 });

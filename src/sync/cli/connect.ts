@@ -18,8 +18,11 @@ export function kubeconfigPath(flag?: string): string {
   return flag ?? process.env.KUBECONFIG?.split(':')[0] ?? '.berth/kubeconfig';
 }
 
-/** A client for the kubeconfig's current context, and that context's namespace (default "default"). */
-export function connect(flag?: string): { client: Client; namespace: string } {
+/**
+ * A client for the kubeconfig's current context (its server, or `server` when given, as kubectl's
+ * `--server`), the server's URL, and that context's namespace (default "default").
+ */
+export function connect(flag?: string, server?: string): { client: Client; namespace: string; server: string } {
   const path = kubeconfigPath(flag);
   let kc: Kubeconfig;
   try {
@@ -32,6 +35,7 @@ export function connect(flag?: string): { client: Client; namespace: string } {
   if (!ctx || !cluster) throw new Error(`kubeconfig ${path} has no current context with a cluster`);
   const user = kc.users?.find((u) => u.name === ctx.context.user);
   const ca = cluster.cluster['certificate-authority-data'];
-  const transport = new HttpTransport(cluster.cluster.server, user?.user.token, ca ? Buffer.from(ca, 'base64').toString('utf8') : undefined);
-  return { client: new Client(transport), namespace: ctx.context.namespace ?? 'default' };
+  const url = server ?? cluster.cluster.server;
+  const transport = new HttpTransport(url, user?.user.token, ca ? Buffer.from(ca, 'base64').toString('utf8') : undefined);
+  return { client: new Client(transport), namespace: ctx.context.namespace ?? 'default', server: url };
 }

@@ -113,6 +113,35 @@ describe('formatMarkdown rendered by a Markdown library', () => {
   });
 });
 
+describe('RBAC in each format', () => {
+  const withAccess = buildReport({ base: 'main', head: 'feat' }, [cm('a', '1')], [cm('a', '2'), cm('b', '1')], [], [], {
+    subject: { user: 'dana', groups: ['deployers'] },
+    checks: [
+      { object: 'v1/ConfigMap/app/a', verb: 'update', allowed: true, reason: 'allowed', source: { file: 'a.yaml', line: 2 } },
+      { object: 'v1/ConfigMap/app/b', verb: 'create', allowed: false, reason: 'dana may not create configmaps', source: { file: 'b.yaml', line: 2 } },
+    ],
+  });
+  it('text lists every check, the forbidden ones with their reason', () => {
+    const out = formatText(withAccess).split('\n');
+    expect(out).toContain('RBAC as dana:');
+    expect(out).toContain('  allowed update v1/ConfigMap/app/a (a.yaml:2)');
+    expect(out).toContain('  FORBIDDEN create v1/ConfigMap/app/b (b.yaml:2): dana may not create configmaps');
+  });
+  it('Markdown has a table of the forbidden changes and all checks in a details block', () => {
+    const md = formatMarkdown(withAccess);
+    const rbac = Lexer.lex(md).filter((t): t is Tokens.Table => t.type === 'table' && t.header[0].text === 'RBAC');
+    expect(rbac.map((t) => t.rows.length)).toEqual([1, 2]);
+    expect(md).toContain('#### RBAC as `dana` (groups `deployers`)');
+    expect(marked.parse(md, { async: false })).toMatch(/<details>\s*<summary>all 2 checks<\/summary>/);
+  });
+  it('SARIF has an rbac/forbidden error per forbidden change, and validates', () => {
+    const s = JSON.parse(formatSarif(withAccess)) as { runs: { tool: { driver: { rules: { id: string }[] } }; results: { ruleId: string; ruleIndex: number; level: string }[] }[] };
+    expect(sarifErrors(s)).toEqual([]);
+    expect(s.runs[0].tool.driver.rules.map((r) => r.id)).toEqual(['rbac/forbidden']);
+    expect(s.runs[0].results.map((r) => [r.ruleId, r.ruleIndex, r.level])).toEqual([['rbac/forbidden', 0, 'error']]);
+  });
+});
+
 describe('format', () => {
   it.each(FORMATS.map((f) => [f]))('%s ends with a newline', (f) => expect(format(failing, f).endsWith('\n')).toBe(true));
 });

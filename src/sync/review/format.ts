@@ -2,7 +2,7 @@
  * The four outputs of `berth review`: plain text for a terminal, Markdown to paste as a pull-request
  * comment, JSON for scripts (the report as is, sorted) and SARIF 2.1.0 for code-scanning tools.
  */
-import { isDeny, type ObjectEntry, type PolicyViolation, type ReviewReport } from './report.js';
+import { isDeny, type AccessCheck, type ObjectEntry, type PolicyViolation, type ReviewReport } from './report.js';
 
 /** Output formats of `berth review -o`. */
 export const FORMATS = ['text', 'markdown', 'json', 'sarif'] as const;
@@ -19,6 +19,10 @@ export function formatText(r: ReviewReport): string {
   for (const o of r.removed) out.push(`- ${o.id} (${at(o.source)})`);
   for (const o of r.changed) out.push(`~ ${o.id} (${at(o.source)})`, ...o.diff.trimEnd().split('\n').map((l) => `    ${l}`));
   for (const v of r.violations) out.push(`${level(v)} ${v.policy} [${v.origin}]: ${v.object} at ${at(v.source)}: ${v.message}`);
+  if (r.access) {
+    out.push(`RBAC as ${r.access.subject.user}:`);
+    for (const c of r.access.checks) out.push(`  ${c.allowed ? 'allowed' : 'FORBIDDEN'} ${c.verb} ${c.object} (${at(c.source)})${c.allowed ? '' : `: ${c.reason}`}`);
+  }
   return out.join('\n') + '\n';
 }
 
@@ -54,6 +58,15 @@ export function formatMarkdown(r: ReviewReport): string {
     out.push('', '#### Policy violations', '', '| Action | Policy | Object | Location | Message | From |', '|---|---|---|---|---|---|');
     for (const v of r.violations) out.push(`| ${level(v)} | ${cell(v.policy)} | ${code(v.object)} | ${code(at(v.source))} | ${cell(v.message)} | ${cell(v.origin)} |`);
   }
+  if (r.access) {
+    const { subject, checks } = r.access;
+    const forbidden = checks.filter((c) => !c.allowed);
+    const row = (c: AccessCheck) => `| ${c.allowed ? 'allowed' : '**forbidden**'} | ${c.verb} | ${code(c.object)} | ${code(at(c.source))} | ${cell(c.reason)} |`;
+    const head = ['| RBAC | Verb | Object | Location | Reason |', '|---|---|---|---|---|'];
+    out.push('', `#### RBAC as ${code(subject.user)}${subject.groups.length ? ` (groups ${subject.groups.map(code).join(', ')})` : ''}`, '', `${forbidden.length} of ${checks.length} changes forbidden.`);
+    if (forbidden.length > 0) out.push('', ...head, ...forbidden.map(row));
+    if (checks.length > 0) out.push('', '<details>', `<summary>all ${checks.length} checks</summary>`, '', ...head, ...checks.map(row), '', '</details>');
+  }
   if (r.policies.length > 0) {
     out.push('', '<details>', `<summary>${r.policies.length} policy bindings evaluated</summary>`, '', '| Binding | Policy | Actions | From |', '|---|---|---|---|');
     for (const b of r.policies) out.push(`| ${cell(b.binding)} | ${cell(b.policy)} | ${b.actions.join(', ')} | ${cell(b.origin)} |`);
@@ -71,9 +84,23 @@ export function formatJson(r: ReviewReport): string {
   return JSON.stringify(r, null, 2) + '\n';
 }
 
-/** SARIF 2.1.0: one rule per policy, one result per violation (Deny = error, else warning). */
+// policy names are DNS subdomains: no `/`, so this rule id cannot collide with one
+const RBAC_RULE = 'rbac/forbidden';
+
+/** SARIF 2.1.0: one rule per policy, one result per violation (Deny = error, else warning), and a rule for changes RBAC forbids. */
 export function formatSarif(r: ReviewReport): string {
+  const forbidden = r.access?.checks.filter((c) => !c.allowed) ?? [];
   const rules = [...new Set(r.violations.map((v) => v.policy))].sort();
+  if (forbidden.length > 0) rules.push(RBAC_RULE);
+  const description = (id: string) => (id === RBAC_RULE ? `the deploying identity ${r.access?.subject.user} may not make the change` : `ValidatingAdmissionPolicy ${id}`);
+  const result = (ruleId: string, level: 'error' | 'warning', text: string, properties: Record<string, unknown>, source: { file: string; line: number }) => ({
+    ruleId,
+    ruleIndex: rules.indexOf(ruleId),
+    level,
+    message: { text },
+    properties,
+    locations: [{ physicalLocation: { artifactLocation: { uri: source.file }, region: { startLine: Math.max(1, source.line) } } }],
+  });
   const sarif = {
     $schema: 'https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json',
     version: '2.1.0',
@@ -83,17 +110,13 @@ export function formatSarif(r: ReviewReport): string {
           driver: {
             name: 'berth-review',
             informationUri: 'https://github.com/berth/berth',
-            rules: rules.map((id) => ({ id, name: id, shortDescription: { text: `ValidatingAdmissionPolicy ${id}` } })),
+            rules: rules.map((id) => ({ id, name: id, shortDescription: { text: description(id) } })),
           },
         },
-        results: r.violations.map((v) => ({
-          ruleId: v.policy,
-          ruleIndex: rules.indexOf(v.policy),
-          level: isDeny(v) ? 'error' : 'warning',
-          message: { text: `${v.object}: ${v.message}` },
-          properties: { object: v.object, binding: v.binding, actions: v.actions, origin: v.origin },
-          locations: [{ physicalLocation: { artifactLocation: { uri: v.source.file }, region: { startLine: Math.max(1, v.source.line) } } }],
-        })),
+        results: [
+          ...r.violations.map((v) => result(v.policy, isDeny(v) ? 'error' : 'warning', `${v.object}: ${v.message}`, { object: v.object, binding: v.binding, actions: v.actions, origin: v.origin }, v.source)),
+          ...forbidden.map((c) => result(RBAC_RULE, 'error', `${r.access?.subject.user} may not ${c.verb} ${c.object}: ${c.reason}`, { object: c.object, verb: c.verb, user: r.access?.subject.user }, c.source)),
+        ],
       },
     ],
   };

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../controlplane/resources/types.js';
 import type { RenderedObject } from '../render/index.js';
-import { buildReport, objectId, type PolicyViolation } from './report.js';
+import { accessNeeds, buildReport, objectId, type AccessCheck, type PolicyViolation } from './report.js';
 
 const cm = (name: string, data: Record<string, string>, namespace = 'app', file = `${name}.yaml`, line = 1): RenderedObject => ({
   object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace }, data } as KubeObject,
@@ -61,4 +61,24 @@ describe('buildReport', () => {
     const r = buildReport(revs, [], [], [{ ...violation(['Deny'], 'z'), object: 'b' }, { ...violation(['Deny'], 'y'), object: 'a' }, { ...violation(['Deny'], 'x'), object: 'b' }]);
     expect(r.violations.map((v) => `${v.object} ${v.policy}`)).toEqual(['a y', 'b x', 'b z']);
   });
+});
+
+describe('RBAC in the report', () => {
+  const revs = { base: 'main', head: 'feature' };
+  const check = (object: string, verb: AccessCheck['verb'], allowed: boolean): AccessCheck => ({ object, verb, allowed, reason: allowed ? 'allowed' : 'no', source: { file: 'x.yaml', line: 1 } });
+  it('needs create for added, update for changed, delete for removed', () => {
+    const r = buildReport(revs, [cm('a', { x: '1' }), cm('gone', {})], [cm('a', { x: '2' }), cm('new', {})], []);
+    expect(accessNeeds(r).map((n) => `${n.verb} ${n.entry.id}`)).toEqual(['create v1/ConfigMap/app/new', 'update v1/ConfigMap/app/a', 'delete v1/ConfigMap/app/gone']);
+  });
+  it.each([
+    { name: 'all allowed', checks: [check('b', 'create', true), check('a', 'update', true)], passed: true, summary: 'PASS: 0 added, 0 changed, 0 removed; 0 denied, 0 warning/audit violations; RBAC for dana: 0 of 2 forbidden' },
+    { name: 'one forbidden fails', checks: [check('b', 'create', true), check('a', 'delete', false)], passed: false, summary: 'FAIL: 0 added, 0 changed, 0 removed; 0 denied, 0 warning/audit violations; RBAC for dana: 1 of 2 forbidden' },
+    { name: 'nothing to check', checks: [], passed: true, summary: 'PASS: 0 added, 0 changed, 0 removed; 0 denied, 0 warning/audit violations; RBAC for dana: 0 of 0 forbidden' },
+  ])('$name', ({ checks, passed, summary }) => {
+    const r = buildReport(revs, [], [], [], [], { subject: { user: 'dana', groups: [] }, checks });
+    expect(r.passed).toBe(passed);
+    expect(r.summary).toBe(summary);
+    expect(r.access!.checks.map((c) => c.object)).toEqual([...checks.map((c) => c.object)].sort());
+  });
+  it('has no access section when no server was asked', () => expect(buildReport(revs, [], [], [])).not.toHaveProperty('access'));
 });

@@ -59,6 +59,25 @@ export interface EvaluatedBinding {
   origin: string;
 }
 
+/** The verbs a sync needs on the objects a change adds, changes and removes. */
+export type AccessVerb = 'create' | 'update' | 'delete';
+
+/** Whether the deploying identity may do what the change needs to one object (a SubjectAccessReview). */
+export interface AccessCheck {
+  object: string;
+  verb: AccessVerb;
+  allowed: boolean;
+  /** the authorizer's reason, or why the check could not be made */
+  reason: string;
+  source: SourceLocation;
+}
+
+/** The identity RBAC was checked for. */
+export interface Subject {
+  user: string;
+  groups: string[];
+}
+
 /** The review of head against base. Arrays are sorted, so the JSON form is stable. */
 export interface ReviewReport {
   base: string;
@@ -71,7 +90,9 @@ export interface ReviewReport {
   violations: PolicyViolation[];
   /** the bindings evaluated, by name */
   policies: EvaluatedBinding[];
-  /** true when no violation carries the Deny action */
+  /** RBAC, when a server was asked: the identity and one check per added, changed and removed object */
+  access?: { subject: Subject; checks: AccessCheck[] };
+  /** true when no violation carries the Deny action and RBAC forbids nothing */
   passed: boolean;
   /** one line: counts of changes and violations */
   summary: string;
@@ -101,8 +122,8 @@ export function isDeny(v: PolicyViolation): boolean {
   return v.actions.includes('Deny');
 }
 
-/** The review of `head` against `base` objects, with the given policy violations on head and the bindings evaluated. */
-export function buildReport(revisions: { base: string; head: string }, base: RenderedObject[], head: RenderedObject[], violations: PolicyViolation[], policies: EvaluatedBinding[] = []): ReviewReport {
+/** The changes between `base` and `head` objects: added, changed (with a YAML diff), removed, and how many are the same. */
+export function compareRevisions(revisions: { base: string; head: string }, base: RenderedObject[], head: RenderedObject[]): Pick<ReviewReport, 'added' | 'changed' | 'removed' | 'unchanged'> {
   const before = new Map(base.map((r) => [objectId(r.object), r]));
   const after = new Map(head.map((r) => [objectId(r.object), r]));
   const added: ObjectEntry[] = [];
@@ -120,13 +141,52 @@ export function buildReport(revisions: { base: string; head: string }, base: Ren
     else changed.push({ ...entry(r), diff: d });
   }
   for (const [id, r] of before) if (!after.has(id)) removed.push(entry(r));
+  return { added: added.sort(byId), changed: changed.sort(byId), removed: removed.sort(byId), unchanged };
+}
+
+/** The verb a sync needs for each change: create what is added, update what changed, delete what is removed. */
+export function accessNeeds(changes: Pick<ReviewReport, 'added' | 'changed' | 'removed'>): { verb: AccessVerb; entry: ObjectEntry }[] {
+  return [
+    ...changes.added.map((entry) => ({ verb: 'create' as const, entry })),
+    ...changes.changed.map((entry) => ({ verb: 'update' as const, entry })),
+    ...changes.removed.map((entry) => ({ verb: 'delete' as const, entry })),
+  ];
+}
+
+/**
+ * The review of `head` against `base` objects, with the policy violations on head, the bindings
+ * evaluated and (when a server was asked) the RBAC checks.
+ */
+export function buildReport(
+  revisions: { base: string; head: string },
+  base: RenderedObject[],
+  head: RenderedObject[],
+  violations: PolicyViolation[],
+  policies: EvaluatedBinding[] = [],
+  access?: { subject: Subject; checks: AccessCheck[] },
+): ReviewReport {
+  const { added, changed, removed, unchanged } = compareRevisions(revisions, base, head);
   const sorted = [...violations].sort((a, b) => byId({ id: `${a.object} ${a.policy} ${a.binding} ${a.message}` }, { id: `${b.object} ${b.policy} ${b.binding} ${b.message}` }));
   const denies = sorted.filter(isDeny).length;
-  const passed = denies === 0;
+  const checks = access && { subject: access.subject, checks: [...access.checks].sort((a, b) => byId({ id: `${a.object} ${a.verb}` }, { id: `${b.object} ${b.verb}` })) };
+  const forbidden = checks?.checks.filter((c) => !c.allowed).length ?? 0;
+  const passed = denies === 0 && forbidden === 0;
   const summary =
     `${passed ? 'PASS' : 'FAIL'}: ${added.length} added, ${changed.length} changed, ${removed.length} removed; ` +
-    `${denies} denied, ${sorted.length - denies} warning/audit ${plural(sorted.length - denies, 'violation')}`;
-  return { ...revisions, added: added.sort(byId), changed: changed.sort(byId), removed: removed.sort(byId), unchanged, violations: sorted, policies: [...policies].sort((a, b) => byId({ id: a.binding }, { id: b.binding })), passed, summary };
+    `${denies} denied, ${sorted.length - denies} warning/audit ${plural(sorted.length - denies, 'violation')}` +
+    (checks ? `; RBAC for ${checks.subject.user}: ${forbidden} of ${checks.checks.length} forbidden` : '');
+  return {
+    ...revisions,
+    added,
+    changed,
+    removed,
+    unchanged,
+    violations: sorted,
+    policies: [...policies].sort((a, b) => byId({ id: a.binding }, { id: b.binding })),
+    ...(checks ? { access: checks } : {}),
+    passed,
+    summary,
+  };
 }
 
 function plural(n: number, word: string): string {

@@ -138,7 +138,8 @@ afterAll(() => {
   rmSync(policies, { recursive: true, force: true });
 });
 
-describe('berth review', () => {
+// each case spawns the CLI (node + tsx) one to three times: generous on a loaded machine
+describe('berth review', { timeout: 120_000 }, () => {
   it('reports added, changed and removed objects and the :latest Deny at file:line, exit 1 (json)', async () => {
     const r = await berth('review', '--repo', dir, '--base', 'main', '--head', 'feature', '-o', 'json');
     expect(r.code, r.stderr).toBe(1);
@@ -318,7 +319,7 @@ roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: deploy}
 subjects: [{kind: Group, name: deployers, apiGroup: rbac.authorization.k8s.io}]
 `;
 
-describe('berth review --server --as: the live server policies and RBAC', () => {
+describe('berth review --server --as: the live server policies and RBAC', { timeout: 120_000 }, () => {
   const REVIEWER = 'reviewer-token-0123456789';
   let c: PolicyCluster;
   let kubeconfig: string;

@@ -26,6 +26,8 @@ export interface PolicyCluster {
   redisUrl: string;
   /** kubectl as the user of `token` (default: the admin); never throws on a non-zero exit */
   kubectl(args: string[], opts?: { token?: string; input?: string }): Promise<KubectlResult>;
+  /** kubectl that must succeed: its stdout and stderr; throws with both on a non-zero exit */
+  kubectlOk(args: string[], opts?: { token?: string; input?: string }): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -45,22 +47,28 @@ export async function startPolicyCluster(users: Record<string, { user: string; u
   const kubeconfig = join(dir, 'kubeconfig');
   writeKubeconfig(kubeconfig, api.url, adminToken, certs.ca);
   const running = api;
+  const kubectl = (args: string[], o: { token?: string; input?: string } = {}): Promise<KubectlResult> => {
+    const base = ['--kubeconfig', kubeconfig, '--cache-dir', join(dir, 'kube-cache'), ...(o.token ? ['--token', o.token] : [])];
+    return new Promise((resolve) => {
+      const child = execFile('kubectl', [...base, ...args], { timeout: 60_000 }, (err, stdout, stderr) => {
+        const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      });
+      if (o.input !== undefined) child.stdin?.end(o.input);
+      else child.stdin?.end();
+    });
+  };
   return {
     api: running,
     policy,
     adminToken,
     dir,
     redisUrl: redis.url,
-    kubectl(args, o = {}) {
-      const base = ['--kubeconfig', kubeconfig, '--cache-dir', join(dir, 'kube-cache'), ...(o.token ? ['--token', o.token] : [])];
-      return new Promise((resolve) => {
-        const child = execFile('kubectl', [...base, ...args], { timeout: 60_000 }, (err, stdout, stderr) => {
-          const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
-          resolve({ code, stdout, stderr });
-        });
-        if (o.input !== undefined) child.stdin?.end(o.input);
-        else child.stdin?.end();
-      });
+    kubectl,
+    async kubectlOk(args, o = {}) {
+      const r = await kubectl(args, o);
+      if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${r.code}):\n${r.stderr}${r.stdout}`);
+      return r.stdout + r.stderr;
     },
     async stop() {
       ac.abort();

@@ -99,9 +99,11 @@ export function resourceQuotaPlugin(opts: ResourceQuotaOptions): AdmissionPlugin
     name: 'ResourceQuota',
     async validate(a) {
       if (!a.type.namespaced || !a.namespace || !a.object || (a.operation !== 'CREATE' && a.operation !== 'UPDATE')) return;
-      if (!evaluatorFor(a.type).handles(a.operation, a.subresource)) return;
+      const ev = evaluatorFor(a.type);
+      if (!ev.handles(a.operation, a.subresource)) return;
+      // no quota here limits anything this resource uses (most Events, Leases...): nothing to charge
       const cached = opts.cachedQuotas?.(a.namespace);
-      if (cached && cached.length === 0) return;
+      if (cached && !cached.some((q) => ev.matchingResources(Object.keys((q.spec as { hard?: object } | undefined)?.hard ?? {})).length > 0)) return;
       await serialize(a.namespace, () => charge(a));
     },
   };

@@ -30,6 +30,17 @@ describe('decodeBody', () => {
     expect(reasonOf(() => decodeBody(Buffer.from(body), type))).toBe(want);
   });
 
+  it.each([
+    ['nested exactly the limit', '['.repeat(MAX_DEPTH) + ']'.repeat(MAX_DEPTH), true],
+    ['nested one over the limit', '['.repeat(MAX_DEPTH + 1) + ']'.repeat(MAX_DEPTH + 1), false],
+    ['objects nested one over the limit', '{"a":'.repeat(MAX_DEPTH + 1) + '1' + '}'.repeat(MAX_DEPTH + 1), false],
+    ['more brackets than the limit, shallow', JSON.stringify({ items: Array.from({ length: 3 * MAX_DEPTH }, (_, i) => ({ i })) }), true],
+    ['more brackets than the limit in a string', JSON.stringify({ a: '{['.repeat(MAX_DEPTH) }), true],
+  ])('JSON %s', (_name, body, ok) => {
+    if (ok) expect(decodeBody(Buffer.from(body), 'application/json')).toEqual(JSON.parse(body));
+    else expect(reasonOf(() => decodeBody(Buffer.from(body), 'application/json'))).toBe('400 BadRequest');
+  });
+
   it('refuses a body over the limit', () => {
     expect(reasonOf(() => decodeBody(Buffer.alloc(MAX_BODY_BYTES + 1, 32), 'application/json'))).toBe('413 RequestEntityTooLarge');
   });

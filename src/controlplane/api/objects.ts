@@ -143,7 +143,7 @@ export class ObjectService {
     for (let attempt = 0; ; attempt++) {
       try {
         const stored = await this.store.create(storeKey(type), namespace, name, obj, allocation && { owner, claim: allocation.claims });
-        return { object: JSON.parse(stored.json) as KubeObject, json: stored.json, warnings, created: true };
+        return fromStored(stored.json, { warnings, created: true });
       } catch (e) {
         if (!(e instanceof ClaimTakenError) || !services || !allocation || !base) throw e;
         const taken = await services.takenError(obj as Service, allocation, owner);
@@ -247,13 +247,13 @@ export class ObjectService {
     if (opts.dryRun) return { object: next, json: JSON.stringify(next), warnings, created: false };
     if (isFinalized(type, next)) {
       const gone = await this.store.delete(storeKey(type), namespace, name, stored.rv, next, this.releases(type, old));
-      return { object: JSON.parse(gone.json) as KubeObject, json: gone.json, warnings, created: false };
+      return fromStored(gone.json, { warnings, created: false });
     }
     const owner = meta(old).uid ?? '';
     const claims = allocation && { owner, claim: allocation.claims, release: serviceClaims(old as Service).filter((c) => !allocation.claims.includes(c)) };
     try {
       const written = await this.store.update(storeKey(type), namespace, name, next, stored.rv, { prev: JSON.stringify(selectableOf(type, old)), claims });
-      return { object: JSON.parse(written.json) as KubeObject, json: written.json, warnings, created: false };
+      return fromStored(written.json, { warnings, created: false });
     } catch (e) {
       // a requested value someone holds is the user's error; a picked one is retried with fresh state (Conflict)
       if (e instanceof ClaimTakenError && services && allocation) throw (await services.takenError(next as Service, allocation, owner)) ?? e;
@@ -301,7 +301,7 @@ export class ObjectService {
         if (opts.dryRun) return { object: cur, json: stored.json, deleted: true };
         try {
           const gone = await this.store.delete(storeKey(type), namespace, name, stored.rv, cur, this.releases(type, cur));
-          result = { object: JSON.parse(gone.json) as KubeObject, json: gone.json, deleted: true };
+          result = fromStored(gone.json, { deleted: true });
         } catch (e) {
           if (e instanceof StatusError && e.reason === 'Conflict' && attempt < MAX_CAS_RETRIES) continue;
           throw e;
@@ -326,7 +326,7 @@ export class ObjectService {
         if (opts.dryRun) return { object: next, json: JSON.stringify(next), deleted: true };
         try {
           const gone = await this.store.delete(storeKey(type), namespace, name, stored.rv, next, this.releases(type, cur));
-          return { object: JSON.parse(gone.json) as KubeObject, json: gone.json, deleted: true };
+          return fromStored(gone.json, { deleted: true });
         } catch (e) {
           if (e instanceof StatusError && e.reason === 'Conflict' && attempt < MAX_CAS_RETRIES) continue;
           throw e;
@@ -336,7 +336,7 @@ export class ObjectService {
       if (isNoOpUpdate(next, cur)) return { object: cur, json: stored.json, deleted: false };
       try {
         const written = await this.store.update(storeKey(type), namespace, name, next, stored.rv, { prev: JSON.stringify(selectableOf(type, cur)) });
-        return { object: JSON.parse(written.json) as KubeObject, json: written.json, deleted: false };
+        return fromStored(written.json, { deleted: false });
       } catch (e) {
         if (e instanceof StatusError && e.reason === 'Conflict' && attempt < MAX_CAS_RETRIES) continue;
         throw e;
@@ -423,6 +423,18 @@ export class ObjectService {
   close(): void {
     this.namespaces.close();
   }
+}
+
+/** A result carrying `json` as stored; `object` is parsed from it when first read (most callers answer with the JSON). */
+function fromStored<T extends object>(json: string, rest: T): T & { object: KubeObject; json: string } {
+  let object: KubeObject | undefined;
+  const result = {
+    json,
+    get object(): KubeObject {
+      return (object ??= JSON.parse(json) as KubeObject);
+    },
+  };
+  return Object.assign(result, rest);
 }
 
 /** An object marked for deletion whose finalizers are all gone is removed by the write that cleared them. */

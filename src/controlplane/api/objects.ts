@@ -106,6 +106,12 @@ export class ObjectService {
     return { object: JSON.parse(stored.json) as KubeObject, stored };
   }
 
+  /** Every object of a kind in `namespace` ('' for all namespaces or cluster-scoped kinds), parsed. */
+  async list(type: ResourceType, namespace: string): Promise<KubeObject[]> {
+    const page = await this.store.list(storeKey(type), { namespace: namespace || undefined });
+    return page.items.map((i) => JSON.parse(i.json) as KubeObject);
+  }
+
   /** Creates `input` in `namespace` ('' for cluster-scoped kinds). */
   async create(type: ResourceType, namespace: string, input: KubeObject, opts: WriteOptions): Promise<WriteResult> {
     let obj = clone(input);

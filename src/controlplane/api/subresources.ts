@@ -5,6 +5,7 @@
  */
 import type { Duplex } from 'node:stream';
 import type { Pod } from 'kubernetes-types/core/v1.js';
+import type { PodDisruptionBudget } from 'kubernetes-types/policy/v1.js';
 import { decodeBody, isPlainObject } from './body.js';
 import { errors, StatusError } from './errors.js';
 import { UNCHANGED, type ObjectService } from './objects.js';
@@ -17,6 +18,8 @@ import { formatLabelSelector } from '../store/selectors.js';
 import type { KubeObject } from '../resources/types.js';
 import type { CommandOutput, RemoteCommandOptions, RemoteCommandSession, StreamUpgrade } from './streaming/session.js';
 import { remoteCommandOptions } from './streaming/stream-options.js';
+import { registry } from '../resources/registry.js';
+import { decideEviction, selectsPod } from '../controllers/disruption.js';
 
 /**
  * Serves the pod subresources that live on the node running the pod (`log`, `exec`, `attach`,
@@ -204,15 +207,50 @@ async function binding(objects: ObjectService, ctx: RestContext, name: string): 
   return jsonResponse(201, success({ name, kind: 'pods' }));
 }
 
+/** Conflicting writes to a budget (other evictions, the disruption controller) are retried this often. */
+const EVICTION_RETRIES = 5;
+
+/**
+ * POST pods/{name}/eviction: the pod is deleted unless a PodDisruptionBudget forbids it (429
+ * TooManyRequests, which kubectl drain retries); an allowed eviction first takes one disruption
+ * from the budget, compare-and-swap on its resourceVersion, as the apiserver does.
+ */
 async function eviction(objects: ObjectService, ctx: RestContext, name: string): Promise<ApiResponse> {
   const body = decodeBody(ctx.req.body, ctx.req.headers['content-type']);
   const del = isPlainObject(body) && isPlainObject(body.deleteOptions) ? (body.deleteOptions as Record<string, unknown>) : {};
+  const dryRun = (Array.isArray(del.dryRun) && del.dryRun.includes('All')) || ctx.req.query.getAll('dryRun').includes('All');
+  const pdbType = registry.find('policy', 'v1', 'poddisruptionbudgets');
+  for (let attempt = 0; pdbType; attempt++) {
+    const { object: pod } = await objects.get(ctx.type, ctx.namespace, name);
+    const budgets = (await objects.list(pdbType, ctx.namespace)) as PodDisruptionBudget[];
+    const d = decideEviction(pod as Pod, budgets, Date.now());
+    if (d.action === 'refuse') {
+      if (d.code === 500) throw errors.internal(d.message);
+      if (d.code === 403) throw errors.forbidden(`poddisruptionbudget.policy "${budgets.find((b) => selectsPod(b, pod as Pod))?.metadata?.name}" is forbidden: ${d.message}`);
+      throw new StatusError('TooManyRequests', d.message, { causes: d.cause ? [{ reason: 'DisruptionBudget', message: d.cause }] : undefined, retryAfterSeconds: d.retryAfterSeconds });
+    }
+    if (d.action === 'charge' && !dryRun) {
+      try {
+        await objects.mutate(pdbType, ctx.namespace, d.pdb.metadata!.name!, (cur) => ({ ...cur!, status: d.status }), {
+          user: ctx.user,
+          dryRun: false,
+          fieldManager: 'eviction',
+          fieldValidation: 'Ignore',
+          subresource: 'status',
+          expectedRv: d.pdb.metadata?.resourceVersion,
+        });
+      } catch (e) {
+        if (e instanceof StatusError && e.reason === 'Conflict' && attempt < EVICTION_RETRIES) continue;
+        throw e;
+      }
+    }
+    break;
+  }
   await objects.delete(ctx.type, ctx.namespace, name, {
     gracePeriodSeconds: typeof del.gracePeriodSeconds === 'number' ? del.gracePeriodSeconds : undefined,
     preconditions: isPlainObject(del.preconditions) ? (del.preconditions as { uid?: string }) : undefined,
-    dryRun: Array.isArray(del.dryRun) && del.dryRun.includes('All'),
+    dryRun,
     user: ctx.user,
-    auditAnnotations: ctx.auditAnnotations,
   });
   return jsonResponse(201, success({ name, kind: 'pods' }));
 }

@@ -9,6 +9,7 @@ import { jobController } from './job-controller.js';
 import { statefulSetController } from './statefulset-controller.js';
 import { ttlAfterFinishedController } from './ttl-after-finished-controller.js';
 import { deploymentController } from './deployment.js';
+import { disruptionController } from './disruption-controller.js';
 import { endpointsController } from './endpoints.js';
 import { garbageCollector } from './garbage-collector.js';
 import { namespaceController } from './namespace.js';
@@ -26,7 +27,7 @@ import { rootCAPublisherController } from './root-ca-publisher.js';
 export function defaultControllers(opts: { rootCA?: string } = {}): Controller[] {
   return [deploymentController(), replicaSetController(), replicationControllerController(), garbageCollector(), namespaceController(), serviceAccountController(), endpointsController(),
     daemonSetController(), jobController(), cronJobController(), statefulSetController(), ttlAfterFinishedController(), persistentVolumeController(), resourceQuotaController(),
-    ...(opts.rootCA ? [rootCAPublisherController(opts.rootCA)] : [])];
+    disruptionController(), ...(opts.rootCA ? [rootCAPublisherController(opts.rootCA)] : [])];
 }
 
 /**

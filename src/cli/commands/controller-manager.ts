@@ -42,6 +42,7 @@ export function register(program: Command): void {
     .option('--lock-duration <ms>', 'after this long without renewal a dead process\'s keys are taken over', positiveInt('--lock-duration'))
     .action(async (o: Options) => {
       const ca = o.ca ? readFileSync(o.ca, 'utf8') : undefined;
+      if (!ca) console.log('controller-manager: no --ca: the kube-root-ca.crt ConfigMaps are not published, and pods with a service-account token volume wait for theirs (pass --ca or run one controller-manager with it)');
       // the CA the API is served with is the one pods' kube-root-ca.crt ConfigMaps publish
       const all = defaultControllers({ rootCA: ca });
       const wanted = o.controllers?.split(',').map((s) => s.trim()).filter(Boolean);

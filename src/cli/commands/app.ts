@@ -1,13 +1,18 @@
 /**
- * `berth app`: Applications (a Git path kept in sync) — create, list, get, sync, history, rollback,
- * delete, wait. Talks to the cluster through the kubeconfig like kubectl.
+ * `berth app`: Applications (a Git path kept in sync) — create, list, get, diff, sync, history,
+ * rollback, delete, wait. Talks to the cluster through the kubeconfig like kubectl.
  */
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { applicationsRef, PIN_ANNOTATION, PIN_SOURCE_ANNOTATION } from '../../sync/app/application-controller.js';
 import { RESOURCES_FINALIZERS, SYNC_REQUEST_ANNOTATION, type Application } from '../../sync/app/types.js';
+import { diffApplication } from '../../sync/app/app-diff.js';
 import { connect } from '../../sync/cli/connect.js';
+import { GitSource } from '../../sync/git/source.js';
 import { table } from '../../sync/cli/table.js';
 
 interface Common {
@@ -94,6 +99,26 @@ export function register(program: Command): void {
       const request = { id, allowPrune: o.allowPrune, prune: o.prune, by: process.env.USER ?? 'cli' };
       await client.patch(applicationsRef, name, 'merge', { metadata: { annotations: { [SYNC_REQUEST_ANNOTATION]: JSON.stringify(request) } } }, { namespace: ns });
       console.log(`sync of ${ns}/${name} requested (${id})`);
+    });
+
+  common(app.command('diff <name>').description('what a sync would change: field paths and a unified YAML diff per object; exit 1 when OutOfSync'))
+    .action(async (name: string, o: Common) => {
+      const { client, ns } = target(o);
+      const a = await client.get<Application>(applicationsRef, name, ns);
+      const dataDir = mkdtempSync(join(tmpdir(), 'berth-diff-'));
+      try {
+        const { revision, diffs } = await diffApplication(client, new GitSource({ dataDir }), a);
+        for (const d of diffs) {
+          const i = d.item;
+          console.log(`===== ${i.group ? `${i.group}/` : ''}${i.kind} ${i.namespace ?? ''}/${i.name} ======`);
+          console.log(d.status === 'Extra' ? 'extra: a prune would delete it' : d.status === 'Missing' ? 'missing: a sync would create it' : `changed: ${d.fields.join(' ')}`);
+          console.log(d.text);
+        }
+        if (diffs.length > 0) process.exitCode = 1;
+        else console.error(`${ns}/${name} is in sync with ${revision.slice(0, 7)}`);
+      } finally {
+        rmSync(dataDir, { recursive: true, force: true });
+      }
     });
 
   common(app.command('history <name>').description('the last syncs')).action(async (name: string, o: Common) => {

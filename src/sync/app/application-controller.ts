@@ -16,10 +16,11 @@ import { createHash } from 'node:crypto';
 import type { CommitInfo, GitSource, RepoCredentials, SourceTree } from '../git/source.js';
 import { diff } from '../diff/index.js';
 import { assess, rollUp } from '../health/index.js';
-import { applyOrder, waveOf } from '../apply/order.js';
-import { hookOf, jobOutcome, type HookPhase, type JobOutcome } from '../apply/hooks.js';
+import { waveOf } from '../apply/order.js';
+import { jobOutcome, type HookPhase, type JobOutcome } from '../apply/hooks.js';
 import { itemId, planPrune, type InventoryItem } from '../apply/prune.js';
 import { render } from '../render/index.js';
+import { apiVersionOf, describeItem, desiredSet, type Desired } from './desired.js';
 import { checkDependencies, dependencyKey, type Blocked } from './dependencies.js';
 import { HOOK_OPERATION_LABEL, hookKey, runHook, type Hook } from './hook-runner.js';
 import { applicationStatusReporter } from '../status/application-status.js';
@@ -89,12 +90,6 @@ function sourceDigest(app: Application): string {
 
 const keyOf = (a: Application) => `${a.metadata?.namespace}/${a.metadata?.name}`;
 
-interface Desired {
-  obj: KubeObject;
-  ref: ResourceRef;
-  item: InventoryItem;
-}
-
 /** Everything a reconcile learned, handed from step to step and to the summarizer. */
 interface SyncState {
   app: Application;
@@ -125,20 +120,6 @@ interface SyncState {
   blocked?: Blocked;
 }
 
-function itemOf(obj: KubeObject): InventoryItem {
-  const [group, version] = (obj.apiVersion ?? '').includes('/') ? obj.apiVersion!.split('/') : ['', obj.apiVersion ?? ''];
-  return { group, version, kind: obj.kind ?? '', namespace: obj.metadata?.namespace, name: obj.metadata?.name ?? '' };
-}
-
-function apiVersionOf(i: InventoryItem): string {
-  return i.group ? `${i.group}/${i.version}` : i.version;
-}
-
-function describeItem(i: InventoryItem): string {
-  return `${i.kind}/${i.namespace ? `${i.namespace}/` : ''}${i.name}`;
-}
-
-/** Repository credentials from a Secret's `username`/`password` or `token`. */
 export function decodeSecret(s: KubeObject & { data?: Record<string, string> }): RepoCredentials {
   const d = (k: string) => (s.data?.[k] ? Buffer.from(s.data[k], 'base64').toString('utf8') : undefined);
   return { username: d('username'), password: d('password'), token: d('token') };
@@ -279,32 +260,13 @@ export function applicationController(opts: ApplicationControllerOptions): Contr
           rendered.set(key, cached);
         }
         s.renderInputs = { revision: cached.revision, source, paths: cached.paths };
-        const objects = cached.objects;
-        const desired: Desired[] = [];
-        const { namespace: destination, overrideNamespace } = s.app.spec.destination;
-        for (const obj of objects) {
-          const type = registry.findKind(obj.apiVersion ?? '', obj.kind ?? '');
-          if (!type) throw new StepError('RenderFailed', `${obj.kind}/${obj.metadata?.name}: berth does not serve ${obj.apiVersion} ${obj.kind}`);
-          if (overrideNamespace && !type.namespaced) {
-            if (type.kind === 'Namespace') continue;
-            throw new StepError('RenderFailed', `${obj.kind}/${obj.metadata?.name}: cluster-scoped, but this Application keeps to namespace ${destination} (spec.destination.overrideNamespace); move it to another Application`);
-          }
-          const o: KubeObject = structuredClone(obj);
-          o.metadata = { ...o.metadata, labels: { ...o.metadata?.labels, [INSTANCE_LABEL]: instanceOf(s.app) } };
-          if (type.namespaced) o.metadata.namespace = overrideNamespace ? destination : (o.metadata.namespace ?? destination);
-          else delete o.metadata.namespace;
-          const r: ResourceRef = { group: type.group, version: type.version, resource: type.resource, namespaced: type.namespaced };
-          let hook;
-          try {
-            hook = hookOf(o);
-          } catch (e) {
-            throw new StepError('RenderFailed', (e as Error).message);
-          }
-          if (hook) for (const phase of hook.phases) s.hooks.push({ obj: o, ref: r, spec: hook, phase, wave: waveOf(o) });
-          else desired.push({ obj: o, ref: r, item: itemOf(o) });
+        try {
+          const set = desiredSet(s.app, cached.objects);
+          s.desired = set.desired;
+          s.hooks = set.hooks;
+        } catch (e) {
+          throw new StepError('RenderFailed', (e as Error).message);
         }
-        s.desired = applyOrder(desired.map((d) => Object.assign(d.obj, { __d: d }))).map((o) => (o as KubeObject & { __d: Desired }).__d);
-        for (const d of s.desired) delete (d.obj as { __d?: unknown }).__d;
       }
 
       /**

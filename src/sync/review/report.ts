@@ -136,6 +136,11 @@ export function compareRevisions(revisions: { base: string; head: string }, base
       added.push(entry(r));
       continue;
     }
+    // most objects of a change are untouched: equal JSON needs no YAML diff
+    if (JSON.stringify(old.object) === JSON.stringify(r.object)) {
+      unchanged++;
+      continue;
+    }
     const d = unifiedYamlDiff(old.object, r.object, { live: `${revisions.base} ${old.source.file}`, desired: `${revisions.head} ${r.source.file}` });
     if (d === '') unchanged++;
     else changed.push({ ...entry(r), diff: d });

@@ -1,7 +1,7 @@
 /** An Application's notify annotations → where its statuses go (table), and a finished sync's status → state and description. */
 import { describe, expect, it } from 'vitest';
 import type { Application, ApplicationStatus } from '../app/types.js';
-import { finishedState, notifyConfig } from './application-status.js';
+import { finishedState, notifyAnnotationsOf, notifyConfig } from './application-status.js';
 
 const app = (annotations: Record<string, string>, repoURL = 'https://github.com/acme/shop.git'): Application =>
   ({ apiVersion: 'berth.dev/v1alpha1', kind: 'Application', metadata: { name: 'web', namespace: 'team', annotations }, spec: { source: { repoURL }, destination: { namespace: 'shop' } } }) as Application;
@@ -41,4 +41,11 @@ describe('finishedState', () => {
     { name: 'prune blocked', status: { conditions: cond('False', 'PruneBlocked', 'over budget') }, want: { state: 'failure', description: 'PruneBlocked: over budget' } },
     { name: 'no condition', status: {}, want: { state: 'failure', description: 'Failed: the sync did not finish' } },
   ])('$name', ({ status, want }) => expect(finishedState(status)).toEqual(want));
+});
+
+describe('notifyAnnotationsOf', () => {
+  it.each([
+    [undefined, {}],
+    [{ 'notify.berth.dev/url': 'http://x', 'notify.berth.dev/context': 'c', 'other.example/a': 'b', 'notify.berth.dev.evil/x': 'y' }, { 'notify.berth.dev/url': 'http://x', 'notify.berth.dev/context': 'c' }],
+  ])('%j → %j', (annotations, want) => expect(notifyAnnotationsOf(annotations)).toEqual(want));
 });

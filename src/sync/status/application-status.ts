@@ -10,6 +10,17 @@ import type { KubeObject } from '../../controlplane/resources/types.js';
 import type { Application, ApplicationStatus } from '../app/types.js';
 import { postStatus, repositoryOf, STATUS_FORMATS, type CommitState, type PostOptions, type StatusFormat, type StatusTarget } from './commit-status.js';
 
+/** The prefix of every notify annotation. */
+export const NOTIFY_ANNOTATION_PREFIX = 'notify.berth.dev/';
+
+/**
+ * The notify annotations among `annotations`, to copy onto Applications made from another object
+ * (a PreviewSet's onto each preview's Application, so every preview's syncs post statuses).
+ */
+export function notifyAnnotationsOf(annotations: Record<string, string> | undefined): Record<string, string> {
+  return Object.fromEntries(Object.entries(annotations ?? {}).filter(([k]) => k.startsWith(NOTIFY_ANNOTATION_PREFIX)));
+}
+
 /** The webhook URL (generic) or API base URL (github, gitea); statuses are posted only when it is set. */
 export const NOTIFY_URL_ANNOTATION = 'notify.berth.dev/url';
 /** `generic` (default), `github` or `gitea`. */

@@ -12,6 +12,7 @@ import { applicationsRef } from '../../src/sync/app/application-controller.js';
 import type { Application } from '../../src/sync/app/types.js';
 import { previewSetsRef } from '../../src/sync/previews/preview-controller.js';
 import type { PreviewSet, PreviewSetSpec, PreviewStatus } from '../../src/sync/previews/types.js';
+import { startHttpReceiver } from '../harness/http-receiver.js';
 import { makeRepo, type TestRepo } from './git-repo.js';
 import { configMap, deployment, startSyncCluster, type SyncCluster } from './sync-harness.js';
 
@@ -209,5 +210,25 @@ describe('what a PreviewSet reports when it cannot do its work', () => {
     const s = await waitSet('cluster', (x) => preview(x, 'refs/heads/cluster/role')?.reason === 'RenderFailed');
     expect(preview(s, 'refs/heads/cluster/role')!.message).toMatch(/ClusterRole\/reader: cluster-scoped, but this Application keeps to namespace cluster-cluster-role-[0-9a-f]{8}/);
     expect(await c.admin.find(ref('rbac.authorization.k8s.io/v1', 'ClusterRole'), 'reader')).toBeUndefined();
+  }, T);
+});
+
+describe('commit statuses of previews', () => {
+  it("a PreviewSet's notify annotations make each preview post its commit's status under the set's context", async () => {
+    const rx = await startHttpReceiver();
+    try {
+      repo.git('checkout', '-q', 'main');
+      const sha = repo.commit('notify me', files('notify/one', 1), 'notify/one');
+      await c.admin.create(previewSetsRef, { apiVersion: 'berth.dev/v1alpha1', kind: 'PreviewSet', metadata: { name: 'notified', namespace: 'default', annotations: { 'notify.berth.dev/url': `${rx.url}/hook` } }, spec: { source: { repoURL: repo.bare }, branches: ['notify/*'], template: { path: 'app' } } } as PreviewSet);
+      const got = await rx.waitFor((rs) => rs.some((r) => (JSON.parse(r.body) as { state: string }).state === 'success'), T);
+      const posts = got.map((r) => JSON.parse(r.body) as Record<string, string>);
+      expect(posts.map((p) => [p.state, p.sha])).toEqual([
+        ['pending', sha],
+        ['success', sha],
+      ]);
+      expect(posts[1]).toMatchObject({ context: 'berth/preview/default/notified', repoURL: repo.bare });
+    } finally {
+      await rx.close();
+    }
   }, T);
 });

@@ -18,6 +18,7 @@ import { applicationsRef, decodeSecret } from '../app/application-controller.js'
 import { APP_API_VERSION, INSTANCE_LABEL, keyOfInstance, type Application, type Condition } from '../app/types.js';
 import { GitSourceError } from '../git/errors.js';
 import type { GitSource, RepoCredentials } from '../git/source.js';
+import { NOTIFY_CONTEXT_ANNOTATION, NOTIFY_URL_ANNOTATION } from '../status/application-status.js';
 import { expiryOf, parseDuration } from './expiry.js';
 import { previewName, refLabelValue, refMatcher, revisionOf } from './refs.js';
 import {
@@ -33,6 +34,7 @@ const PROXY_PORTS_ANNOTATION = 'proxy.berth.dev/ports';
 /** A preview follows its ref fully: automated, pruning, self-healing, no deletion budget (a preview is disposable). */
 const DEFAULT_SYNC_POLICY: NonNullable<Application['spec']['syncPolicy']> = { automated: { prune: true, selfHeal: true }, pruneBudget: 1 };
 /** What an object refused by the ResourceQuota admission says (kube-apiserver's wording). */
+const NOTIFY_PREFIX = 'notify.berth.dev/';
 const QUOTA_MESSAGE = /exceeded quota|forbidden:[^;]*quota/i;
 
 export interface PreviewControllerOptions {
@@ -94,6 +96,16 @@ function readyCondition(prev: Condition[] | undefined, ready: Omit<Condition, 'l
   const old = prev?.find((c) => c.type === 'Ready');
   const same = old && old.status === ready.status && old.reason === ready.reason && old.message === ready.message;
   return [...(prev ?? []).filter((c) => c.type !== 'Ready'), { ...ready, lastTransitionTime: same ? old.lastTransitionTime : now }];
+}
+
+/**
+ * The PreviewSet's `notify.berth.dev/*` annotations, for each preview Application: every sync of a
+ * preview posts a commit status for the ref's commit (src/sync/status), under one context per set.
+ */
+function notifyAnnotations(set: PreviewSet): Record<string, string> {
+  const own = Object.entries(set.metadata?.annotations ?? {}).filter(([k]) => k.startsWith(NOTIFY_PREFIX));
+  if (!own.some(([k]) => k === NOTIFY_URL_ANNOTATION)) return {};
+  return { [NOTIFY_CONTEXT_ANNOTATION]: `berth/preview/${set.metadata!.namespace}/${set.metadata!.name}`, ...Object.fromEntries(own) };
 }
 
 /** The URLs of the Services in `namespace` that the Service proxy gave a port on this machine. */
@@ -218,7 +230,7 @@ export function previewController(opts: PreviewControllerOptions): PreviewContro
             name,
             namespace: set.metadata!.namespace,
             labels: { ...setLabels(set), [REF_LABEL]: refLabelValue(entry.ref) },
-            annotations: { [REF_ANNOTATION]: entry.ref },
+            annotations: { ...notifyAnnotations(set), [REF_ANNOTATION]: entry.ref },
             ownerReferences: [{ apiVersion: APP_API_VERSION, kind: 'PreviewSet', name: set.metadata!.name!, uid: set.metadata!.uid!, controller: true, blockOwnerDeletion: true }],
           },
           spec: {

@@ -70,6 +70,9 @@ async function createSet(name: string, spec: Partial<PreviewSetSpec>): Promise<v
 const waitSet = async (name: string, pred: (s: PreviewSet) => boolean) => (await c.waitFor<PreviewSet>(previewSetsRef, name, (s) => !!s && pred(s)))!;
 const preview = (s: PreviewSet, r: string) => s.status?.previews?.find((p) => p.ref === r);
 const synced = (p?: PreviewStatus) => p?.phase === 'Active' && p.sync === 'Synced';
+async function until(pred: () => boolean, what: string): Promise<void> {
+  for (const deadline = Date.now() + 30_000; !pred(); await new Promise((r) => setTimeout(r, 100))) if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+}
 const gone = (ns: string) => c.waitFor<KubeObject>(refs.namespaces, ns, (n) => !n || !!n.metadata?.deletionTimestamp);
 
 describe('a PreviewSet over pr/* branches', () => {
@@ -134,12 +137,25 @@ describe('a PreviewSet over pr/* branches', () => {
 
   it('a deleted branch loses its preview at the push webhook', async () => {
     const two = preview(set, 'refs/heads/pr/two')!;
+    // every object deleted meanwhile, to show none outside pr/two's namespace is
+    const wac = new AbortController();
+    const deleted: string[] = [];
+    const resourceVersion = (await c.admin.list(refs.configmaps)).metadata.resourceVersion;
+    for (const r of [refs.deployments, refs.configmaps]) {
+      void (async () => {
+        for await (const ev of c.admin.watch<KubeObject>(r, { signal: wac.signal, resourceVersion, timeoutSeconds: 60 })) if (ev.type === 'DELETED') deleted.push(`${r.resource}/${ev.object.metadata?.namespace}/${ev.object.metadata?.name}`);
+      })().catch(() => {});
+    }
     repo.git('push', '-q', 'origin', '--delete', 'pr/two');
     expect(await c.sync.pokeRepo(repo.bare, 'refs/heads/pr/two')).toContain('PreviewSet default/web');
     await waitSet('web', (s) => s.status?.previews?.length === 2 && !preview(s, 'refs/heads/pr/two'));
     await gone(two.namespace);
     expect(await c.admin.find(applicationsRef, two.application, 'default')).toBeUndefined();
-    expect(await c.admin.find(refs.deployments, 'web', preview(set, 'refs/heads/pr/three')!.namespace)).toBeDefined();
+    const three = preview(set, 'refs/heads/pr/three')!.namespace;
+    await until(() => deleted.length >= 2, 'the namespace controller to empty the deleted preview');
+    wac.abort();
+    expect(deleted.filter((d) => !d.includes(`/${two.namespace}/`))).toEqual([]);
+    expect(await c.admin.find(refs.deployments, 'web', three)).toBeDefined();
   }, T);
 
   it('two branches whose names sanitise alike get two previews', async () => {

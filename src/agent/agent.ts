@@ -223,6 +223,7 @@ class AgentCore implements Agent {
       onDelete: (p) => this.podGone(p),
     });
     await this.podInformer.start(signal);
+    for (const slot of this.slots.values()) slot.runtime.retain?.(new Set(this.podInformer.list((p) => p.spec?.nodeName === slot.name).map((p) => p.metadata?.uid ?? '')));
     await this.volumeCleaner.start(signal);
     const renewMs = this.opts.leaseRenewMs ?? 10_000;
     for (const slot of this.slots.values()) {

@@ -79,6 +79,8 @@ export interface PodRuntime {
   portForward(pod: Pod, port: number): Promise<Duplex>;
   /** stops every pod (as at shutdown of the agent: processes must not outlive it) */
   close(): Promise<void>;
+  /** drops what an earlier agent left on this machine of pods other than `uids` (the node's pods, listed at start) */
+  retain?(uids: Set<string>): void;
 }
 
 /** An error a runtime reports to the API caller (pods/log, exec, ...), with a Kubernetes Status reason. */

@@ -70,6 +70,32 @@ interface Slot {
   onStarted?: () => void;
   /** the checkout of a Git image, the container's default working directory */
   imageDir?: string;
+  /** ran under an earlier agent (status read back from the API): its next run is a restart */
+  ranBefore: boolean;
+  /** an init container that completed under an earlier agent: not run again */
+  completed: boolean;
+}
+
+/**
+ * A container's status as an earlier agent left it in the pod (this agent restarted): the restart
+ * count carries on, and a container that was running then was stopped with the agent, which
+ * Kubernetes shows as lastState terminated, reason Unknown, exit code 255 (as after a node reboot).
+ */
+export function carriedStatus(prev: ContainerStatus | undefined, fresh: ContainerStatus, now: string): { status: ContainerStatus; ranBefore: boolean; completed: boolean } {
+  if (!prev) return { status: fresh, ranBefore: false, completed: false };
+  const ranBefore = !!(prev.state?.running || prev.state?.terminated || prev.lastState?.terminated || (prev.restartCount ?? 0) > 0);
+  const status: ContainerStatus = { ...fresh, restartCount: prev.restartCount ?? 0 };
+  if (prev.state?.running) {
+    status.lastState = { terminated: { exitCode: 255, reason: 'Unknown', message: 'the node agent restarted', startedAt: prev.state.running.startedAt, finishedAt: now, containerID: prev.containerID } };
+  } else if (prev.state?.terminated) status.lastState = { terminated: prev.state.terminated };
+  else if (prev.lastState?.terminated) status.lastState = prev.lastState;
+  const completed = prev.state?.terminated?.exitCode === 0;
+  if (completed) {
+    status.state = prev.state;
+    status.lastState = prev.lastState;
+    if (!status.lastState) delete status.lastState;
+  }
+  return { status, ranBefore, completed };
 }
 
 function isSidecar(slot: Slot): boolean {
@@ -109,7 +135,7 @@ export class PodWorker {
   private failed?: { reason: string; message: string };
   private main?: Promise<void>;
   private volumes = new Map<string, string>();
-  private readonly startTime = timestamp();
+  private readonly startTime: string;
   readonly dir: string;
 
   constructor(
@@ -121,15 +147,22 @@ export class PodWorker {
   ) {
     this.pod = pod;
     this.dir = join(podsDir, `${pod.metadata?.namespace}_${pod.metadata?.name}_${pod.metadata?.uid}`);
-    const mk = (c: Container, init: boolean): Slot => ({
-      spec: c,
-      init,
-      status: { name: c.name, image: c.image ?? '', imageID: '', ready: false, started: false, restartCount: 0, state: waiting(init || !(pod.spec?.initContainers?.length) ? 'ContainerCreating' : 'PodInitializing') },
-      logs: new Map(),
-      backoffMs: 0,
-      lastStartMs: 0,
-      ports: { byName: new Map(), byNumber: new Map() },
-    });
+    // a pod that ran under an earlier agent keeps its start time and its containers' restart counts
+    this.startTime = pod.status?.startTime ?? timestamp();
+    const previous = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
+    const mk = (c: Container, init: boolean): Slot => {
+      const fresh: ContainerStatus = { name: c.name, image: c.image ?? '', imageID: '', ready: false, started: false, restartCount: 0, state: waiting(init || !(pod.spec?.initContainers?.length) ? 'ContainerCreating' : 'PodInitializing') };
+      const carried = carriedStatus(previous.find((s) => s.name === c.name), fresh, timestamp());
+      const slot: Slot = { spec: c, init, status: carried.status, logs: new Map(), backoffMs: 0, lastStartMs: 0, ports: { byName: new Map(), byNumber: new Map() }, ranBefore: carried.ranBefore, completed: init && c.restartPolicy !== 'Always' && carried.completed };
+      // the last run's log stays readable as --previous
+      const lastLog = join(this.dir, 'logs', c.name, `${carried.status.restartCount}.log`);
+      if (carried.ranBefore && existsSync(lastLog)) {
+        const log = new RunLog(lastLog, opts.logLimits);
+        log.end();
+        slot.logs.set(carried.status.restartCount ?? 0, log);
+      }
+      return slot;
+    };
     this.slots = [...(pod.spec?.initContainers ?? []).map((c) => mk(c, true)), ...pod.spec!.containers.map((c) => mk(c, false))];
   }
 
@@ -255,6 +288,7 @@ export class PodWorker {
         if (this.terminating) return;
         continue;
       }
+      if (slot.completed) continue;
       if (!(await this.supervise(slot))) return;
     }
     for (const s of this.slots) if (!s.init && s.status.state?.waiting?.reason === 'PodInitializing') s.status.state = waiting('ContainerCreating');
@@ -423,7 +457,7 @@ export class PodWorker {
     }
     mkdirSync(cwd, { recursive: true });
 
-    const runNo = slot.logs.size === 0 ? 0 : slot.status.restartCount! + 1;
+    const runNo = slot.logs.size === 0 && !slot.ranBefore ? 0 : slot.status.restartCount! + 1;
     if (runNo > 0) slot.status.restartCount = runNo;
     const log = new RunLog(join(this.dir, 'logs', c.name, `${runNo}.log`), this.opts.logLimits);
     slot.logs.set(runNo, log);

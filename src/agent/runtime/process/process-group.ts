@@ -60,9 +60,10 @@ export function removePidFile(podDir: string, container: string): void {
 }
 
 /**
- * Kills the process groups a previous agent left running (it was killed without stopping its pods)
- * and forgets their pod directories; returns how many groups were killed. The pods start afresh
- * when the API says they still belong here.
+ * Kills the process groups a previous agent left running (it was killed without stopping its pods);
+ * returns how many groups were killed. The pod directories stay (logs for --previous, emptyDirs, as
+ * they survive a kubelet restart): the pods start again when the API says they still belong here,
+ * and the runtime removes the directories of those that do not (ProcessRuntime.retain).
  */
 export async function reapOrphans(podsDir: string): Promise<number> {
   if (!existsSync(podsDir)) return 0;
@@ -77,7 +78,7 @@ export async function reapOrphans(podsDir: string): Promise<number> {
         killed++;
       }
     }
-    rmSync(join(podsDir, pod), { recursive: true, force: true });
+    rmSync(pids, { recursive: true, force: true });
   }
   return killed;
 }

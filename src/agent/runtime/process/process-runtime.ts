@@ -3,6 +3,7 @@
  * its logs are files under the agent's data dir, and nothing of a pod outlives its deletion.
  */
 import net from 'node:net';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import type { Pod, PodStatus } from 'kubernetes-types/core/v1.js';
@@ -136,6 +137,14 @@ export class ProcessRuntime implements PodRuntime {
       sock.once('connect', () => resolve(sock));
       sock.once('error', (e) => reject(new RuntimeError('BadRequest', `error forwarding port ${port} to pod ${m.name}, uid ${m.uid}: failed to connect to ${this.node.address}:${hostPort}: ${e.message}`)));
     });
+  }
+
+  retain(uids: Set<string>): void {
+    if (!existsSync(this.podsDir)) return;
+    for (const dir of readdirSync(this.podsDir)) {
+      const uid = dir.slice(dir.lastIndexOf('_') + 1);
+      if (!uids.has(uid) && !this.workers.has(uid)) removePodDir(join(this.podsDir, dir));
+    }
   }
 
   async close(): Promise<void> {

@@ -19,7 +19,7 @@ import type { UserInfo } from '../controlplane/api/request.js';
 import type { Client } from '../controlplane/client/client.js';
 import { Informer } from '../controlplane/client/informer.js';
 import { ref, refs } from '../controlplane/client/refs.js';
-import type { KubeObject } from '../controlplane/resources/types.js';
+import type { KubeObject, ResourceType } from '../controlplane/resources/types.js';
 import type { Runnable } from '../controlplane/runtime/runnable.js';
 import { ServiceAccountTokens } from './authn/serviceaccount-tokens.js';
 import { loadTokensFile } from './authn/tokens-file.js';
@@ -41,7 +41,7 @@ import { alwaysPullImagesPlugin, defaultTolerationSecondsPlugin, serviceAccountP
 import { resourceQuotaPlugin } from './admission/resource-quota.js';
 import { limitRangerPlugin } from './admission/limit-ranger.js';
 import { podSecurityPlugin } from './admission/pod-security.js';
-import { formatLabelSelector } from '../controlplane/store/selectors.js';
+import { selectorMatches } from '../controlplane/resources/selectors.js';
 import { registry } from '../controlplane/resources/registry.js';
 import { refOf } from '../controlplane/client/refs.js';
 
@@ -100,6 +100,7 @@ export async function createPolicy(opts: PolicyOptions): Promise<Policy> {
   const staticTokens = { ...(opts.staticTokens ?? {}), ...(opts.tokensFile ? loadTokensFile(opts.tokensFile) : {}) };
   const authenticator = unionAuthenticator([new TokenAuthenticator(staticTokens), tokens]);
   let client: Client | undefined;
+  const informers: Informer<KubeObject>[] = [];
   const cached: Record<string, Informer> = {};
   const store: PolicyStore = {
     list: (kind) => cached[kind]?.list() ?? [],
@@ -107,14 +108,32 @@ export async function createPolicy(opts: PolicyOptions): Promise<Policy> {
     namespace: (name) => cached.Namespace?.get(name),
     async params(apiVersion, kind, namespace, name, selector) {
       const type = registry.findKind(apiVersion, kind);
-      if (!type || !client) return [];
+      if (!type) return [];
+      const inf = await paramInformer(type);
+      if (!inf) return [];
       const ns = type.namespaced ? namespace : undefined;
       if (name) {
-        const o = await client.find(refOf(type), name, ns);
+        const o = inf.get(ns ? `${ns}/${name}` : name);
         return o ? [o] : [];
       }
-      return (await client.list(refOf(type), { namespace: ns, labelSelector: selector ? formatLabelSelector(selector) : undefined })).items;
+      return inf.list((o) => (!ns || o.metadata?.namespace === ns) && (!selector || selectorMatches(selector, o.metadata?.labels)));
     },
+  };
+  // Parameter objects come from an informer per paramKind, started on first use, as kube-apiserver
+  // does: no API call per admission (a param written a moment ago may not be seen yet).
+  let runSignal: AbortSignal | undefined;
+  const paramInformers = new Map<string, Promise<Informer | undefined>>();
+  const paramInformer = (type: ResourceType): Promise<Informer | undefined> => {
+    const key = `${type.group}/${type.version}/${type.resource}`;
+    let p = paramInformers.get(key);
+    if (!p) {
+      if (!client || !runSignal) return Promise.resolve(undefined);
+      const inf = new Informer(client, refOf(type), { log });
+      informers.push(inf);
+      p = inf.start(runSignal).then(() => inf);
+      paramInformers.set(key, p);
+    }
+    return p;
   };
   const authorizer: Authorizer = new AccessAuthorizer({
     store,
@@ -169,7 +188,6 @@ export async function createPolicy(opts: PolicyOptions): Promise<Policy> {
     }),
   ];
 
-  const informers: Informer<KubeObject>[] = [];
   let aggregating: Promise<void> | undefined;
   let again = false;
   /** Writes aggregated rules until nothing changes (chains settle in a few rounds). */
@@ -200,6 +218,7 @@ export async function createPolicy(opts: PolicyOptions): Promise<Policy> {
   const runnable: Runnable = {
     name: 'policy',
     async start(signal) {
+      runSignal = signal;
       const c = (client = opts.client(POLICY_USER));
       const clusterRoles = new Informer<ClusterRole & KubeObject>(c, ref(RBAC, 'ClusterRole'), { log });
       const roles = new Informer<Role & KubeObject>(c, ref(RBAC, 'Role'), { log });
@@ -230,7 +249,7 @@ export async function createPolicy(opts: PolicyOptions): Promise<Policy> {
       clusterRoles.on({ onAdd: () => scheduleAggregation(c), onUpdate: (a, b) => a !== b && scheduleAggregation(c), onDelete: () => scheduleAggregation(c) });
       // status.observedGeneration, typeChecking and the Ready condition of each ValidatingAdmissionPolicy
       const writeStatus = (p: KubeObject) => {
-        const status = statusUpdate(p as ValidatingAdmissionPolicy, new Date().toISOString());
+        const status = statusUpdate(p as ValidatingAdmissionPolicy, new Date().toISOString().replace(/\.\d+Z$/, 'Z'));
         if (!status) return;
         c.updateStatus(ref('admissionregistration.k8s.io/v1', 'ValidatingAdmissionPolicy'), { ...p, status } as KubeObject).catch((e: unknown) => {
           // a newer version is on its way through the informer, which retries with it

@@ -66,3 +66,36 @@ describe('request abort signal', () => {
     expect(during).toBe(false);
   });
 });
+
+describe('streamed responses', () => {
+  it('delivers every chunk in order, whether written in one tick, in a burst or after a pause, and what was pending at the end', async () => {
+    const expected: string[] = [];
+    server = await serve(async () => ({
+      status: 200,
+      headers: { 'content-type': 'application/json' },
+      stream: (sink) => {
+        const line = (n: number) => {
+          const l = `{"n":${n}}\n`;
+          expected.push(l);
+          sink.write(l);
+        };
+        void (async () => {
+          for (let n = 0; n < 50; n++) line(n); // one tick
+          for (let n = 50; n < 100; n++) {
+            line(n); // a burst, a tick each
+            await new Promise((r) => setImmediate(r));
+          }
+          await new Promise((r) => setTimeout(r, 30)); // a quiet spell
+          line(100);
+          line(101);
+          sink.end(); // with chunks pending
+        })();
+        return () => {};
+      },
+    }));
+    const { status, body } = await get(server.url, '/watch');
+    expect(status).toBe(200);
+    expect(body).toBe(expected.join(''));
+    expect(expected).toHaveLength(102);
+  });
+});

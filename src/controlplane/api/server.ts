@@ -13,6 +13,9 @@ import type { ApiHandler } from './handler.js';
 import type { ApiRequest, ApiResponse } from './request.js';
 import { acceptStream, refuseUpgrade } from './streaming/websocket.js';
 
+/** Streamed chunks that keep coming are written at most this often per response (ms). */
+const STREAM_COALESCE_MS = 5;
+
 /** A watcher this far behind is cut off; it re-lists, as client-go does after a closed watch. */
 const MAX_WATCH_BACKLOG_BYTES = 32 * 1024 * 1024;
 
@@ -65,31 +68,40 @@ function writeResponse(res: ServerResponse, response: ApiResponse): void {
     res.flushHeaders();
     let stop: (() => void) | undefined;
     let ended = false;
-    let corked = false;
-    const uncork = () => {
-      corked = false;
-      if (!ended) res.uncork();
+    // Chunks leave in batches, one write of their concatenation each: one HTTP chunk, one TLS
+    // record and one syscall per batch, not per event. A batch is what one tick wrote (the watch
+    // hub hands over what it read at once) or, while chunks keep coming, what came within
+    // STREAM_COALESCE_MS of the last write; a chunk after a quiet spell leaves at once.
+    let pending: string[] = [];
+    let lastFlush = -Infinity;
+    const flush = () => {
+      lastFlush = performance.now();
+      const batch = pending.length === 1 ? pending[0] : pending.join('');
+      pending = [];
+      if (!ended && batch) res.write(batch);
+    };
+    const schedule = () => {
+      const wait = lastFlush + STREAM_COALESCE_MS - performance.now();
+      if (wait <= 0) process.nextTick(flush);
+      else setTimeout(flush, wait);
     };
     stop = response.stream({
       write: (chunk) => {
         if (ended) return false;
         if (res.writableLength > MAX_WATCH_BACKLOG_BYTES) {
           ended = true;
+          pending = [];
           res.destroy();
           stop?.();
           return false;
         }
-        // Events delivered in one tick (the watch hub hands over a batch at once) leave as one
-        // write: one syscall and one TLS record per batch, not per event.
-        if (!corked) {
-          corked = true;
-          res.cork();
-          process.nextTick(uncork);
-        }
-        return res.write(chunk);
+        if (pending.length === 0) schedule();
+        pending.push(chunk);
+        return !res.writableNeedDrain;
       },
       end: () => {
         if (ended) return;
+        flush();
         ended = true;
         res.end();
       },

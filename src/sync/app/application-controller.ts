@@ -16,7 +16,8 @@ import { createHash } from 'node:crypto';
 import type { CommitInfo, GitSource, RepoCredentials, SourceTree } from '../git/source.js';
 import { diff } from '../diff/index.js';
 import { assess, rollUp } from '../health/index.js';
-import { waveOf } from '../apply/order.js';
+import { mapLimit } from '../apply/concurrency.js';
+import { kindRank, waveOf } from '../apply/order.js';
 import { jobOutcome, type HookPhase, type JobOutcome } from '../apply/hooks.js';
 import { itemId, planPrune, type InventoryItem } from '../apply/prune.js';
 import { render } from '../render/index.js';
@@ -38,6 +39,8 @@ export const PIN_SOURCE_ANNOTATION = 'app.berth.dev/pinned-source-revision';
 const HISTORY_LIMIT = 10;
 /** a blocked Application is re-checked when a dependency changes (watch), and at least this often */
 const BLOCKED_RECHECK_MS = 30_000;
+/** API calls a reconcile has in flight at once (dry runs, applies, reads) */
+const API_CONCURRENCY = 16;
 /** default for spec.syncPolicy.timeoutSeconds: the longest one hook or one wave is waited for */
 const DEFAULT_STEP_TIMEOUT_S = 300;
 
@@ -276,8 +279,8 @@ export function applicationController(opts: ApplicationControllerOptions): Contr
       async function reconcileCompare(s: SyncState): Promise<Map<Desired, string[] | 'missing'>> {
         const drift = new Map<Desired, string[] | 'missing'>();
         const newNamespaces = new Set<string>();
-        const errors: string[] = [];
-        for (const d of s.desired!) {
+        const errors: (string | undefined)[] = [];
+        const compare = async (d: Desired, i: number) => {
           const live = await client.find<KubeObject>(d.ref, d.item.name, d.item.namespace);
           if (!live && d.item.kind === 'Namespace') newNamespaces.add(d.item.name);
           try {
@@ -285,10 +288,15 @@ export function applicationController(opts: ApplicationControllerOptions): Contr
             drift.set(d, live ? diff(d.obj, live, { manager: FIELD_MANAGER, predicted, ignoreDifferences: s.app.spec.ignoreDifferences }).fields.map((f) => f.path) : 'missing');
           } catch (e) {
             if (e instanceof StatusError && e.reason === 'NotFound' && d.item.namespace && newNamespaces.has(d.item.namespace)) drift.set(d, 'missing');
-            else errors.push(`${describeItem(d.item)}: ${(e as Error).message}`);
+            else errors[i] = `${describeItem(d.item)}: ${(e as Error).message}`;
           }
-        }
-        if (errors.length) throw new StepError('DryRunFailed', `nothing applied: ${errors.join('; ')}`);
+        };
+        // Namespaces first: a dry run in a namespace that is still to be created is expected to fail
+        const all = s.desired!.map((d, i) => [d, i] as const);
+        await mapLimit(all.filter(([d]) => d.item.kind === 'Namespace'), API_CONCURRENCY, ([d, i]) => compare(d, i));
+        await mapLimit(all.filter(([d]) => d.item.kind !== 'Namespace'), API_CONCURRENCY, ([d, i]) => compare(d, i));
+        const failed = errors.filter((e): e is string => !!e);
+        if (failed.length) throw new StepError('DryRunFailed', `nothing applied: ${failed.join('; ')}`);
         return drift;
       }
 
@@ -304,19 +312,25 @@ export function applicationController(opts: ApplicationControllerOptions): Contr
 
       /** Applies those of `items` that drifted or are missing, in order (Ready=False SyncFailed, retried with backoff). */
       async function reconcileApply(s: SyncState, drift: Map<Desired, string[] | 'missing'>, items: Desired[]): Promise<void> {
-        for (const d of items) {
+        const byId = new Map(s.resources.map((r) => [itemId(r), r]));
+        const todo = items.filter((d) => {
           const dr = drift.get(d)!;
-          if (dr !== 'missing' && dr.length === 0) continue;
-          try {
-            await client.patch(d.ref, d.item.name, 'apply', d.obj, { namespace: d.item.namespace, fieldManager: FIELD_MANAGER, force: true });
-          } catch (e) {
-            throw new StepError('SyncFailed', `${describeItem(d.item)}: ${(e as Error).message}`, true);
-          }
-          s.applied++;
-          const r = s.resources.find((x) => itemId(x) === itemId(d.item))!;
-          r.status = 'Synced';
-          delete r.diff;
-          delete r.message;
+          return dr === 'missing' || dr.length > 0;
+        });
+        // kinds in order (Namespaces before what lives in them, …); the objects of one kind at once
+        for (const rank of [...new Set(todo.map((d) => kindRank(d.item.kind)))]) {
+          await mapLimit(todo.filter((d) => kindRank(d.item.kind) === rank), API_CONCURRENCY, async (d) => {
+            try {
+              await client.patch(d.ref, d.item.name, 'apply', d.obj, { namespace: d.item.namespace, fieldManager: FIELD_MANAGER, force: true });
+            } catch (e) {
+              throw new StepError('SyncFailed', `${describeItem(d.item)}: ${(e as Error).message}`, true);
+            }
+            s.applied++;
+            const r = byId.get(itemId(d.item))!;
+            r.status = 'Synced';
+            delete r.diff;
+            delete r.message;
+          });
         }
       }
 
@@ -405,12 +419,11 @@ export function applicationController(opts: ApplicationControllerOptions): Contr
         const desiredItems = s.desired!.map((d) => d.item);
         const want = new Set(desiredItems.map(itemId));
         const live = new Map<string, { labels: Record<string, string>; annotations: Record<string, string> } | undefined>();
-        for (const i of previous) {
-          if (want.has(itemId(i))) continue;
+        await mapLimit(previous.filter((i) => !want.has(itemId(i))), API_CONCURRENCY, async (i) => {
           const type = registry.findKind(apiVersionOf(i), i.kind);
           const o = type ? await client.find<KubeObject>(ref(apiVersionOf(i), i.kind), i.name, i.namespace) : undefined;
           live.set(itemId(i), o && { labels: o.metadata?.labels ?? {}, annotations: o.metadata?.annotations ?? {} });
-        }
+        });
         const plan = planPrune({ previous, desired: desiredItems, live, instance: instanceOf(s.app), budget: s.app.spec.syncPolicy?.pruneBudget ?? 0.25, allowPrune: !!s.request?.allowPrune || !!s.op?.allowPrune });
         const stale = act ? plan.delete : [];
         if (act && plan.blocked) s.pruneBlocked = plan.blocked;
@@ -434,11 +447,10 @@ export function applicationController(opts: ApplicationControllerOptions): Contr
 
       /** Assesses each resource's health from its live object. */
       async function reconcileHealth(s: SyncState): Promise<void> {
-        for (const r of s.resources) {
-          if (r.message === 'requires pruning') continue;
+        await mapLimit(s.resources.filter((r) => r.message !== 'requires pruning'), API_CONCURRENCY, async (r) => {
           const o = await client.find<KubeObject>(ref(apiVersionOf(r), r.kind), r.name, r.namespace);
           r.health = o ? (opts.engines?.assess ?? assess)(o).status : 'Missing';
-        }
+        });
       }
 
       /** The one place that writes status: sync, health, conditions, history, operation state. */

@@ -1,14 +1,14 @@
 /**
  * The `berth` command line: parses arguments (commander) and dispatches to one module per command.
  * `up` is defined here; every other command is a module in ./commands/ exporting
- * `register(program: Command): void`, loaded at start, so components add their command without
- * touching this file.
+ * `register(program: Command): void`, so components add their command without touching this file.
+ * Only the module of the command asked for is loaded (each pulls in its part of berth, and loading
+ * all of them costs more than a short command's own work); help and unknown commands load all.
  */
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { up } from './up.js';
 
 export function intArg(name: string, min: number) {
   return (v: string): number => {
@@ -37,6 +37,7 @@ export function program(): Command {
     .option('--audit-policy <file>', 'an audit Policy (audit.k8s.io/v1) saying what to log; default: every request at Metadata; the log goes to <data-dir>/audit.log unless --audit-log')
     .option('--service-cidr <cidr>', "the IPv4 range Services' clusterIPs come from", '10.96.0.0/12')
     .action(async (o: { apiPort: number; host: string; dataDir: string; nodes: number; runtime: 'process' | 'sim'; fsync: 'always' | 'everysec'; demo: boolean; tokensFile?: string; policies: 'off' | 'warn' | 'enforce'; auditLog?: string; auditPolicy?: string; serviceCidr: string }) => {
+      const { up } = await import('./up.js');
       const cluster = await up({ ...o, serviceCIDR: o.serviceCidr });
       let stopping = false;
       const stop = async (signal: string) => {
@@ -54,11 +55,15 @@ export function program(): Command {
   return cmd;
 }
 
-/** Registers the commands in ./commands/ (one module each). */
-async function registerCommands(cmd: Command): Promise<void> {
+/**
+ * Registers the commands in ./commands/ (one module each, named for its command): only `command`'s
+ * module when there is one, else all of them.
+ */
+async function registerCommands(cmd: Command, command?: string): Promise<void> {
   const dir = join(dirname(fileURLToPath(import.meta.url)), 'commands');
-  const files = readdirSync(dir).filter((f) => /\.(ts|js)$/.test(f) && !f.endsWith('.d.ts') && !f.includes('.test.')).sort();
-  for (const f of files) {
+  const all = readdirSync(dir).filter((f) => /\.(ts|js)$/.test(f) && !f.endsWith('.d.ts') && !f.includes('.test.')).sort();
+  const own = all.filter((f) => f.replace(/\.(ts|js)$/, '') === command);
+  for (const f of own.length > 0 ? own : all) {
     const mod = (await import(pathToFileURL(join(dir, f)).href)) as { register?: (c: Command) => void };
     if (typeof mod.register !== 'function') throw new Error(`src/cli/commands/${f} exports no register(program)`);
     mod.register(cmd);
@@ -68,7 +73,7 @@ async function registerCommands(cmd: Command): Promise<void> {
 export async function main(argv: string[]): Promise<void> {
   try {
     const cmd = program();
-    await registerCommands(cmd);
+    await registerCommands(cmd, argv[2]);
     await cmd.parseAsync(argv);
   } catch (e) {
     console.error(`berth: ${(e as Error).message}`);

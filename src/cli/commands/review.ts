@@ -5,7 +5,6 @@
  * Exit code 0 clean, 1 on a Deny violation or an RBAC denial, 2 on errors.
  */
 import { Option, type Command } from 'commander';
-import { SYNC_USER } from '../../sync/sync.js';
 import { connect } from '../../sync/cli/connect.js';
 import { FORMATS, format, type Format } from '../../sync/review/format.js';
 import { review, type ReviewOptions } from '../../sync/review/review.js';
@@ -35,12 +34,13 @@ interface Flags {
 const repeat = (v: string, acc: string[]) => [...acc, v];
 
 /** The live-server part of the options: only when --server, --kubeconfig or --as asks for it. */
-function serverOptions(f: Flags): ReviewOptions['server'] {
+async function serverOptions(f: Flags): Promise<ReviewOptions['server']> {
   if (!f.server && !f.kubeconfig && !f.as) return undefined;
   const { client, server } = connect(f.kubeconfig, f.server);
-  // the identity that deploys: the sync's own unless told otherwise
-  const subject = f.as ? { user: f.as, groups: f.asGroup.length > 0 ? f.asGroup : ['system:authenticated'] } : { user: SYNC_USER.username, groups: SYNC_USER.groups };
-  return { client, url: server, subject };
+  if (f.as) return { client, url: server, subject: { user: f.as, groups: f.asGroup.length > 0 ? f.asGroup : ['system:authenticated'] } };
+  // the identity that deploys: the sync's own (loaded only here: the sync module is large)
+  const { SYNC_USER } = await import('../../sync/sync.js');
+  return { client, url: server, subject: { user: SYNC_USER.username, groups: SYNC_USER.groups } };
 }
 
 /** Registers `berth review`. */
@@ -57,7 +57,7 @@ export function register(program: Command): void {
     .option('--no-default-policies', 'leave out the default policy library (policies/)')
     .option('--server <url>', "a live API server (token and CA from the kubeconfig): its admission policies are evaluated too, and RBAC is checked")
     .option('--kubeconfig <file>', 'kubeconfig for --server (default: KUBECONFIG, else .berth/kubeconfig); alone, its server is used')
-    .option('--as <user>', `the identity that deploys, checked for create/update/delete of each change (default with --server: ${SYNC_USER.username})`)
+    .option('--as <user>', "the identity that deploys, checked for create/update/delete of each change (default with --server: the sync's own, system:berth-sync)")
     .option('--as-group <group>', 'a group of --as (repeatable; default system:authenticated)', repeat, [] as string[])
     .option('--status-url <url>', 'post the head commit\'s status there (pending, then success/failure): the webhook URL, or the API base URL for github/gitea')
     .option('--status-token <token>', 'token for --status-url (default: BERTH_STATUS_TOKEN)')
@@ -78,7 +78,7 @@ export function register(program: Command): void {
           recurse: f.recurse,
           policies: f.policies,
           noDefaultPolicies: !f.defaultPolicies,
-          server: serverOptions(f),
+          server: await serverOptions(f),
           status: f.statusUrl
             ? {
                 target: { url: f.statusUrl, format: f.statusFormat, token: f.statusToken ?? process.env.BERTH_STATUS_TOKEN, repository: f.statusRepository },

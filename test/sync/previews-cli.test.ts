@@ -62,6 +62,21 @@ describe('berth preview', () => {
     expect(json.status!.previews![0]).toMatchObject({ ref: 'refs/heads/pr/cart', namespace, phase: 'Active' });
   }, T);
 
+  it('delete --ref deletes one preview until its branch gets a new commit', async () => {
+    const r = await berth('preview', 'delete', 'shop', '--ref', 'pr/cart');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`preview pr/cart of previewset.berth.dev/shop deleted \\(namespace ${namespace}\\)`));
+    const s = await waitSet((x) => x.status?.previews?.[0]?.phase === 'Deleted');
+    expect(s.status!.previews![0]).toMatchObject({ reason: 'Deleted', message: expect.stringMatching(/new commit brings it back/) });
+    await c.waitFor<KubeObject>(refs.namespaces, namespace, (n) => !n || !!n.metadata?.deletionTimestamp);
+    expect((await berth('preview', 'list')).stdout).toMatch(/\nshop\s+pr\/cart\s+<deleted>\s+[0-9a-f]{7}\s+.*deleted\s+Deleted: /);
+    await c.waitFor<KubeObject>(refs.namespaces, namespace, (n) => !n);
+    const sha = work.commit('another change', { 'deploy/cm.yaml': configMap('shop', { v: 'pr2' }) }, 'pr/cart');
+    await gitPush(pushURL, 'pr/cart');
+    await waitSet((x) => x.status?.previews?.[0]?.commit === sha && x.status.previews[0].phase === 'Active' && x.status.previews[0].sync === 'Synced');
+    expect((await c.admin.get<KubeObject & { data: Record<string, string> }>(refs.configmaps, 'shop', namespace)).data).toEqual({ v: 'pr2' });
+  }, T);
+
   it('git push --delete of the branch removes its preview at the webhook', async () => {
     await gitPush(pushURL, '--delete', 'pr/cart');
     await waitSet((x) => x.status?.previews?.length === 0);

@@ -10,9 +10,9 @@ import { humanDuration } from '../../controlplane/resources/tables/age.js';
 import { connect } from '../../sync/cli/connect.js';
 import { table } from '../../sync/cli/table.js';
 import { parseDuration } from '../../sync/previews/expiry.js';
-import { previewSetsRef } from '../../sync/previews/preview-controller.js';
+import { deletedRefs, previewSetsRef } from '../../sync/previews/preview-controller.js';
 import { shortRef } from '../../sync/previews/refs.js';
-import type { PreviewSet, PreviewSetSpec, PreviewStatus } from '../../sync/previews/types.js';
+import { DELETED_ANNOTATION, type PreviewSet, type PreviewSetSpec, type PreviewStatus } from '../../sync/previews/types.js';
 
 interface Common {
   namespace?: string;
@@ -34,7 +34,7 @@ function quantities(s: string, flag: string): Record<string, string> {
 }
 
 function expires(p: PreviewStatus, now: number): string {
-  if (p.phase === 'Expired') return 'expired';
+  if (p.phase === 'Expired' || p.phase === 'Deleted') return p.phase.toLowerCase();
   return p.expiresAt ? `in ${humanDuration(Date.parse(p.expiresAt) - now)}` : '<none>';
 }
 
@@ -51,7 +51,7 @@ function previewRows(sets: PreviewSet[], set?: (s: PreviewSet) => string): strin
   for (const s of sets) {
     for (const p of s.status?.previews ?? []) {
       const message = p.reason ? `${p.reason}: ${p.message ?? ''}` : '';
-      rows.push([...(set ? [set(s)] : []), shortRef(p.ref), p.phase === 'Expired' ? '<deleted>' : p.namespace, p.commit.slice(0, 7), p.sync ?? '', p.health ?? '', expires(p, now), p.urls?.[0]?.url ?? '', message]);
+      rows.push([...(set ? [set(s)] : []), shortRef(p.ref), p.phase === 'Expired' || p.phase === 'Deleted' ? '<deleted>' : p.namespace, p.commit.slice(0, 7), p.sync ?? '', p.health ?? '', expires(p, now), p.urls?.[0]?.url ?? '', message]);
     }
   }
   return rows;
@@ -120,11 +120,20 @@ export function register(program: Command): void {
       console.log('\n' + table(previewRows([s])));
     });
 
-  common(preview.command('delete <name>').description('delete a PreviewSet with every preview namespace it made')).action(async (name: string, o: Common) => {
-    const { client, ns } = target(o);
-    const s = await client.get<PreviewSet>(previewSetsRef, name, ns);
-    await client.delete(previewSetsRef, name, { namespace: ns });
-    const n = (s.status?.previews ?? []).filter((p) => p.phase !== 'Expired').length;
-    console.log(`previewset.berth.dev/${name} deleted (its ${n} preview namespace${n === 1 ? '' : 's'} are being deleted)`);
-  });
+  common(preview.command('delete <name>').description('delete a PreviewSet with every preview namespace it made, or with --ref one preview'))
+    .option('--ref <ref>', 'delete only the preview of this ref (pr/42 or refs/pull/42/head) until its next commit')
+    .action(async (name: string, o: Common & { ref?: string }) => {
+      const { client, ns } = target(o);
+      const s = await client.get<PreviewSet>(previewSetsRef, name, ns);
+      if (o.ref) {
+        const p = (s.status?.previews ?? []).find((x) => x.ref === o.ref || shortRef(x.ref) === o.ref);
+        if (!p) throw new Error(`${ns}/${name} has no preview of ref "${o.ref}" (see berth preview get ${name})`);
+        const annotations = { [DELETED_ANNOTATION]: JSON.stringify({ ...deletedRefs(s), [p.ref]: p.commit }) };
+        await client.patch(previewSetsRef, name, 'merge', { metadata: { resourceVersion: s.metadata!.resourceVersion, annotations } }, { namespace: ns });
+        return console.log(`preview ${shortRef(p.ref)} of previewset.berth.dev/${name} deleted (namespace ${p.namespace}); a new commit to ${shortRef(p.ref)} brings it back`);
+      }
+      await client.delete(previewSetsRef, name, { namespace: ns });
+      const n = (s.status?.previews ?? []).filter((p) => p.phase === 'Active' || p.phase === 'Failed').length;
+      console.log(`previewset.berth.dev/${name} deleted (its ${n} preview namespace${n === 1 ? '' : 's'} are being deleted)`);
+    });
 }

@@ -22,7 +22,7 @@ import { NOTIFY_CONTEXT_ANNOTATION, NOTIFY_URL_ANNOTATION } from '../status/appl
 import { expiryOf, parseDuration } from './expiry.js';
 import { previewName, refLabelValue, refMatcher, revisionOf } from './refs.js';
 import {
-  COMMIT_LABEL, LIMITS_NAME, PREVIEWS_FINALIZER, PREVIEWS_MANAGER, QUOTA_NAME, REF_ANNOTATION, REF_LABEL, SET_LABEL, SET_NAMESPACE_LABEL,
+  COMMIT_LABEL, DELETED_ANNOTATION, LIMITS_NAME, PREVIEWS_FINALIZER, PREVIEWS_MANAGER, QUOTA_NAME, REF_ANNOTATION, REF_LABEL, SET_LABEL, SET_NAMESPACE_LABEL,
   type PreviewSet, type PreviewSetStatus, type PreviewStatus,
 } from './types.js';
 
@@ -106,6 +106,16 @@ function notifyAnnotations(set: PreviewSet): Record<string, string> {
   const own = Object.entries(set.metadata?.annotations ?? {}).filter(([k]) => k.startsWith(NOTIFY_PREFIX));
   if (!own.some(([k]) => k === NOTIFY_URL_ANNOTATION)) return {};
   return { [NOTIFY_CONTEXT_ANNOTATION]: `berth/preview/${set.metadata!.namespace}/${set.metadata!.name}`, ...Object.fromEntries(own) };
+}
+
+/** The previews deleted by hand: full ref → the commit it was at (a malformed annotation counts as none). */
+export function deletedRefs(set: PreviewSet): Record<string, string> {
+  try {
+    const v = JSON.parse(set.metadata?.annotations?.[DELETED_ANNOTATION] ?? '{}') as unknown;
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, string>) : {};
+  } catch {
+    return {};
+  }
 }
 
 /** The URLs of the Services in `namespace` that the Service proxy gave a port on this machine. */
@@ -296,6 +306,7 @@ export function previewController(opts: PreviewControllerOptions): PreviewContro
           }
 
           const prev = new Map((prevStatus.previews ?? []).map((x) => [x.ref, x]));
+          const deletedByHand = deletedRefs(set);
           const previews: PreviewStatus[] = [];
           const keep = new Set<string>();
           let soonest = now + p.pollMs + randomInt(0, Math.max(1, Math.floor(p.pollMs / 5)));
@@ -304,12 +315,13 @@ export function previewController(opts: PreviewControllerOptions): PreviewContro
           for (const { ref: r, oid } of listed.filter((x) => p.matches(x.ref)).sort((a, b) => (a.ref < b.ref ? -1 : 1))) {
             const old = prev.get(r);
             const previewNs = previewName({ set: p.setKey, ref: r, prefix: set.spec.namespace?.prefix ?? `${name}-`, maxLength: 62 - namespace.length });
-            if (old?.phase === 'Expired' && old.commit === oid) {
-              // an expired preview stays gone until its ref moves
+            const gone = old?.phase === 'Expired' || old?.phase === 'Deleted';
+            if (gone && old.commit === oid) {
+              // an expired or deleted preview stays gone until its ref moves
               previews.push(old);
               continue;
             }
-            const fresh = !old || old.phase === 'Expired';
+            const fresh = !old || gone;
             const entry: PreviewStatus = {
               ref: r,
               commit: oid,
@@ -319,6 +331,11 @@ export function previewController(opts: PreviewControllerOptions): PreviewContro
               createdAt: fresh ? nowIso : old.createdAt,
               commitSeenAt: old && old.commit === oid ? old.commitSeenAt : nowIso,
             };
+            if (deletedByHand[r] === oid) {
+              await teardown(set, previewNs);
+              previews.push({ ...entry, phase: 'Deleted', reason: 'Deleted', message: 'deleted with berth preview delete --ref; a new commit brings it back' });
+              continue;
+            }
             const exp = expiryOf({ createdAt: Date.parse(entry.createdAt), commitSeenAt: Date.parse(entry.commitSeenAt), ttlMs: p.ttlMs, idleMs: p.idleMs });
             if (exp) entry.expiresAt = iso(exp.at);
             if (exp && exp.at <= now) {
@@ -344,7 +361,7 @@ export function previewController(opts: PreviewControllerOptions): PreviewContro
           }
 
           status.previews = previews;
-          const failed = previews.filter((x) => x.reason && x.phase !== 'Expired');
+          const failed = previews.filter((x) => x.reason && x.phase !== 'Expired' && x.phase !== 'Deleted');
           status.conditions = readyCondition(
             prevStatus.conditions,
             failed.length

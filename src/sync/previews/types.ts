@@ -15,6 +15,11 @@ export const REF_LABEL = 'preview.berth.dev/ref';
 export const REF_ANNOTATION = 'preview.berth.dev/ref';
 /** On preview namespaces: the commit the preview is at. */
 export const COMMIT_LABEL = 'preview.berth.dev/commit';
+/**
+ * On a PreviewSet: previews deleted by hand (`berth preview delete SET --ref REF`), a JSON object of
+ * full ref → commit; such a preview stays deleted until its ref moves to another commit.
+ */
+export const DELETED_ANNOTATION = 'preview.berth.dev/deleted';
 /** Held on a PreviewSet until its preview namespaces are gone (namespaces cannot have a namespaced owner). */
 export const PREVIEWS_FINALIZER = 'preview.berth.dev/cleanup';
 /** The field manager of the previews controller's writes. */
@@ -61,7 +66,8 @@ export interface PreviewSetSpec {
   pollInterval?: string;
 }
 
-export type PreviewPhase = 'Active' | 'Expired' | 'Failed';
+/** Expired and Deleted previews are gone and stay listed until their ref moves to a new commit. */
+export type PreviewPhase = 'Active' | 'Expired' | 'Deleted' | 'Failed';
 
 /** One preview as the PreviewSet's status lists it. */
 export interface PreviewStatus {
@@ -79,7 +85,7 @@ export interface PreviewStatus {
   /** when the controller first saw the ref at `commit` (idle expiry counts from here) */
   commitSeenAt: string;
   expiresAt?: string;
-  /** why the preview is not (fully) up: `OverQuota`, `SyncFailed`, `Expired`, `NamespaceTaken`, ... */
+  /** why the preview is not (fully) up: `OverQuota`, `SyncFailed`, `Expired`, `Deleted`, `NamespaceTaken`, ... */
   reason?: string;
   message?: string;
   /** where its Services answer on this machine (the Service proxy's ports) */

@@ -15,26 +15,28 @@ function join(path: string, key: string): string {
  */
 export function pruneUnknownFields(value: unknown, schema: SchemaNode | undefined, path = ''): string[] {
   const removed: string[] = [];
-  const walk = (v: unknown, s: SchemaNode | undefined, p: string): void => {
-    if (!s || s.preserveUnknownFields || v === null || typeof v !== 'object') return;
-    if (Array.isArray(v)) {
-      if (s.items) v.forEach((item, i) => walk(item, s.items, `${p}[${i}]`));
-      return;
-    }
-    const obj = v as Record<string, unknown>;
-    if (s.properties) {
-      for (const key of Object.keys(obj)) {
-        const child = s.properties[key];
-        if (child) walk(obj[key], child, join(p, key));
-        else if (!s.additionalProperties) {
-          removed.push(join(p, key));
-          delete obj[key];
-        }
-      }
-    } else if (s.additionalProperties) {
-      for (const key of Object.keys(obj)) walk(obj[key], s.additionalProperties, join(p, key));
-    }
-  };
-  walk(value, schema, path);
+  prune(value, schema, path, removed);
   return removed;
+}
+
+/** One level of `pruneUnknownFields` (a module function, not a closure: it runs on every write). */
+function prune(v: unknown, s: SchemaNode | undefined, p: string, removed: string[]): void {
+  if (!s || s.preserveUnknownFields || v === null || typeof v !== 'object') return;
+  if (Array.isArray(v)) {
+    if (s.items) for (let i = 0; i < v.length; i++) prune(v[i], s.items, `${p}[${i}]`, removed);
+    return;
+  }
+  const obj = v as Record<string, unknown>;
+  if (s.properties) {
+    for (const key of Object.keys(obj)) {
+      const child = s.properties[key];
+      if (child) prune(obj[key], child, join(p, key), removed);
+      else if (!s.additionalProperties) {
+        removed.push(join(p, key));
+        delete obj[key];
+      }
+    }
+  } else if (s.additionalProperties) {
+    for (const key of Object.keys(obj)) prune(obj[key], s.additionalProperties, join(p, key), removed);
+  }
 }

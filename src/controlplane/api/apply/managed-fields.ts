@@ -42,21 +42,23 @@ export function updateManagedFields(input: UpdateManagedFieldsInput): ManagedFie
  * readable ones keeps the stored ones, so clients unaware of the field cannot drop it.
  */
 function startingManagers(old: KubeObject | undefined, next: KubeObject, subresource: string | undefined): Managers {
-  const stored = (): Managers => {
-    try {
-      return decodeManagedFields(old?.metadata?.managedFields);
-    } catch {
-      return new Map();
-    }
-  };
   const given: unknown = next.metadata?.managedFields;
-  if (subresource || !Array.isArray(given) || given.length === 0) return stored();
+  if (subresource || !Array.isArray(given) || given.length === 0) return storedManagers(old);
   if (given.length === 1 && isObject(given[0]) && Object.keys(given[0]).length === 0) return new Map();
   try {
     const managers = decodeManagedFields(given);
-    return managers.size > 0 ? managers : stored();
+    return managers.size > 0 ? managers : storedManagers(old);
   } catch {
-    return stored();
+    return storedManagers(old);
+  }
+}
+
+/** The managers of the stored object; none when there is none or its managedFields are unreadable. */
+function storedManagers(old: KubeObject | undefined): Managers {
+  try {
+    return decodeManagedFields(old?.metadata?.managedFields);
+  } catch {
+    return new Map();
   }
 }
 

@@ -21,6 +21,7 @@ import { writeKubeconfig } from './kubeconfig.js';
 import { applyDemo } from './demo.js';
 import { installPolicyLibrary, type PolicyMode } from './policy-library.js';
 import { defaultStorageClassAdmission, ensureDefaultStorageClass, StorageClassCache } from '../policy/admission/default-storage-class.js';
+import { storageProtectionAdmission } from '../policy/admission/storage-protection.js';
 import { AuditLog } from '../controlplane/api/audit/audit-log.js';
 import { DEFAULT_AUDIT_POLICY, loadAuditPolicy } from '../controlplane/api/audit/audit-policy.js';
 
@@ -113,7 +114,7 @@ export async function startPolicedApi(opts: PolicedApiOptions, manager: Manager,
   // Priority resolves priorityClassName on pod create, as kube-apiserver's admission plugin does.
   const priorityClasses = new PriorityClassCache(() => api!.client());
   const storageClasses = new StorageClassCache(() => api!.client());
-  const admission = [...serverOptions.admission, priorityAdmission(priorityClasses), defaultStorageClassAdmission(storageClasses)];
+  const admission = [...serverOptions.admission, priorityAdmission(priorityClasses), defaultStorageClassAdmission(storageClasses), storageProtectionAdmission];
   api = await startApiServer({ ...serverOptions, admission, redisUrl: opts.redisUrl, tls: { cert: certs.cert, key: certs.key }, host: opts.host, port: opts.port, auditLog: opts.auditLog, services: { serviceCIDR: opts.serviceCIDR } });
   await manager.add(apiRunnable(api));
   await manager.add(policy.runnable);

@@ -2,8 +2,9 @@
  * PersistentVolumes as a user of `berth up` sees them, through kubectl: the default StorageClass,
  * a claim without a class gets it (DefaultStorageClass admission), is bound when its first pod is
  * scheduled (WaitForFirstConsumer) to a directory provisioned on that pod's node; the data outlives
- * the pod and a new pod on the same claim reads it; deleting the claim deletes the volume and its
- * directory (Delete) or keeps both (Retain); a StatefulSet's volumeClaimTemplates give each replica
+ * the pod and a new pod on the same claim reads it; a claim deleted while a pod mounts it waits for
+ * the pod (pvc-protection); deleting the claim deletes the volume and its directory (Delete) or
+ * keeps both (Retain); a StatefulSet's volumeClaimTemplates give each replica
  * its own directory, which its replacement finds again.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -92,7 +93,7 @@ describe('PersistentVolumes with the local provisioner', () => {
     expect(r.stdout).toMatch(/\nstandard \(default\)\s+berth\.dev\/local\s+Delete\s+WaitForFirstConsumer\s+false\s+/);
   });
 
-  it('a pod writes into its claim, a later pod on the same claim reads it; deleting the claim deletes the volume and its directory', async () => {
+  it('a pod writes into its claim, a later pod on the same claim reads it; the claim outlives its deletion while a pod uses it, then its volume and directory go', async () => {
     await apply(claimYaml('data'));
     expect(await jsonpath('pvc', 'data', '{.spec.storageClassName}')).toBe('standard');
     // WaitForFirstConsumer: nothing is bound before a pod uses the claim
@@ -124,8 +125,18 @@ describe('PersistentVolumes with the local provisioner', () => {
     expect(await jsonpath('pod', 'reader', '{.spec.nodeName}')).toBe(node);
     expect((await kubectl(['logs', 'reader'])).stdout).toBe('written-by-writer\n');
 
-    expect((await kubectl(['delete', 'pod', 'reader'])).code).toBe(0);
-    expect((await kubectl(['delete', 'pvc', 'data'])).code).toBe(0);
+    // a claim a running pod mounts is not deleted under it (kubernetes.io/pvc-protection)
+    await apply(podYaml('holder', 'data', 'exec sleep 3600', 'Always').replace('spec:\n', 'spec:\n  terminationGracePeriodSeconds: 1\n'));
+    await until('holder Running', async () => ((await jsonpath('pod', 'holder', '{.status.phase}')) === 'Running' ? true : undefined));
+    expect((await kubectl(['delete', 'pvc', 'data', '--wait=false'])).code).toBe(0);
+    await until('the claim Terminating', async () => ((await kubectl(['get', 'pvc', 'data'])).stdout.match(/\ndata\s+Terminating\s/) ? true : undefined));
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await jsonpath('pvc', 'data', '{.metadata.finalizers[0]}')).toBe('kubernetes.io/pvc-protection');
+    expect(await jsonpath('pv', volume, '{.status.phase}')).toBe('Bound');
+    expect(readFileSync(join(dir, 'greeting'), 'utf8')).toBe('written-by-writer\n');
+
+    expect((await kubectl(['delete', 'pod', 'reader', 'holder'])).code).toBe(0);
+    await until('the claim gone', async () => ((await kubectl(['get', 'pvc', 'data'])).code !== 0 ? true : undefined));
     await until('the volume deleted', async () => ((await kubectl(['get', 'pv', volume])).code !== 0 ? true : undefined));
     expect(existsSync(dir)).toBe(false);
   }, 180_000);

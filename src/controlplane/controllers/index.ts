@@ -14,6 +14,7 @@ import { endpointsController } from './endpoints.js';
 import { garbageCollector } from './garbage-collector.js';
 import { namespaceController } from './namespace.js';
 import { persistentVolumeController } from './persistentvolume-controller.js';
+import { pvcProtectionController, pvProtectionController } from './storage-protection.js';
 import { replicaSetController } from './replicaset.js';
 import { replicationControllerController } from './replicationcontroller.js';
 import { serviceAccountController } from './serviceaccount.js';
@@ -26,7 +27,7 @@ import { rootCAPublisherController } from './root-ca-publisher.js';
  */
 export function defaultControllers(opts: { rootCA?: string } = {}): Controller[] {
   return [deploymentController(), replicaSetController(), replicationControllerController(), garbageCollector(), namespaceController(), serviceAccountController(), endpointsController(),
-    daemonSetController(), jobController(), cronJobController(), statefulSetController(), ttlAfterFinishedController(), persistentVolumeController(), resourceQuotaController(),
+    daemonSetController(), jobController(), cronJobController(), statefulSetController(), ttlAfterFinishedController(), persistentVolumeController(), pvcProtectionController(), pvProtectionController(), resourceQuotaController(),
     disruptionController(), ...(opts.rootCA ? [rootCAPublisherController(opts.rootCA)] : [])];
 }
 

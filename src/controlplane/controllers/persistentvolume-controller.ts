@@ -167,6 +167,8 @@ export function persistentVolumeController(): Controller {
         const phase = volumePhase(pv, claim);
         if (phase === 'Released' && pv.spec?.persistentVolumeReclaimPolicy === 'Delete') {
           if (pv.metadata?.annotations?.[PROVISIONED_BY_ANNOTATION] === LOCAL_PROVISIONER) {
+            // Released first: pv-protection lets a deleted volume go only once it is not Bound
+            if (pv.status?.phase !== 'Released') await ctx.client.updateStatus(refs.persistentvolumes, { ...pv, status: { phase: 'Released' } } as Volume);
             await ctx.client.delete(refs.persistentvolumes, name, { preconditions: { uid: pv.metadata?.uid } }).catch(ignoreGone);
             return {};
           }

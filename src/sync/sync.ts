@@ -21,7 +21,8 @@ import { GitSource } from './git/source.js';
 import { previewController, previewSetsRef } from './previews/preview-controller.js';
 import { refMatcher } from './previews/refs.js';
 import type { PreviewSet } from './previews/types.js';
-import { normalizeRepoURL, parsePush, refMatches, verifyPush } from './webhook/push.js';
+import { normalizeRepoURL, parsePush, refMatches, verifyPush, type PushEvent } from './webhook/push.js';
+import { explainNothing, WebhookLog, type WebhookRecord } from './webhook/repo-status.js';
 
 /** The identity sync acts as (bound to cluster-admin by the policy bootstrap). */
 export const SYNC_USER: UserInfo = { username: 'system:berth-sync', groups: ['system:authenticated'] };
@@ -29,6 +30,11 @@ export const SYNC_USER: UserInfo = { username: 'system:berth-sync', groups: ['sy
 /** Where the webhook listener advertises itself (`berth repo create` hooks read it). */
 export function webhookInfoPath(dataDir: string): string {
   return join(dataDir, 'sync', 'webhook.json');
+}
+
+/** `GET /repos` on the webhook listener: each repository's last webhook (`berth repo get`). */
+export interface RepoWebhookStatus extends Omit<WebhookRecord, 'matched'> {
+  matched: { app: string; syncedAfterMs?: number; waiting?: string }[];
 }
 
 export interface WebhookInfo {
@@ -96,7 +102,8 @@ export function createSync(opts: SyncOptions): Sync {
   mkdirSync(join(opts.dataDir, 'sync'), { recursive: true });
   const git = new GitSource({ dataDir: opts.dataDir });
   const watches = new LiveWatches(opts.client('berth-sync/watches'), log);
-  const controller = applicationController({ git, engines: opts.engines, watches, pollIntervalMs: opts.pollIntervalMs });
+  const webhooks = new WebhookLog(join(opts.dataDir, 'sync', 'webhooks.json'));
+  const controller = applicationController({ git, engines: opts.engines, watches, pollIntervalMs: opts.pollIntervalMs, onSynced: (key, revision) => webhooks.synced(key, revision) });
   const previews = previewController({ git, pollIntervalMs: opts.pollIntervalMs, proxyHost: opts.proxyHost });
   const manager: ControllerManager = createControllerManager({ client: opts.client, redisUrl: opts.redisUrl, prefix: opts.prefix ?? '{berth-sync}', controllers: [controller, previews], backoff: opts.backoff ?? { baseMs: 1_000, maxMs: 180_000 }, log });
   const client = opts.client('berth-sync/webhook');
@@ -128,14 +135,37 @@ export function createSync(opts: SyncOptions): Sync {
     const secret = webhookSecret(opts.dataDir, cfg.secret);
     server = createServer((req, res) => {
       const reply = (code: number, body: unknown) => res.writeHead(code, { 'content-type': 'application/json' }).end(JSON.stringify(body) + '\n');
-      if (req.method !== 'POST' || !req.url?.startsWith('/webhook')) return reply(404, { message: 'POST /webhook' });
+      const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v]));
+      if (req.method === 'GET' && req.url?.startsWith('/repos')) {
+        if (headers['authorization'] !== `Bearer ${secret}`) return reply(401, { message: 'token does not match' });
+        return void repoStatus().then((r) => reply(200, r), (e: Error) => reply(500, { message: e.message }));
+      }
+      if (req.method !== 'POST' || !req.url?.startsWith('/webhook')) return reply(404, { message: 'POST /webhook, GET /repos' });
       readBody(req).then(async (body) => {
-        const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v]));
-        if (!verifyPush(headers, body, secret)) return reply(401, { message: 'signature or token does not match' });
-        const push = parsePush(JSON.parse(body.toString('utf8') || '{}'));
+        let push: PushEvent | undefined;
+        try {
+          push = parsePush(JSON.parse(body.toString('utf8') || '{}'));
+        } catch {
+          // an unparsable body is reported below (after the signature check)
+        }
+        if (!verifyPush(headers, body, secret)) {
+          const message = 'signature or token does not match: check the webhook secret';
+          if (push?.repoURLs[0]) webhooks.received({ repoURL: push.repoURLs[0], ref: push.ref, commit: push.after, result: 'rejected', message, matched: [] });
+          return reply(401, { message });
+        }
+        if (!push) throw new Error('the body is not a JSON push payload');
         const matched = new Set<string>();
         for (const url of push.repoURLs) for (const k of await pokeRepo(url, push.ref)) matched.add(k);
-        const message = matched.size ? `syncing ${[...matched].join(', ')}` : `no Application tracks ${push.repoURLs[0] ?? 'this repository'}${push.ref ? ` at ${push.ref}` : ''}`;
+        let message: string;
+        if (matched.size) message = `syncing ${[...matched].join(', ')}`;
+        else {
+          const apps = (await client.list<Application>(applicationsRef)).items;
+          message = explainNothing(apps.map((a) => ({ key: `${a.metadata!.namespace}/${a.metadata!.name}`, repoURL: a.spec?.source?.repoURL ?? '', targetRevision: a.spec?.source?.targetRevision })), push.repoURLs[0] ?? '', push.ref);
+        }
+        if (push.repoURLs[0]) {
+          const apps = [...matched].filter((k) => !k.startsWith('PreviewSet '));
+          webhooks.received({ repoURL: push.repoURLs[0], ref: push.ref, commit: push.after, result: matched.size ? 'matched' : 'nothing', message, matched: apps.map((app) => ({ app })) });
+        }
         log(`sync: webhook ${push.ref ?? ''} ${push.after?.slice(0, 7) ?? ''}: ${message}`);
         reply(200, { matched: [...matched], message });
       }).catch((e: Error) => reply(400, { message: e.message }));
@@ -149,6 +179,22 @@ export function createSync(opts: SyncOptions): Sync {
     const info: WebhookInfo = { url: webhookURL, token: secret };
     writeFileSync(webhookInfoPath(opts.dataDir), JSON.stringify(info) + '\n', { mode: 0o600 });
     log(`sync: webhook listening on ${webhookURL}`);
+  }
+
+  /** Every repository's last webhook, with the Ready condition of each matched Application not Synced at its commit yet. */
+  async function repoStatus(): Promise<RepoWebhookStatus[]> {
+    const out: RepoWebhookStatus[] = [];
+    for (const r of webhooks.all()) {
+      const matched = await Promise.all(r.matched.map(async (m) => {
+        if (m.syncedAfterMs !== undefined) return m;
+        const [ns, name] = m.app.split('/');
+        const a = await client.find<Application>(applicationsRef, name, ns);
+        const ready = a?.status?.conditions?.find((c) => c.type === 'Ready');
+        return { ...m, waiting: !a ? 'the Application was deleted' : ready ? `Ready=${ready.status} ${ready.reason}: ${ready.message}` : 'not reconciled yet' };
+      }));
+      out.push({ ...r, matched });
+    }
+    return out;
   }
 
   let done: Promise<void> = Promise.resolve();

@@ -62,6 +62,8 @@ export interface ApplicationControllerOptions {
   pollIntervalMs?: number;
   /** requeue while resources are Progressing, default 2 s */
   progressIntervalMs?: number;
+  /** told each time an Application (`namespace/name`) is found Synced at a revision */
+  onSynced?: (key: string, revision: string) => void;
 }
 
 export const applicationsRef: ResourceRef = ref(APP_API_VERSION, 'Application');
@@ -564,6 +566,7 @@ export function applicationController(opts: ApplicationControllerOptions): Contr
         if (JSON.stringify({ ...status, sync: { ...status.sync, comparedAt: '' } }) !== JSON.stringify({ ...app.status, sync: { ...app.status?.sync, comparedAt: '' } })) {
           await client.updateStatus(applicationsRef, { ...app, status });
         }
+        if (status.sync?.status === 'Synced' && status.sync.revision) opts.onSynced?.(keyOf(app), status.sync.revision);
         // an operation still waiting (on a hook, a wave) has not finished
         const running = !!s.op && !s.opDone && !s.failure;
         if (s.operation && s.commit && !running) statuses.finished(app, s.commit.sha, status);

@@ -19,6 +19,7 @@ import type { Client } from '../controlplane/client/client.js';
 import { refs } from '../controlplane/client/refs.js';
 import { remoteCommandClient, V5_PROTOCOL } from '../controlplane/api/streaming/channel-protocol.js';
 import type { CommandOutput, RemoteCommandOptions, RemoteCommandSession } from '../controlplane/api/streaming/session.js';
+import { agentKeySecretName } from '../policy/admission/node-restriction.js';
 import { RuntimeError, type LogOptions, type LogStream } from './runtime/runtime.js';
 
 /** What a node agent serves to the registry (see PodRuntime for the contracts). */
@@ -214,10 +215,7 @@ export class PodConnectorRegistry implements PodConnector {
   }
 }
 
-/** The Secret (in kube-node-lease) holding the key an agent's server accepts from the API server. */
-export function agentKeySecretName(nodeName: string): string {
-  return `berth-agent-${nodeName}`;
-}
+export { agentKeySecretName };
 
 /**
  * Installs a registry on an API server so pods/log reaches the agents; `client` (the API server's

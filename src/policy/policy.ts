@@ -27,6 +27,7 @@ import { TokenAuthenticator, unionAuthenticator } from './authn/tokens.js';
 import { aggregationChanges } from './rbac/aggregation.js';
 import { MASTERS_GROUP, RbacAuthorizer } from './rbac/authorizer.js';
 import { ensureBootstrapPolicy } from './rbac/bootstrap.js';
+import { nodeRestrictionPlugin } from './admission/node-restriction.js';
 import { escalationPlugin } from './rbac/escalation.js';
 import { RbacIndex } from './rbac/rbac-index.js';
 import { Reviews } from './reviews.js';
@@ -179,6 +180,7 @@ export async function createPolicy(opts: PolicyOptions): Promise<Policy> {
     mutatingPolicyPlugin({ store }),
     accessPolicyPlugin({ store, rbac }),
     escalationPlugin(index, rbac),
+    nodeRestrictionPlugin(),
     podSecurityPlugin({ client: () => (client ??= opts.client(POLICY_USER)), cachedNamespace: (name) => store.namespace(name), audit: opts.audit }),
     validatingPolicyPlugin({ store, audit: opts.audit }),
     // last: a request another plugin refuses is never charged to a quota

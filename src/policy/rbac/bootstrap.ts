@@ -4,7 +4,8 @@
  * needs, and the least-privilege roles of berth's own components. Created at start when missing,
  * and brought back to these rules when they carry `rbac.authorization.kubernetes.io/autoupdate: "true"`.
  */
-import type { ClusterRole, ClusterRoleBinding, PolicyRule, Subject } from 'kubernetes-types/rbac/v1.js';
+import type { ClusterRole, ClusterRoleBinding, PolicyRule, Role, RoleBinding, Subject } from 'kubernetes-types/rbac/v1.js';
+import { NODE_LEASE_NAMESPACE } from '../admission/node-restriction.js';
 import { StatusError } from '../../controlplane/api/errors.js';
 import type { Client } from '../../controlplane/client/client.js';
 import { ref } from '../../controlplane/client/refs.js';
@@ -187,14 +188,43 @@ export function bootstrapClusterRoleBindings(): ClusterRoleBinding[] {
 }
 
 /**
+ * The namespaced roles and bindings bootstrapped at start. Node agents publish their key as Secret
+ * `berth-agent-<node>` in kube-node-lease (remote agents: `berth agent`); the role lets the nodes
+ * write Secrets there and nowhere else, and the NodeRestriction admission plugin keeps each node to
+ * its own Secret, which RBAC cannot express.
+ */
+export function bootstrapRoles(): Role[] {
+  return [
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: { name: 'system:berth:node-agent-keys', namespace: NODE_LEASE_NAMESPACE, labels: { ...BOOTSTRAP_LABELS }, annotations: { [AUTOUPDATE]: 'true' } },
+      rules: [rule(['create', 'get', 'patch', 'update'], [''], ['secrets'])],
+    },
+  ];
+}
+
+export function bootstrapRoleBindings(): RoleBinding[] {
+  return [
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: 'system:berth:node-agent-keys', namespace: NODE_LEASE_NAMESPACE, labels: { ...BOOTSTRAP_LABELS }, annotations: { [AUTOUPDATE]: 'true' } },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'system:berth:node-agent-keys' },
+      subjects: [group(COMPONENT_USERS.nodesGroup)],
+    },
+  ];
+}
+
+/**
  * Creates the bootstrap roles and bindings that are missing, and resets those marked autoupdate
  * whose rules or subjects drifted. Aggregated roles keep the rules the aggregation controller wrote.
  */
 export async function ensureBootstrapPolicy(client: Client): Promise<void> {
-  const roles = ref('rbac.authorization.k8s.io/v1', 'ClusterRole');
-  const bindings = ref('rbac.authorization.k8s.io/v1', 'ClusterRoleBinding');
-  const sync = async <T extends ClusterRole | ClusterRoleBinding>(r: typeof roles, want: T, same: (a: T, b: T) => boolean) => {
-    const have = await client.find<T>(r, want.metadata!.name!);
+  const rbac = 'rbac.authorization.k8s.io/v1';
+  type Bootstrapped = ClusterRole | ClusterRoleBinding | Role | RoleBinding;
+  const sync = async <T extends Bootstrapped>(r: ReturnType<typeof ref>, want: T, same: (a: T, b: T) => boolean) => {
+    const have = await client.find<T>(r, want.metadata!.name!, want.metadata?.namespace);
     if (!have) {
       try {
         await client.create(r, want as unknown as KubeObject);
@@ -206,10 +236,12 @@ export async function ensureBootstrapPolicy(client: Client): Promise<void> {
     if (have.metadata?.annotations?.[AUTOUPDATE] !== 'true' || same(have, want)) return;
     await client.update(r, { ...want, metadata: { ...have.metadata, labels: { ...have.metadata?.labels, ...want.metadata?.labels } } } as unknown as KubeObject);
   };
-  for (const r of bootstrapClusterRoles()) {
-    await sync<ClusterRole>(roles, r, (a, b) => (b.aggregationRule ? JSON.stringify(a.aggregationRule) === JSON.stringify(b.aggregationRule) : JSON.stringify(a.rules ?? []) === JSON.stringify(b.rules)));
-  }
-  for (const b of bootstrapClusterRoleBindings()) {
-    await sync<ClusterRoleBinding>(bindings, b, (x, y) => JSON.stringify(x.subjects) === JSON.stringify(y.subjects) && x.roleRef.name === y.roleRef.name);
-  }
+  const sameRules = (a: ClusterRole | Role, b: ClusterRole | Role) =>
+    'aggregationRule' in b && b.aggregationRule ? JSON.stringify((a as ClusterRole).aggregationRule) === JSON.stringify(b.aggregationRule) : JSON.stringify(a.rules ?? []) === JSON.stringify(b.rules);
+  const sameBinding = (x: ClusterRoleBinding | RoleBinding, y: ClusterRoleBinding | RoleBinding) => JSON.stringify(x.subjects) === JSON.stringify(y.subjects) && x.roleRef.name === y.roleRef.name;
+  for (const r of bootstrapClusterRoles()) await sync(ref(rbac, 'ClusterRole'), r, sameRules);
+  for (const b of bootstrapClusterRoleBindings()) await sync(ref(rbac, 'ClusterRoleBinding'), b, sameBinding);
+  // the namespaces of namespaced roles are the system namespaces the API server creates at start
+  for (const r of bootstrapRoles()) await sync(ref(rbac, 'Role'), r, sameRules);
+  for (const b of bootstrapRoleBindings()) await sync(ref(rbac, 'RoleBinding'), b, sameBinding);
 }

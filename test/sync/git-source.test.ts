@@ -1,12 +1,10 @@
 /** GitSource against real repositories made by the git CLI: revisions, trees, path safety, http. */
-import { execFileSync, spawn } from 'node:child_process';
-import { createServer, type Server } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GitSource } from '../../src/sync/git/source.js';
+import { startGitHttp, type GitHttpServer } from './git-http.js';
 import { makeRepo, type TestRepo } from './git-repo.js';
 
 let repo: TestRepo;
@@ -97,40 +95,13 @@ describe('reading a tree', () => {
 });
 
 describe('http smart protocol (git http-backend)', () => {
-  let server: Server;
+  let server: GitHttpServer;
   let url: string;
-  const auth = 'Basic ' + Buffer.from('ada:s3cret').toString('base64');
   beforeAll(async () => {
-    execFileSync('git', ['config', 'http.receivepack', 'true'], { cwd: repo.bare });
-    server = createServer((req, res) => {
-      if (req.headers.authorization !== auth) {
-        res.writeHead(401, { 'www-authenticate': 'Basic realm="git"' }).end();
-        return;
-      }
-      const u = new URL(req.url!, 'http://x');
-      const cgi = spawn('git', ['http-backend'], {
-        env: { ...process.env, GIT_PROJECT_ROOT: join(repo.bare, '..'), GIT_HTTP_EXPORT_ALL: '1', PATH_INFO: u.pathname.replace(/^\/git/, ''), QUERY_STRING: u.search.slice(1), REQUEST_METHOD: req.method!, CONTENT_TYPE: req.headers['content-type'] ?? '', GIT_PROTOCOL: String(req.headers['git-protocol'] ?? '') },
-      });
-      req.pipe(cgi.stdin);
-      const chunks: Buffer[] = [];
-      cgi.stdout.on('data', (c: Buffer) => chunks.push(c));
-      cgi.on('close', () => {
-        const out = Buffer.concat(chunks);
-        const sep = out.indexOf('\r\n\r\n');
-        const headers: Record<string, string> = {};
-        let status = 200;
-        for (const line of out.subarray(0, sep).toString().split('\r\n')) {
-          const i = line.indexOf(':');
-          if (line.slice(0, i).toLowerCase() === 'status') status = Number(line.slice(i + 1).trim().split(' ')[0]);
-          else headers[line.slice(0, i)] = line.slice(i + 1).trim();
-        }
-        res.writeHead(status, headers).end(out.subarray(sep + 4));
-      });
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/git/origin.git`;
+    server = await startGitHttp(repo.bare, 'ada', 's3cret');
+    url = server.url;
   });
-  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+  afterAll(() => server.close());
 
   it('fetches with basic credentials and resolves branches and tags', async () => {
     const src = new GitSource({ dataDir });

@@ -2,7 +2,8 @@
  * Pull-request previews against a real cluster and real Git: a repository with main and three
  * preview branches gets three namespaces, isolated from each other and from main's Application,
  * each carrying its branch's change; a deleted branch's preview goes at the webhook (or the next
- * poll); refs that sanitise alike do not collide; raw pull-request refs and expiry.
+ * poll); refs that sanitise alike do not collide; raw pull-request refs (local and over http with
+ * credentials), expiry, errors and commit statuses.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ref, refs } from '../../src/controlplane/client/refs.js';
@@ -13,6 +14,7 @@ import type { Application } from '../../src/sync/app/types.js';
 import { previewSetsRef } from '../../src/sync/previews/preview-controller.js';
 import type { PreviewSet, PreviewSetSpec, PreviewStatus } from '../../src/sync/previews/types.js';
 import { startHttpReceiver } from '../harness/http-receiver.js';
+import { startGitHttp } from './git-http.js';
 import { makeRepo, type TestRepo } from './git-repo.js';
 import { configMap, deployment, startSyncCluster, type SyncCluster } from './sync-harness.js';
 
@@ -245,6 +247,27 @@ describe('commit statuses of previews', () => {
       expect(posts[1]).toMatchObject({ context: 'berth/preview/default/notified', repoURL: repo.bare });
     } finally {
       await rx.close();
+    }
+  }, T);
+});
+
+describe('a PreviewSet over http with credentials', () => {
+  it('lists the server refs with the Secret and syncs a pull-request ref, which the Application fetches by name', async () => {
+    const server = await startGitHttp(repo.bare, 'ada', 's3cret');
+    try {
+      repo.git('push', '-q', 'origin', 'pr/three:refs/pull/21/head');
+      const secret = { username: Buffer.from('ada').toString('base64'), password: Buffer.from('s3cret').toString('base64') };
+      await c.admin.create(refs.secrets, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'git-creds', namespace: 'default' }, data: secret } as KubeObject);
+      await c.admin.create(previewSetsRef, { apiVersion: 'berth.dev/v1alpha1', kind: 'PreviewSet', metadata: { name: 'remote', namespace: 'default' }, spec: { source: { repoURL: server.url, credentialsSecret: 'git-creds' }, refs: ['refs/pull/21/head'], template: { path: 'app' } } } as PreviewSet);
+      const s = await waitSet('remote', (x) => synced(preview(x, 'refs/pull/21/head')));
+      const p = preview(s, 'refs/pull/21/head')!;
+      expect(p.commit).toBe(repo.git('rev-parse', 'pr/three'));
+      expect((await c.admin.get<ConfigMap>(refs.configmaps, 'settings', p.namespace)).data).toEqual({ branch: 'pr/three' });
+      await c.admin.create(previewSetsRef, { apiVersion: 'berth.dev/v1alpha1', kind: 'PreviewSet', metadata: { name: 'anonymous', namespace: 'default' }, spec: { source: { repoURL: server.url }, refs: ['refs/pull/*/head'] } } as PreviewSet);
+      const anon = await waitSet('anonymous', (x) => x.status?.conditions?.some((k) => k.type === 'Ready') ?? false);
+      expect(anon.status!.conditions!.find((k) => k.type === 'Ready')).toMatchObject({ status: 'False', reason: 'AuthFailed' });
+    } finally {
+      await server.close();
     }
   }, T);
 });

@@ -6,7 +6,7 @@
 import type { LabelSelector } from 'kubernetes-types/meta/v1.js';
 import type { AdmissionAttributes } from '../../controlplane/api/admission.js';
 import type { KubeObject } from '../../controlplane/resources/types.js';
-import { selectorMatches } from '../../controlplane/resources/selectors.js';
+import { labelSelectorFromObject } from '../../controlplane/store/selectors.js';
 
 /** A resource rule of matchConstraints / matchResources. */
 export interface ResourceRule {
@@ -25,6 +25,23 @@ export interface MatchResources {
   namespaceSelector?: LabelSelector;
   objectSelector?: LabelSelector;
   matchPolicy?: string;
+}
+
+/** Parsed selectors of stored policies and bindings (replaced on update, never edited); null: invalid. */
+const parsedSelectors = new WeakMap<LabelSelector, ReturnType<typeof labelSelectorFromObject> | null>();
+
+/** Whether `selector` selects `labels` (an invalid selector selects nothing), parsed once per object. */
+function selectorMatches(selector: LabelSelector, labels: Record<string, string>): boolean {
+  let s = parsedSelectors.get(selector);
+  if (s === undefined) {
+    try {
+      s = labelSelectorFromObject(selector);
+    } catch {
+      s = null;
+    }
+    parsedSelectors.set(selector, s);
+  }
+  return s !== null && s.matches(labels);
 }
 
 const any = (list: readonly string[] | undefined, v: string) => (list ?? []).includes('*') || (list ?? []).includes(v);

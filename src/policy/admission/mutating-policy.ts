@@ -42,6 +42,18 @@ const CONSTRUCTOR = /^(?:Object|JSONPatch)(?:\.[A-Za-z_]\w*)*\s*\{/;
 const FIELD = /^(\s*)([A-Za-z_]\w*)(\s*):/;
 
 /** Rewrites `Object.x{field: v}` / `JSONPatch{op: v}` message construction into map literals. */
+const desugared = new Map<string, string>();
+
+/** desugarConstruction, remembered per expression (it runs on every admission). */
+function desugarCached(src: string): string {
+  let out = desugared.get(src);
+  if (out === undefined) {
+    if (desugared.size > 10_000) desugared.clear();
+    desugared.set(src, (out = desugarConstruction(src)));
+  }
+  return out;
+}
+
 export function desugarConstruction(src: string): string {
   let out = '';
   const stack: boolean[] = [];
@@ -134,7 +146,7 @@ export function mutatingPolicyPlugin(opts: { store: PolicyStore }): AdmissionPlu
             for (const m of policy.spec.mutations ?? []) {
               const vars = prepare(policy.spec, admissionInputs(a, store), params, budget);
               if (!vars) break;
-              const result = fromCel(compile(desugarConstruction(mutationExpression(m) ?? ''), ADMISSION_VARIABLES).evaluate(vars, budget));
+              const result = fromCel(compile(desugarCached(mutationExpression(m) ?? ''), ADMISSION_VARIABLES).evaluate(vars, budget));
               if (m.patchType === 'JSONPatch') {
                 const patched = fjp.applyPatch(a.object, result as fjp.Operation[], true, false).newDocument;
                 Object.assign(a.object, patched);

@@ -13,7 +13,7 @@ import { addAuditAnnotation, type AdmissionAttributes, type AdmissionPlugin } fr
 import { errors, StatusError, type StatusCause, type StatusReason } from '../../controlplane/api/errors.js';
 import type { LabelSelector } from 'kubernetes-types/meta/v1.js';
 import type { KubeObject } from '../../controlplane/resources/types.js';
-import { CelCompileError, compile, fromCel, toCel } from '../cel/cel.js';
+import { CelCompileError, compile, fromCel, toCel, toCelCached } from '../cel/cel.js';
 import { CelCostError, CostBudget } from '../cel/cost-meter.js';
 import { admissionRequest, matchesResources } from './match.js';
 import type { PolicyStore } from './policy-store.js';
@@ -44,7 +44,7 @@ export function admissionInputs(a: AdmissionAttributes, store: PolicyStore): Adm
     object: a.object ? toCel(a.object) : null,
     oldObject: a.oldObject ? toCel(a.oldObject) : null,
     request: toCel(admissionRequest(a)),
-    namespaceObject: ns ? toCel(ns) : null,
+    namespaceObject: ns ? toCelCached(ns) : null,
   };
 }
 
@@ -66,7 +66,7 @@ type Named = { name: string; expression: string };
  * expression passes the per-call limit or `budget` (one per policy, binding and param) runs out.
  */
 export function prepare(spec: { matchConditions?: Named[]; variables?: Named[] }, inputs: AdmissionInputs, params: unknown, budget: CostBudget): Record<string, unknown> | undefined {
-  const vars: Record<string, unknown> = { ...inputs, params: params === undefined ? null : toCel(params), variables: {} };
+  const vars: Record<string, unknown> = { ...inputs, params: params === undefined || params === null ? null : toCelCached(params), variables: {} };
   for (const c of spec.matchConditions ?? []) {
     const v = compile(c.expression, ADMISSION_VARIABLES).evaluate(vars, budget);
     if (v !== true) return undefined;

@@ -254,12 +254,25 @@ export function compile(source: string, variables: readonly string[]): CompiledE
 /** JSON → CEL values: integral numbers become ints (BigInt), as Kubernetes' schemas make them. */
 export function toCel(v: unknown): unknown {
   if (typeof v === 'number') return Number.isInteger(v) ? BigInt(v) : v;
-  if (Array.isArray(v)) return v.map(toCel);
-  if (typeof v === 'object' && v !== null) {
-    const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) out[k] = toCel(x);
+  if (typeof v !== 'object' || v === null) return v;
+  if (Array.isArray(v)) {
+    const out = new Array<unknown>(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = toCel(v[i]);
     return out;
   }
+  const out: Record<string, unknown> = {};
+  for (const k in v) out[k] = toCel((v as Record<string, unknown>)[k]);
+  return out;
+}
+
+const converted = new WeakMap<object, unknown>();
+/**
+ * toCel of an object that is never changed in place (an informer's cached objects are replaced,
+ * not edited: namespaces, parameter objects), converted once per version.
+ */
+export function toCelCached(o: object): unknown {
+  let v = converted.get(o);
+  if (v === undefined) converted.set(o, (v = toCel(o)));
   return v;
 }
 

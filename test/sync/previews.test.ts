@@ -212,6 +212,20 @@ describe('a PreviewSet over pull-request refs, polled, with a TTL', () => {
     await gone(p.namespace);
     expect(await c.admin.find(applicationsRef, p.application, 'default')).toBeUndefined();
   }, T);
+
+  it('a new commit brings an expired preview back; with idleTimeout it expires when no newer one comes', async () => {
+    await c.admin.patch(previewSetsRef, 'pulls', 'merge', { spec: { ttl: null, idleTimeout: '6s' } }, { namespace: 'default' });
+    repo.git('checkout', '-q', 'pr/three');
+    const sha = repo.commit('one more', { 'app/extra.yaml': configMap('extra') }, 'pr/three');
+    repo.git('push', '-q', 'origin', 'pr/three:refs/pull/8/head');
+    const back = await waitSet('pulls', (x) => preview(x, 'refs/pull/8/head')?.commit === sha && synced(preview(x, 'refs/pull/8/head')));
+    const p = preview(back, 'refs/pull/8/head')!;
+    expect(await c.admin.find(refs.configmaps, 'extra', p.namespace)).toBeDefined();
+    expect(Date.parse(p.expiresAt!) - Date.parse(p.commitSeenAt)).toBe(6_000);
+    const idle = await waitSet('pulls', (x) => preview(x, 'refs/pull/8/head')?.phase === 'Expired');
+    expect(preview(idle, 'refs/pull/8/head')).toMatchObject({ commit: sha, reason: 'Expired', message: expect.stringMatching(/no new commit for spec\.idleTimeout 6s/) });
+    await gone(p.namespace);
+  }, T);
 });
 
 describe('what a PreviewSet reports when it cannot do its work', () => {

@@ -99,6 +99,7 @@ describe('PersistentVolumes with the local provisioner', () => {
     // WaitForFirstConsumer: nothing is bound before a pod uses the claim
     await new Promise((r) => setTimeout(r, 1000));
     expect(await jsonpath('pvc', 'data', '{.status.phase}')).toBe('Pending');
+    await until('the WaitForFirstConsumer event', async () => ((await kubectl(['describe', 'pvc', 'data'])).stdout.match(/Normal\s+WaitForFirstConsumer\s+.*waiting for first consumer to be created before binding/) ? true : undefined));
 
     await apply(podYaml('writer', 'data', 'echo written-by-writer > /data/greeting'));
     await until('writer Succeeded', async () => ((await jsonpath('pod', 'writer', '{.status.phase}')) === 'Succeeded' ? true : undefined));

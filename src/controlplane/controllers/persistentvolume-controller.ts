@@ -141,7 +141,10 @@ export function persistentVolumeController(): Controller {
         const className = claimClass(pvc);
         const sc = className ? classes.get(className) : undefined;
         const selectedName = pvc.metadata?.annotations?.[SELECTED_NODE_ANNOTATION];
-        if (sc?.volumeBindingMode === 'WaitForFirstConsumer' && !selectedName) return {};
+        if (sc?.volumeBindingMode === 'WaitForFirstConsumer' && !selectedName) {
+          record(pvc, 'Normal', 'WaitForFirstConsumer', 'waiting for first consumer to be created before binding');
+          return {};
+        }
         const selected = selectedName ? nodes.get(selectedName) : undefined;
         const pv = bestVolumeForClaim(pvc, volumes.list(), selected && nodeLabels(selected));
         if (pv) {

@@ -14,6 +14,7 @@
  *
  * Prints PASS/MISS per target; exits 1 only if the benchmark itself broke.
  * Flags: --pushes N (20) --manifests N (2000) --healthy N (1000) --timeout S (300 per wait)
+ * --only 1,2,3 (which parts)
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -34,12 +35,14 @@ const { values } = parseArgs({
     manifests: { type: 'string', default: '2000' },
     healthy: { type: 'string', default: '1000' },
     timeout: { type: 'string', default: '300' },
+    only: { type: 'string', default: '1,2,3' },
   },
 });
 const PUSHES = Number(values.pushes);
 const MANIFESTS = Number(values.manifests);
 const HEALTHY = Number(values.healthy);
 const TIMEOUT_MS = Number(values.timeout) * 1000;
+const ONLY = new Set(values.only!.split(','));
 const REPO = join(import.meta.dirname, '..');
 const BERTH = join(REPO, 'bin/berth.js');
 const GIT_ENV = { ...process.env, GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'bench@example.com', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'bench@example.com' };
@@ -268,11 +271,15 @@ spec:
 }
 
 async function main(): Promise<void> {
-  await benchPush();
+  if (ONLY.has('1')) await benchPush();
+  if (!ONLY.has('2') && !ONLY.has('3')) return;
   const c = await up('sim');
   try {
-    await benchLarge(c);
-    await benchHealthy(c);
+    if (ONLY.has('2')) await benchLarge(c);
+    if (ONLY.has('3')) await benchHealthy(c);
+  } catch (e) {
+    console.error(`--- berth up (sim) output, last lines ---\n${c.proc.output().split('\n').slice(-30).join('\n')}`);
+    throw e;
   } finally {
     await c.proc.stop();
     removeDir(c.dataDir);

@@ -120,6 +120,8 @@ interface SyncState {
   renderInputs?: NonNullable<ApplicationStatus['renderInputs']>;
   /** the commit touched nothing the last render read: only the revision is recorded */
   unchanged?: boolean;
+  /** only applied objects' status changed: only health is assessed again */
+  healthOnly?: boolean;
   /** dependencies seen ready (status.dependencies), and what blocks the sync if one is not */
   dependencies?: Record<string, string>;
   blocked?: Blocked;
@@ -164,8 +166,11 @@ export function applicationController(opts: ApplicationControllerOptions): Contr
         seenHooks.set(hookKey(o.metadata?.namespace, o.metadata!.name!, op), outcome);
       };
       opts.watches.enqueue = ctx.enqueue;
-      opts.watches.onLiveChange = (k) => {
-        dirty.add(k);
+      /** Applications only whose objects' status changed since their last reconcile: health is all that can have moved */
+      const statusOnly = new Set<string>();
+      opts.watches.onLiveChange = (k, onlyStatus) => {
+        if (onlyStatus) statusOnly.add(k);
+        else dirty.add(k);
         ctx.enqueue(k);
       };
       const apps = ctx.informers.get<Application>(applicationsRef);
@@ -235,6 +240,25 @@ export function applicationController(opts: ApplicationControllerOptions): Contr
         const changed = await opts.git.changedPaths(s.app.spec.source.repoURL, prev.revision, s.commit!.sha);
         if (!changed || touches(prev.paths, changed)) return false;
         s.renderInputs = { ...prev, revision: s.commit!.sha };
+        return true;
+      }
+
+      /**
+       * True when all that happened since the last clean sync is status changes of applied objects
+       * (a rollout progressing): the health of each object is read again and nothing else is done —
+       * no render, no dry run. Anything else (a spec change, a new commit, a request, a live edit, an
+       * operation under way) takes the full reconcile.
+       */
+      async function reconcileHealthOnly(s: SyncState): Promise<boolean> {
+        const key = keyOf(s.app);
+        const st = s.app.status;
+        const onlyStatus = statusOnly.delete(key);
+        if (!onlyStatus || dirty.has(key) || s.request || !st?.resources) return false;
+        if (st.conditions?.find((c) => c.type === 'Ready')?.reason !== 'Synced' || st.sync?.revision !== s.commit!.sha || st.observedGeneration !== s.app.metadata?.generation) return false;
+        if (st.operationState?.phase === 'Running' || s.app.metadata?.annotations?.[PIN_ANNOTATION]) return false;
+        s.resources = structuredClone(st.resources);
+        s.healthOnly = true;
+        await reconcileHealth(s);
         return true;
       }
 
@@ -481,6 +505,11 @@ export function applicationController(opts: ApplicationControllerOptions): Contr
           status.sync = { ...prev.sync!, revision: s.commit!.sha, author: s.commit!.author, message: s.commit!.message, comparedAt: now };
           return status;
         }
+        if (s.healthOnly) {
+          status.resources = s.resources;
+          status.health = { status: rollUp(s.resources.map((r) => r.health ?? 'Unknown')) };
+          return status;
+        }
         const pin = s.app.metadata?.annotations?.[PIN_ANNOTATION];
         if (pin && s.commit?.sha === pin) status.pinned = { revision: pin, sourceRevision: s.sourceHead ?? '', historyId: prev.pinned?.historyId ?? 0 };
         else delete status.pinned;
@@ -593,6 +622,7 @@ export function applicationController(opts: ApplicationControllerOptions): Contr
             s.dependencies = deps.ready;
             s.blocked = deps.blocked;
             if (s.blocked) return await finish(s);
+            if (await reconcileHealthOnly(s)) return await finish(s);
             s.unchanged = await reconcileUnchanged(s);
             if (s.unchanged) {
               const cached = rendered.get(appKey);

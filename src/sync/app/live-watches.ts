@@ -13,8 +13,8 @@ export class LiveWatches {
   private signal?: AbortSignal;
   /** queues a reconcile of an Application (`namespace/name`) */
   enqueue: (key: string) => void = () => {};
-  /** called when a live object an Application applied changed; by default just enqueues it */
-  onLiveChange: (key: string) => void = (key) => this.enqueue(key);
+  /** called when a live object an Application applied changed (`statusOnly`: nothing but its status); by default just enqueues it */
+  onLiveChange: (key: string, statusOnly: boolean) => void = (key) => this.enqueue(key);
   /** sees every watched object as it changes (before the reconcile it causes) */
   observe: (obj: KubeObject) => void = () => {};
 
@@ -32,12 +32,12 @@ export class LiveWatches {
     const id = `${ref.group}/${ref.version}/${ref.resource}`;
     if (!this.signal || this.signal.aborted || this.informers.has(id)) return;
     const informer = new Informer(this.client, ref, { labelSelector: INSTANCE_LABEL, log: this.log });
-    const poke = (o: KubeObject) => {
+    const poke = (o: KubeObject, statusOnly = false) => {
       this.observe(o);
       const key = keyOfInstance(o.metadata?.labels?.[INSTANCE_LABEL] ?? '');
-      if (key) this.onLiveChange(key);
+      if (key) this.onLiveChange(key, statusOnly);
     };
-    informer.on({ onAdd: poke, onUpdate: (old, o) => old !== o && poke(o), onDelete: poke });
+    informer.on({ onAdd: (o) => poke(o), onUpdate: (old, o) => old !== o && poke(o, onlyStatusChanged(old, o)), onDelete: (o) => poke(o) });
     this.informers.set(id, informer);
     informer.start(this.signal).catch((e: Error) => this.log(`sync: watch of ${ref.resource}: ${e.message}`));
   }
@@ -45,4 +45,10 @@ export class LiveWatches {
   async stopped(): Promise<void> {
     await Promise.all([...this.informers.values()].map((i) => i.stopped()));
   }
+}
+
+/** True when two versions of an object differ in nothing but status (and what every write bumps). */
+export function onlyStatusChanged(old: KubeObject, cur: KubeObject): boolean {
+  const strip = (o: KubeObject) => JSON.stringify({ ...o, status: undefined, metadata: { ...o.metadata, resourceVersion: undefined, managedFields: undefined } });
+  return strip(old) === strip(cur);
 }

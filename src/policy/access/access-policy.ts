@@ -13,6 +13,7 @@ import type { StatusCause } from '../../controlplane/api/errors.js';
 import type { KubeObject } from '../../controlplane/resources/types.js';
 import type { PolicyStore } from '../admission/policy-store.js';
 import { CelCompileError, compile, toCel } from '../cel/cel.js';
+import { CelCostError } from '../cel/cost-meter.js';
 
 export const ACCESS_VARIABLES = ['request', 'object', 'oldObject', 'namespaceObject'] as const;
 
@@ -63,7 +64,9 @@ function evaluateRule(rule: AccessRule, vars: Record<string, unknown>, objectPen
   if (objectPending && (c.uses.has('object') || c.uses.has('oldObject'))) return 'undecided';
   try {
     return c.evaluate(vars) === true;
-  } catch {
+  } catch (e) {
+    // a condition cut off by the cost limit fails closed: a Deny rule denies, an Allow rule does not allow
+    if (e instanceof CelCostError) return rule.effect === 'Deny';
     return false;
   }
 }

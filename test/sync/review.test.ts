@@ -257,17 +257,31 @@ const SERVER_POLICIES = `apiVersion: admissionregistration.k8s.io/v1
 kind: ValidatingAdmissionPolicy
 metadata: {name: no-passwords-in-configmaps}
 spec:
+  paramKind: {apiVersion: v1, kind: ConfigMap}
   matchConstraints:
     resourceRules:
     - {apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE", "UPDATE"], resources: ["configmaps"]}
   validations:
-  - expression: "!has(object.data) || !('password' in object.data)"
+  - expression: "!has(object.data) || !params.data.keys.split(',').exists(k, k in object.data)"
     message: "ConfigMaps must not hold passwords"
 ---
 apiVersion: admissionregistration.k8s.io/v1
 kind: ValidatingAdmissionPolicyBinding
 metadata: {name: no-passwords-in-configmaps}
-spec: {policyName: no-passwords-in-configmaps, validationActions: [Deny]}
+spec:
+  policyName: no-passwords-in-configmaps
+  validationActions: [Deny]
+  # only the server has this ConfigMap: no violation unless the review fetches it
+  paramRef: {name: forbidden-keys, namespace: kube-system, parameterNotFoundAction: Allow}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: kube-system}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: forbidden-keys, namespace: kube-system}
+data: {keys: "password,secret"}
 ---
 apiVersion: admissionregistration.k8s.io/v1
 kind: ValidatingAdmissionPolicy
@@ -294,6 +308,7 @@ metadata: {name: berth-reviewer}
 rules:
 - {apiGroups: [authorization.k8s.io], resources: [subjectaccessreviews], verbs: [create]}
 - {apiGroups: [admissionregistration.k8s.io], resources: [validatingadmissionpolicies, validatingadmissionpolicybindings, mutatingadmissionpolicies, mutatingadmissionpolicybindings], verbs: [list]}
+- {apiGroups: [""], resources: [configmaps], verbs: [get, list]}
 ---
 apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRoleBinding

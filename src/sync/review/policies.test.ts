@@ -81,6 +81,16 @@ describe('evaluatePolicies', () => {
     expect(vs.map((v) => v.object)).toEqual(['v1/ConfigMap/app/bad']);
   });
 
+  it("prefers the revision's own param object to a source's of the same name", async () => {
+    const p = policy('limit', 'object.metadata.name != params.data.forbidden');
+    (p.spec as Record<string, unknown>).paramKind = { apiVersion: 'v1', kind: 'ConfigMap' };
+    const b = binding('limit', ['Deny'], { paramRef: { name: 'rules', namespace: 'cfg', parameterNotFoundAction: 'Allow' } });
+    const serverParam = cm('rules', { forbidden: 'good' }, 'cfg').object;
+    const sources = [{ origin: 'server x', objects: [p, b, serverParam] }];
+    expect((await evaluatePolicies(sources, [cm('good', {}), cm('bad', {})])).violations.map((v) => v.object)).toEqual(['v1/ConfigMap/app/good']);
+    expect((await evaluatePolicies(sources, [cm('rules', { forbidden: 'bad' }, 'cfg'), cm('good', {}), cm('bad', {})])).violations.map((v) => v.object)).toEqual(['v1/ConfigMap/app/bad']);
+  });
+
   it('skips kinds berth does not serve', async () => {
     const crd: RenderedObject = { object: { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } }, source: { file: 'w.yaml', line: 1 } };
     expect((await evaluatePolicies(lib(policy('never', 'false'), binding('never', ['Deny'])), [crd])).violations).toEqual([]);
@@ -94,6 +104,6 @@ describe('mergePolicySources', () => {
     { name: 'three sources', sources: [['a', 'l'], ['b', 'd'], ['a', 's'], ['b', 's']], want: [['a', 's'], ['b', 's']] },
   ])('$name', ({ sources, want }) => {
     const m = mergePolicySources(sources.map(([name, origin]) => ({ origin, objects: [policy(name, 'true')] })));
-    expect(m.objects.map((o) => [o.metadata?.name, m.origins.get(`ValidatingAdmissionPolicy/${o.metadata?.name}`)])).toEqual(want);
+    expect(m.objects.map((o) => [o.metadata?.name, m.origins.get(`ValidatingAdmissionPolicy//${o.metadata?.name}`)])).toEqual(want);
   });
 });

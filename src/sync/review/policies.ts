@@ -45,13 +45,16 @@ export interface PolicySource {
   objects: KubeObject[];
 }
 
-/** The policy objects of `sources` with duplicates (same kind and name) removed: a later source wins. */
+/** The identity of a policy object across sources: kind, namespace (params have one) and name. */
+export const policyKey = (o: KubeObject) => `${o.kind}/${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
+
+/** The policy objects of `sources` with duplicates (same kind, namespace and name) removed: a later source wins. */
 export function mergePolicySources(sources: PolicySource[]): { objects: KubeObject[]; origins: Map<string, string> } {
   const byKey = new Map<string, KubeObject>();
   const origins = new Map<string, string>();
   for (const s of sources) {
     for (const o of s.objects) {
-      const key = `${o.kind}/${o.metadata?.name ?? ''}`;
+      const key = policyKey(o);
       byKey.delete(key); // re-insert, so the order follows the winning source
       byKey.set(key, o);
       origins.set(key, s.origin);
@@ -68,7 +71,8 @@ export interface PolicyVerdicts {
 
 /**
  * Every violation of `objects` against the policies of `sources` (policies, bindings, params; the
- * same kind and name in a later source replaces an earlier one): each failed validation of each
+ * same kind, namespace and name in a later source replaces an earlier one, and the revision's own
+ * object replaces a source's param): each failed validation of each
  * binding on each object, Warn and Audit included. Namespaces the objects name are taken from the
  * objects when present, else made up with their metadata.name label. The objects also serve as
  * the bindings' params. Objects of kinds berth does not serve are not evaluated.
@@ -76,11 +80,13 @@ export interface PolicyVerdicts {
 export async function evaluatePolicies(sources: PolicySource[], objects: RenderedObject[]): Promise<PolicyVerdicts> {
   const { objects: policies, origins } = mergePolicySources(sources);
   const bindings = policies.filter((p) => p.kind === BINDING);
-  const others = policies.filter((p) => p.kind !== BINDING);
+  // params a source brought (a server's ConfigMap) give way to the revision's own object of that name
+  const mine = new Set(objects.map((r) => `${r.object.apiVersion}/${policyKey(r.object)}`));
+  const others = policies.filter((p) => p.kind !== BINDING && !mine.has(`${p.apiVersion}/${policyKey(p)}`));
   const evaluated: EvaluatedBinding[] = bindings.map((b) => {
     const spec = (b.spec ?? {}) as { policyName?: string; validationActions?: PolicyAction[] };
     const name = b.metadata?.name ?? '';
-    return { binding: name, policy: spec.policyName ?? '', actions: spec.validationActions ?? ['Deny'], origin: origins.get(`${BINDING}/${name}`) ?? '' };
+    return { binding: name, policy: spec.policyName ?? '', actions: spec.validationActions ?? ['Deny'], origin: origins.get(policyKey(b)) ?? '' };
   });
   const byBinding = new Map(evaluated.map((e) => [e.binding, e]));
   const namespaces = namespacesOf(objects.map((r) => r.object));
@@ -105,7 +111,7 @@ export async function evaluatePolicies(sources: PolicySource[], objects: Rendere
       // only a mutating policy can refuse here (the validating bindings all Audit); a server would deny
       const m = MUTATION_FAILED.exec(v.message ?? '');
       const binding = m?.[2] ?? '';
-      out.push({ policy: m?.[1] ?? 'admission', binding, actions: ['Deny'], object, message: m?.[3] ?? v.message ?? '', source: r.source, origin: origins.get(`MutatingAdmissionPolicyBinding/${binding}`) ?? '' });
+      out.push({ policy: m?.[1] ?? 'admission', binding, actions: ['Deny'], object, message: m?.[3] ?? v.message ?? '', source: r.source, origin: origins.get(policyKey({ kind: 'MutatingAdmissionPolicyBinding', metadata: { name: binding } })) ?? '' });
     }
   }
   return { violations: out, bindings: evaluated };

@@ -1,12 +1,14 @@
 /**
  * What a live server adds to a review (`berth review --server/--as`): the admission policies it
- * enforces, listed from it, and whether the deploying identity may create, update and delete the
+ * enforces and their params, listed from it, and whether the deploying identity may create, update and delete the
  * objects the change touches, asked of the server's authorizer with SubjectAccessReviews — so RBAC
  * and AccessPolicies are answered exactly as they will be at sync time.
  */
 import type { Client, ResourceRef } from '../../controlplane/client/client.js';
 import { ref } from '../../controlplane/client/refs.js';
 import { registry } from '../../controlplane/resources/registry.js';
+import { formatLabelSelector } from '../../controlplane/store/selectors.js';
+import type { LabelSelector } from 'kubernetes-types/meta/v1.js';
 import type { KubeObject } from '../../controlplane/resources/types.js';
 import type { PolicySource } from './policies.js';
 import type { AccessCheck, AccessVerb, ObjectEntry, Subject } from './report.js';
@@ -18,16 +20,39 @@ const POLICY_KINDS: [string, string][] = [
   ['admissionregistration.k8s.io/v1beta1', 'MutatingAdmissionPolicyBinding'],
 ];
 
-/** The admission policies and bindings `client`'s server holds, as a policy source named `origin`. */
+interface Binding extends KubeObject {
+  spec?: { policyName?: string; paramRef?: { name?: string; namespace?: string; selector?: LabelSelector } };
+}
+
+/**
+ * The admission policies and bindings `client`'s server holds, and the param objects its bindings
+ * name (a ConfigMap of allowed registries, say), as a policy source named `origin`. A binding's
+ * params without a namespace are per object namespace: those are not fetched.
+ */
 export async function serverPolicies(client: Client, origin: string): Promise<PolicySource> {
-  const lists = await Promise.all(
+  const [vaps, vapbs, maps, mapbs] = await Promise.all(
     POLICY_KINDS.map(async ([apiVersion, kind]) => {
       const items = (await client.list(ref(apiVersion, kind))).items;
       // list items carry no apiVersion/kind on the wire
       return items.map((o) => ({ ...o, apiVersion, kind }) as KubeObject);
     }),
   );
-  return { origin, objects: lists.flat() };
+  const paramKinds = new Map([...vaps, ...maps].map((p) => [`${p.kind}/${p.metadata?.name}`, (p.spec as { paramKind?: { apiVersion?: string; kind?: string } } | undefined)?.paramKind]));
+  const params = await Promise.all(
+    ([...vapbs.map((b) => ['ValidatingAdmissionPolicy', b]), ...mapbs.map((b) => ['MutatingAdmissionPolicy', b])] as [string, Binding][]).map(async ([policyKind, b]) => {
+      const kind = paramKinds.get(`${policyKind}/${b.spec?.policyName}`);
+      const r = b.spec?.paramRef;
+      const type = kind?.kind ? registry.findKind(kind.apiVersion ?? 'v1', kind.kind) : undefined;
+      if (!type || !r?.namespace && type.namespaced) return [];
+      const withKind = (o: KubeObject) => ({ ...o, apiVersion: kind!.apiVersion ?? 'v1', kind: kind!.kind }) as KubeObject;
+      if (r?.name) {
+        const o = await client.find<KubeObject>(ref(kind!.apiVersion ?? 'v1', kind!.kind!), r.name, r.namespace);
+        return o ? [withKind(o)] : [];
+      }
+      return (await client.list(ref(kind!.apiVersion ?? 'v1', kind!.kind!), { namespace: r?.namespace, labelSelector: formatLabelSelector(r?.selector) || undefined })).items.map(withKind);
+    }),
+  );
+  return { origin, objects: [...vaps, ...vapbs, ...maps, ...mapbs, ...params.flat()] };
 }
 
 const SUBJECT_ACCESS_REVIEWS: ResourceRef = { group: 'authorization.k8s.io', version: 'v1', resource: 'subjectaccessreviews', namespaced: false };

@@ -35,6 +35,14 @@ describe('typeCheckPolicy', () => {
     ]);
   });
 
+  it("skips the branch of `object.kind == 'K' ? … : …` a kind cannot take", () => {
+    const rules = [{ apiGroups: [''], apiVersions: ['v1'], resources: ['pods'] }, { apiGroups: ['apps'], apiVersions: ['v1'], resources: ['deployments'] }];
+    expect(typeCheckPolicy(policy(["(object.kind == 'Pod' ? object.spec : object.spec.template.spec).containers.size() > 0"], rules))).toEqual([]);
+    expect(typeCheckPolicy(policy(["object.kind != 'Pod' ? object.spec.template.spec.nodeName == '' : object.spec.nodeName == ''"], rules))).toEqual([]);
+    // an unguarded selection is still checked for every kind
+    expect(typeCheckPolicy(policy(['object.spec.template.spec.nodeName == ""'], rules)).map((w) => w.warning.split(':')[0])).toEqual(['v1, Kind=Pod']);
+  });
+
   it('checks every matched kind and skips wildcards', () => {
     const p = policy(['object.spec.replicas > 0'], [{ apiGroups: ['apps'], apiVersions: ['*'], resources: ['deployments', 'statefulsets', 'daemonsets'] }, { apiGroups: ['*'], apiVersions: ['*'], resources: ['*'] }]);
     expect(matchedTypes(p).map((t) => t.kind).sort()).toEqual(['DaemonSet', 'Deployment', 'StatefulSet']);

@@ -54,8 +54,25 @@ export interface UndefinedField {
   column: number;
 }
 
-/** Undefined-field errors of one expression against one kind's schema. */
-export function undefinedFields(source: string, schema: SchemaNode): UndefinedField[] {
+/**
+ * The kind a condition `object.kind == 'K'` (or `!=`) tests, and whether it holds for `kind`;
+ * undefined for any other condition.
+ */
+function kindGuard(cond: unknown, kind: string | undefined): boolean | undefined {
+  if (!kind || !isNode(cond) || (cond.op !== '==' && cond.op !== '!=') || !Array.isArray(cond.args)) return undefined;
+  const [l, r] = cond.args as unknown[];
+  const isKind = (n: unknown) => isNode(n) && n.op === '.' && Array.isArray(n.args) && n.args[1] === 'kind' && isNode(n.args[0]) && n.args[0].op === 'id' && n.args[0].args === 'object';
+  const literal = (n: unknown) => (isNode(n) && n.op === 'value' && typeof n.args === 'string' ? n.args : undefined);
+  const k = isKind(l) ? literal(r) : isKind(r) ? literal(l) : undefined;
+  if (k === undefined) return undefined;
+  return (k === kind) === (cond.op === '==');
+}
+
+/**
+ * Undefined-field errors of one expression against one kind's schema. `kind` lets a branch guarded
+ * by `object.kind == 'Pod' ? … : …` be skipped for the kinds that cannot take it.
+ */
+export function undefinedFields(source: string, schema: SchemaNode, kind?: string): UndefinedField[] {
   const errors: UndefinedField[] = [];
   const at = (field: string, pos: number) => {
     const before = source.slice(0, pos).split('\n');
@@ -91,6 +108,14 @@ export function undefinedFields(source: string, schema: SchemaNode): UndefinedFi
         const s = visit(target, scope);
         visit(index, scope);
         return s?.items ?? s?.additionalProperties;
+      }
+      case '?:': {
+        const [cond, then, otherwise] = args as [unknown, unknown, unknown];
+        visit(cond, scope);
+        const holds = kindGuard(cond, kind);
+        if (holds !== false) visit(then, scope);
+        if (holds !== true) visit(otherwise, scope);
+        return undefined;
       }
       case 'rcall': {
         const [name, receiver, rest] = args as [string, unknown, unknown[]];
@@ -136,7 +161,7 @@ export function typeCheckPolicy(policy: ValidatingAdmissionPolicy): ExpressionWa
   for (const [fieldRef, source] of expressions(policy)) {
     const lines: string[] = [];
     for (const t of types) {
-      for (const e of undefinedFields(source, t.schema())) {
+      for (const e of undefinedFields(source, t.schema(), t.kind)) {
         const line = source.split('\n')[e.line - 1];
         lines.push(`${apiVersionOf(t)}, Kind=${t.kind}: ERROR: <input>:${e.line}:${e.column}: undefined field '${e.field}'\n | ${line}\n | ${'.'.repeat(e.column - 1)}^`);
       }

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refs } from '../../src/controlplane/client/refs.js';
 import type { KubeObject } from '../../src/controlplane/resources/types.js';
 import { daemonSetController } from '../../src/controlplane/controllers/daemonset-controller.js';
+import { isReady } from '../../src/controlplane/controllers/pod-state.js';
 import { daemonPodNode } from '../../src/controlplane/controllers/daemonset.js';
 import { REVISION_HASH_LABEL } from '../../src/controlplane/controllers/controller-revision.js';
 import type { Pod } from 'kubernetes-types/core/v1.js';
@@ -95,7 +96,7 @@ describe('DaemonSet controller', () => {
     let minAvailable = 3;
     await waitUntil(env.admin, refs.pods, ns, async () => {
       const pods = (await listPods(env.admin, ns, 'app=agent')).filter((p) => !p.metadata?.deletionTimestamp) as Pod[];
-      const ready = pods.filter((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+      const ready = pods.filter(isReady);
       minAvailable = Math.min(minAvailable, new Set(ready.map(daemonPodNode)).size);
       for (const p of pods) if (!ready.includes(p)) await markReady(env.admin, p as never);
       return pods.length === 3 && pods.every((p) => p.metadata?.labels?.[REVISION_HASH_LABEL] !== hash1) && ready.length === 3;

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refs } from '../../src/controlplane/client/refs.js';
 import type { Deployment, ReplicaSet } from '../../src/controlplane/controllers/deployment-rollout.js';
-import type { Pod } from '../../src/controlplane/controllers/pods.js';
+import { isReady as ready, type PodObject as Pod } from '../../src/controlplane/controllers/pod-state.js';
 import { autoReady, deploymentManifest, markReady, namespace, startEnv, waitUntil, type Env } from './helpers.js';
 
 let env: Env;
@@ -17,7 +17,6 @@ afterAll(async () => {
   await env?.stop();
 });
 
-const ready = (p: Pod) => !!p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
 
 function complete(d: Deployment, image: string): boolean {
   const s = d.status ?? {};

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refs } from '../../src/controlplane/client/refs.js';
 import type { EndpointSubset } from '../../src/controlplane/controllers/endpoints.js';
+import type { PodObject } from '../../src/controlplane/controllers/pod-state.js';
 import type { KubeObject } from '../../src/controlplane/resources/types.js';
 import { markReady, namespace, startEnv, waitUntil, type Env } from './helpers.js';
 
@@ -18,7 +19,7 @@ afterAll(async () => {
 
 type Endpoints = KubeObject & { subsets?: EndpointSubset[] };
 
-function pod(name: string, ns: string) {
+function pod(name: string, ns: string): PodObject {
   return { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: ns, labels: { app: 'api' } }, spec: { containers: [{ name: 'c', image: 'x', ports: [{ name: 'http', containerPort: 8080 }] }] } };
 }
 
@@ -33,8 +34,8 @@ describe('endpoints controller', () => {
   it('lists ready and unready pod IPs with the named target port resolved', async () => {
     const ns = await namespace(env.admin, 'ep');
     await env.admin.create(refs.services, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'api', namespace: ns }, spec: { selector: { app: 'api' }, ports: [{ name: 'web', port: 80, targetPort: 'http' }] } });
-    const a = await env.admin.create<KubeObject>(refs.pods, pod('a', ns));
-    const b = await env.admin.create<KubeObject>(refs.pods, pod('b', ns));
+    const a = await env.admin.create<PodObject>(refs.pods, pod('a', ns));
+    const b = await env.admin.create<PodObject>(refs.pods, pod('b', ns));
     await markReady(env.admin, { ...a, status: { podIP: '10.1.0.1' } });
     await markReady(env.admin, { ...b, status: { podIP: '10.1.0.2' } }, false);
     const e = await endpointsWhere(ns, (e) => (e.subsets?.[0]?.addresses?.length ?? 0) === 1 && (e.subsets?.[0]?.notReadyAddresses?.length ?? 0) === 1, 'one ready, one not');

@@ -8,7 +8,7 @@ import type { Client } from '../../src/controlplane/client/client.js';
 import { refs } from '../../src/controlplane/client/refs.js';
 import { createControllerManager, CONTROLLER_MANAGER_USER, defaultControllers, type ControllerManager } from '../../src/controlplane/controllers/index.js';
 import type { Controller } from '../../src/controlplane/controllers/runtime/controller.js';
-import type { Pod } from '../../src/controlplane/controllers/pods.js';
+import { isReady, type PodObject as Pod } from '../../src/controlplane/controllers/pod-state.js';
 import { ADMIN_USER } from '../../src/policy/authn/tokens.js';
 import { startCluster, type TestCluster } from '../harness/cluster.js';
 
@@ -118,7 +118,7 @@ export async function markReady(client: Client, pod: Pod, ready = true): Promise
 
 /** Marks every pod in `namespace` that is not yet Ready as Ready. */
 export async function readyAll(client: Client, namespace: string): Promise<number> {
-  const pods = (await listPods(client, namespace)).filter((p) => !p.metadata?.deletionTimestamp && !p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+  const pods = (await listPods(client, namespace)).filter((p) => !p.metadata?.deletionTimestamp && !isReady(p));
   await Promise.all(pods.map((p) => markReady(client, p)));
   return pods.length;
 }
@@ -138,10 +138,6 @@ export async function namespace(client: Client, name: string): Promise<string> {
   return name;
 }
 
-function isReadyPod(p: Pod): boolean {
-  return !!p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
-}
-
 /**
  * Plays the node agent for `namespace`: every pod that appears is marked Running and Ready. Returns
  * a stop function.
@@ -152,9 +148,9 @@ export function autoReady(client: Client, ns: string): () => void {
     while (!ac.signal.aborted) {
       try {
         const list = await client.list<Pod>(refs.pods, { namespace: ns });
-        await Promise.all(list.items.filter((p) => !isReadyPod(p) && !p.metadata?.deletionTimestamp).map((p) => markReady(client, p)));
+        await Promise.all(list.items.filter((p) => !isReady(p) && !p.metadata?.deletionTimestamp).map((p) => markReady(client, p)));
         for await (const ev of client.watch<Pod>(refs.pods, { namespace: ns, resourceVersion: list.metadata.resourceVersion, signal: ac.signal })) {
-          if ((ev.type === 'ADDED' || ev.type === 'MODIFIED') && !isReadyPod(ev.object) && !ev.object.metadata?.deletionTimestamp) await markReady(client, ev.object);
+          if ((ev.type === 'ADDED' || ev.type === 'MODIFIED') && !isReady(ev.object) && !ev.object.metadata?.deletionTimestamp) await markReady(client, ev.object);
         }
       } catch {
         // the cluster is stopping, or a watch ended: list again

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refs } from '../../src/controlplane/client/refs.js';
 import type { KubeObject } from '../../src/controlplane/resources/types.js';
-import { controllerRef, type Pod } from '../../src/controlplane/controllers/pods.js';
+import { controllerOf, type PodObject as Pod } from '../../src/controlplane/controllers/pod-state.js';
 import { listPods, markReady, rsManifest, startEnv, waitUntil, type Env } from './helpers.js';
 
 let env: Env;
@@ -20,7 +20,7 @@ const active = (pods: Pod[]) => pods.filter((p) => !p.metadata?.deletionTimestam
 
 async function podsOf(name: string, n: number): Promise<Pod[]> {
   return waitUntil(env.admin, refs.pods, 'default', async () => {
-    const pods = active(await listPods(env.admin, 'default', `app=${name}`)).filter((p) => controllerRef(p)?.name === name);
+    const pods = active(await listPods(env.admin, 'default', `app=${name}`)).filter((p) => controllerOf(p)?.name === name);
     return pods.length === n ? pods : undefined;
   }, `${n} pods of ${name}`);
 }
@@ -30,7 +30,7 @@ describe('ReplicaSet controller', () => {
     const rs = await env.admin.create<KubeObject>(refs.replicasets, rsManifest('keep', 3));
     const pods = await podsOf('keep', 3);
     for (const p of pods) {
-      expect(controllerRef(p)).toMatchObject({ kind: 'ReplicaSet', name: 'keep', uid: rs.metadata?.uid, controller: true, blockOwnerDeletion: true });
+      expect(controllerOf(p)).toMatchObject({ kind: 'ReplicaSet', name: 'keep', uid: rs.metadata?.uid, controller: true, blockOwnerDeletion: true });
       expect(p.metadata?.name).toMatch(/^keep-[a-z0-9]{5}$/);
     }
     await env.admin.delete(refs.pods, pods[0].metadata!.name!, { namespace: 'default' });
@@ -52,7 +52,7 @@ describe('ReplicaSet controller', () => {
     await podsOf('rel', 2);
     const released = await waitUntil(env.admin, refs.pods, 'default', async () => {
       const p = await env.admin.get<Pod>(refs.pods, victim, 'default');
-      return controllerRef(p) ? undefined : p;
+      return controllerOf(p) ? undefined : p;
     }, 'release');
     expect(released.metadata?.ownerReferences ?? []).toEqual([]);
   });
@@ -62,7 +62,7 @@ describe('ReplicaSet controller', () => {
     const rs = await env.admin.create<KubeObject>(refs.replicasets, rsManifest('adopt', 2));
     const pods = await podsOf('adopt', 2);
     expect(pods.map((p) => p.metadata?.name)).toContain('orphan-1');
-    expect(controllerRef(pods.find((p) => p.metadata?.name === 'orphan-1')!)?.uid).toBe(rs.metadata?.uid);
+    expect(controllerOf(pods.find((p) => p.metadata?.name === 'orphan-1')!)?.uid).toBe(rs.metadata?.uid);
   });
 
   it('scales down removing unready pods first', async () => {
@@ -90,7 +90,7 @@ describe('ReplicaSet controller', () => {
     await env.admin.create(refs.replicasets, m);
     const pods = await podsOf('expr', 2);
     expect(pods.map((p) => p.metadata?.name)).not.toContain('expr-canary');
-    expect(controllerRef(await env.admin.get<Pod>(refs.pods, 'expr-canary', 'default'))).toBeUndefined();
+    expect(controllerOf(await env.admin.get<Pod>(refs.pods, 'expr-canary', 'default'))).toBeUndefined();
   });
 
   it('reports pods available once minReadySeconds have passed (a requeue, no event needed)', async () => {
@@ -116,6 +116,6 @@ describe('ReplicationController controller', () => {
       spec: { replicas: 2, selector: { app: 'rc' }, template: { metadata: { labels: { app: 'rc' } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } } },
     });
     const pods = await podsOf('rc', 2);
-    expect(controllerRef(pods[0])?.kind).toBe('ReplicationController');
+    expect(controllerOf(pods[0])?.kind).toBe('ReplicationController');
   });
 });

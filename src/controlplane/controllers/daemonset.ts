@@ -8,7 +8,7 @@ import type { DaemonSet, DaemonSetStatus } from 'kubernetes-types/apps/v1.js';
 import type { Node, Pod, PodSpec, Toleration } from 'kubernetes-types/core/v1.js';
 import { REVISION_HASH_LABEL } from './controller-revision.js';
 import { nodeMatchesPod, untoleratedTaints } from './node-eligibility.js';
-import { availability, byCreation, controllerRef, isTerminal, isTerminating, scaledValue, soonest } from './pod-state.js';
+import { availability, byCreation, isReady, controllerRef, isTerminal, isTerminating, scaledValue, soonest } from './pod-state.js';
 import type { ControllerEvent } from './workload-decision.js';
 
 /** Deprecated but still set by Kubernetes on DaemonSet pods. */
@@ -195,7 +195,7 @@ export function decideDaemonSet(input: DaemonSetInput): DaemonSetDecision {
     status.currentNumberScheduled++;
     const shown = s.live.find(isUpdated) ?? s.live[0];
     if (s.live.some(isUpdated)) status.updatedNumberScheduled = (status.updatedNumberScheduled ?? 0) + 1;
-    if (shown.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) status.numberReady++;
+    if (isReady(shown)) status.numberReady++;
     if (avail(shown)) status.numberAvailable = (status.numberAvailable ?? 0) + 1;
   }
   status.numberUnavailable = desired - (status.numberAvailable ?? 0);

@@ -31,7 +31,7 @@ import {
   type Deployment,
   type ReplicaSet,
 } from './deployment-rollout.js';
-import { controllerRef, ownerRefTo, type Pod } from './pods.js';
+import { controllerOf, controllerRef, isTerminal, type PodObject as Pod } from './pod-state.js';
 import type { Controller, ControllerContext } from './runtime/controller.js';
 import { StalledError, type Result } from './runtime/reconciler.js';
 
@@ -51,7 +51,7 @@ export const deploymentController = (): Controller => ({
     deployments.on({ onAdd: enqueue, onUpdate: (_o, n) => enqueue(n), onDelete: enqueue });
 
     const ownersOfRS = (rs: ReplicaSet) => {
-      const ref = controllerRef(rs);
+      const ref = controllerOf(rs);
       const ns = rs.metadata?.namespace;
       if (ref) {
         if (ref.kind === 'Deployment') ctx.enqueue(`${ns}/${ref.name}`);
@@ -65,7 +65,7 @@ export const deploymentController = (): Controller => ({
     // Recreate waits for the old pods to be gone, which RS status does not show for terminating ones
     pods.on({
       onDelete: (p) => {
-        const ref = controllerRef(p);
+        const ref = controllerOf(p);
         if (ref?.kind !== 'ReplicaSet') return;
         const rs = replicaSets.get(`${p.metadata?.namespace}/${ref.name}`);
         if (rs) ownersOfRS(rs);
@@ -89,7 +89,7 @@ export const deploymentController = (): Controller => ({
           if (d.spec.paused || isScalingEvent(d, mine)) return await sync.scaleOnly(mine);
           if (d.spec.strategy?.type === 'Recreate') {
             const old = new Set(mine.map((rs) => rs.metadata?.uid));
-            const running = pods.list((p) => p.metadata?.namespace === ns && old.has(controllerRef(p)?.uid) && !isTerminal(p));
+            const running = pods.list((p) => p.metadata?.namespace === ns && old.has(controllerOf(p)?.uid) && !isTerminal(p));
             return await sync.recreate(mine, running.length);
           }
           return await sync.rolling(mine);
@@ -107,11 +107,6 @@ function selectorOf(d: Deployment): LabelSelector | undefined {
   } catch {
     return undefined;
   }
-}
-
-function isTerminal(p: Pod): boolean {
-  const phase = p.status?.phase;
-  return phase === 'Succeeded' || phase === 'Failed';
 }
 
 /** Active ReplicaSets whose desired-replicas annotation lags spec.replicas: a scale, not a rollout. */
@@ -147,13 +142,13 @@ class DeploymentSync {
     const uid = this.d.metadata?.uid;
     const mine: ReplicaSet[] = [];
     for (const rs of all) {
-      const ref = controllerRef(rs);
+      const ref = controllerOf(rs);
       const matches = selector.matches(rs.metadata?.labels);
       if (ref?.uid === uid) {
         if (matches) mine.push(rs);
         else if (!rs.metadata?.deletionTimestamp) await this.setOwners(rs, (rs.metadata?.ownerReferences ?? []).filter((r) => r.uid !== uid));
       } else if (!ref && matches && !this.d.metadata?.deletionTimestamp && !rs.metadata?.deletionTimestamp) {
-        const adopted = await this.setOwners(rs, [...(rs.metadata?.ownerReferences ?? []), ownerRefTo(this.d)]);
+        const adopted = await this.setOwners(rs, [...(rs.metadata?.ownerReferences ?? []), controllerRef(this.d)]);
         if (adopted) mine.push(adopted);
       }
     }
@@ -227,7 +222,7 @@ class DeploymentSync {
     } catch (e) {
       if (!isStatus(e, 'AlreadyExists')) throw e;
       const existing = await this.client.get<ReplicaSet>(refs.replicasets, rs.metadata?.name ?? '', this.ns);
-      if (controllerRef(existing)?.uid === this.d.metadata?.uid && sameTemplate(existing.spec?.template, this.d.spec.template)) {
+      if (controllerOf(existing)?.uid === this.d.metadata?.uid && sameTemplate(existing.spec?.template, this.d.spec.template)) {
         // our own, not yet in the cache
         return { newRS: existing, olds };
       }

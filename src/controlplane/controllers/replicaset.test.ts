@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { labelSelectorFromObject } from '../store/selectors.js';
-import { compareForDeletion, type Pod } from './pods.js';
+import { compareForDeletion, type PodObject as Pod } from './pod-state.js';
 import { decideReplicas, slowStartBatches, type ReplicaOwner } from './replicaset.js';
 
 const NOW = Date.parse('2024-01-01T00:10:00Z');
@@ -27,11 +27,11 @@ function pod(p: P): Pod {
       ownerReferences: p.owner ? [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'rs', uid: p.owner, controller: true }] : undefined,
       deletionTimestamp: p.deleting ? '2024-01-01T00:09:00Z' : undefined,
     },
-    spec: { nodeName: p.node },
+    spec: { nodeName: p.node, containers: [] },
     status: {
       phase: p.phase ?? 'Pending',
       conditions: p.ready ? [{ type: 'Ready', status: 'True', lastTransitionTime: p.ready }] : [],
-      containerStatuses: [{ restartCount: p.restarts ?? 0 }],
+      containerStatuses: [{ name: 'c', image: 'x', imageID: '', ready: !!p.ready, restartCount: p.restarts ?? 0 }],
     },
   };
 }

@@ -12,7 +12,7 @@ import type { KubeObject, OwnerReference } from '../resources/types.js';
 import { labelSelectorFromObject, type LabelSelector } from '../store/selectors.js';
 import type { Controller, ControllerContext } from './runtime/controller.js';
 import type { Result } from './runtime/reconciler.js';
-import { availability, compareForDeletion, controllerRef, hasLabels, isActive, isReady, ownerRefTo, type Pod } from './pods.js';
+import { availability, compareForDeletion, controllerOf, controllerRef, hasLabels, isActive, isReady, type PodObject as Pod } from './pod-state.js';
 
 /** Most pods created or deleted in one reconcile (Kubernetes' burstReplicas). */
 export const BURST_REPLICAS = 500;
@@ -51,7 +51,7 @@ export function decideReplicas(owner: ReplicaOwner, selector: LabelSelector, pod
   const release: Pod[] = [];
   const mine: Pod[] = [];
   for (const p of pods) {
-    const ref = controllerRef(p);
+    const ref = controllerOf(p);
     const matches = selector.matches(p.metadata?.labels);
     if (ref) {
       if (ref.uid !== owner.uid) continue;
@@ -79,7 +79,7 @@ export function decideReplicas(owner: ReplicaOwner, selector: LabelSelector, pod
   for (const p of remaining) {
     const a = availability(p, owner.minReadySeconds, now);
     if (a.available) available++;
-    else if (a.inMs !== undefined) requeueAfterMs = Math.min(requeueAfterMs ?? Infinity, a.inMs);
+    else if (a.availableInMs !== undefined) requeueAfterMs = Math.min(requeueAfterMs ?? Infinity, a.availableInMs);
   }
   const status: ReplicaStatusCounts = {
     replicas: remaining.length,
@@ -126,7 +126,7 @@ export function podFromTemplate(owner: KubeObject): Pod {
     generateName: `${owner.metadata?.name}-`,
     namespace: owner.metadata?.namespace,
     labels: { ...(tm.labels ?? {}) },
-    ownerReferences: [ownerRefTo(owner)],
+    ownerReferences: [controllerRef(owner)],
   };
   if (tm.annotations) metadata.annotations = { ...tm.annotations };
   return { apiVersion: 'v1', kind: 'Pod', metadata, spec: structuredClone(spec.template?.spec ?? {}) as Pod['spec'] };
@@ -152,7 +152,7 @@ export function replicaController(kind: ReplicaKind): Controller {
       owners.on({ onAdd: enqueueOwner, onUpdate: (_o, n) => enqueueOwner(n), onDelete: enqueueOwner });
       // a pod event concerns its controller, or any owner that might adopt it
       const ownersOf = (p: Pod) => {
-        const ref = controllerRef(p);
+        const ref = controllerOf(p);
         if (ref) {
           if (ref.apiVersion === kind.apiVersion && ref.kind === kind.kind) ctx.enqueue(`${p.metadata?.namespace}/${ref.name}`);
           return;
@@ -165,7 +165,7 @@ export function replicaController(kind: ReplicaKind): Controller {
       pods.on({
         onAdd: ownersOf,
         onUpdate: (old, p) => {
-          if (old !== p && controllerRef(old)?.uid !== controllerRef(p)?.uid) ownersOf(old);
+          if (old !== p && controllerOf(old)?.uid !== controllerOf(p)?.uid) ownersOf(old);
           ownersOf(p);
         },
         onDelete: ownersOf,
@@ -204,7 +204,7 @@ export function replicaController(kind: ReplicaKind): Controller {
               return undefined;
             }
           };
-          await Promise.all(d.adopt.map((p) => attempt(patchOwners(ctx.client, p, [...(p.metadata?.ownerReferences ?? []), ownerRefTo(owner)]))));
+          await Promise.all(d.adopt.map((p) => attempt(patchOwners(ctx.client, p, [...(p.metadata?.ownerReferences ?? []), controllerRef(owner)]))));
           await Promise.all(
             d.release.map((p) => {
               const rest = (p.metadata?.ownerReferences ?? []).filter((r) => r.uid !== owner.metadata?.uid);

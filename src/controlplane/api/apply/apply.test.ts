@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { statusErrorOf } from '../testing.js';
 import type { KubeObject, ManagedFieldsEntry } from '../../resources/types.js';
-import { isStatusError, type StatusError } from '../errors.js';
 import type { JsonObject } from '../patch/json-value.js';
 import { configMapSchema, deploymentSchema } from '../patch/testdata/schemas.js';
 import { serverSideApply } from './apply.js';
@@ -66,16 +66,6 @@ function updated(live: KubeObject, manager: string, edit: (spec: JsonObject) => 
   edit(next.spec as JsonObject);
   next.metadata!.managedFields = updateManagedFields({ old: live, next, manager, operation: 'Update', schema: deploymentSchema, apiVersion: 'apps/v1', now });
   return next;
-}
-
-function conflict(fn: () => unknown): StatusError {
-  try {
-    fn();
-  } catch (e) {
-    if (isStatusError(e)) return e;
-    throw e;
-  }
-  throw new Error('expected a StatusError');
 }
 
 function owners(mf: ManagedFieldsEntry[]): string[] {
@@ -161,7 +151,7 @@ describe('serverSideApply', () => {
 
   it('refuses to change a field another manager owns: 409 with the cause kubectl prints', () => {
     const live = updated(stored(apply(undefined, config()).object), 'kubectl-client-side-apply', (s) => (s.replicas = 5));
-    const err = conflict(() => apply(live, config(), 'kubectl', false, T2));
+    const err = statusErrorOf(() => apply(live, config(), 'kubectl', false, T2));
     expect(err.code).toBe(409);
     expect(err.reason).toBe('Conflict');
     expect(err.message).toBe('Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using apps/v1: .spec.replicas');
@@ -172,7 +162,7 @@ describe('serverSideApply', () => {
 
   it('names an applier without its version', () => {
     const live = stored(apply(undefined, config()).object);
-    const err = conflict(() => apply(live, partial({ replicas: 4 }), 'argocd', false, T1));
+    const err = statusErrorOf(() => apply(live, partial({ replicas: 4 }), 'argocd', false, T1));
     expect(err.message).toBe('Apply failed with 1 conflict: conflict with "kubectl": .spec.replicas');
   });
 
@@ -193,7 +183,7 @@ describe('serverSideApply', () => {
       s.paused = true;
     });
     live = apply(live, partial({ minReadySeconds: 10 }), 'y', false, T1).object;
-    const err = conflict(() => apply(live, config({ spec: { paused: false, minReadySeconds: 5 } }), 'kubectl', false, T2));
+    const err = statusErrorOf(() => apply(live, config({ spec: { paused: false, minReadySeconds: 5 } }), 'kubectl', false, T2));
     expect(err.message).toBe(
       'Apply failed with 3 conflicts: conflicts with "x" using apps/v1:\n- .spec.paused\n- .spec.replicas\nconflicts with "y":\n- .spec.minReadySeconds',
     );
@@ -231,7 +221,7 @@ describe('serverSideApply', () => {
     expect(shared.managedFields[0].time).toBeUndefined();
     live = shared.object;
 
-    expect(conflict(() => apply(live, config({ replicas: 4 }), 'kubectl', false, T2)).message).toBe(
+    expect(statusErrorOf(() => apply(live, config({ replicas: 4 }), 'kubectl', false, T2)).message).toBe(
       'Apply failed with 1 conflict: conflict with "hpa-handover": .spec.replicas',
     );
     live = apply(live, partial({}), 'hpa-handover', false, T2).object;
@@ -258,7 +248,7 @@ describe('serverSideApply', () => {
 
   it('gives the fields of an object without managedFields to before-first-apply', () => {
     const live = stored(config());
-    const err = conflict(() => apply(live, config({ replicas: 5 }), 'kubectl', false, T1));
+    const err = statusErrorOf(() => apply(live, config({ replicas: 5 }), 'kubectl', false, T1));
     expect(err.message).toBe('Apply failed with 1 conflict: conflict with "before-first-apply" using apps/v1: .spec.replicas');
     const forced = apply(live, config({ replicas: 5 }), 'kubectl', true, T1);
     expect(owners(forced.managedFields)).toEqual(['kubectl/Apply', 'before-first-apply/Update']);
@@ -289,7 +279,7 @@ describe('serverSideApply', () => {
       '.spec.template.spec.containers: duplicate entries for key [name="nginx"]',
     ],
   ])('rejects a configuration %s with 400', (_name, cfg, message) => {
-    const err = conflict(() => apply(undefined, cfg as KubeObject));
+    const err = statusErrorOf(() => apply(undefined, cfg as KubeObject));
     expect(err.code).toBe(400);
     expect(err.message).toBe(message);
   });

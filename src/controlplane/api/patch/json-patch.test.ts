@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isStatusError, type StatusError } from '../errors.js';
+import { statusErrorOf } from '../testing.js';
 import { applyJsonPatch } from './json-patch.js';
 
 const deployment = () => ({
@@ -9,16 +9,6 @@ const deployment = () => ({
     template: { spec: { containers: [{ name: 'web', image: 'nginx:1.25' }] } },
   },
 });
-
-function failure(fn: () => unknown): StatusError {
-  try {
-    fn();
-  } catch (e) {
-    if (isStatusError(e)) return e;
-    throw e;
-  }
-  throw new Error('expected a StatusError');
-}
 
 describe('applyJsonPatch', () => {
   const ok: Array<[string, unknown[], (d: ReturnType<typeof deployment>) => unknown, unknown]> = [
@@ -75,7 +65,7 @@ describe('applyJsonPatch', () => {
     ['an op without a path', [{ op: 'remove' }], 'remove operation failed to decode path: missing value'],
   ];
   it.each(rejected)('rejects %s with 422', (_name, patch, cause) => {
-    const err = failure(() => applyJsonPatch(deployment(), patch));
+    const err = statusErrorOf(() => applyJsonPatch(deployment(), patch));
     expect(err.code).toBe(422);
     expect(err.reason).toBe('Invalid');
     expect(err.message).toBe('the server rejected our request due to an error in our request');
@@ -84,7 +74,7 @@ describe('applyJsonPatch', () => {
 
   it('applies nothing when a later operation fails', () => {
     const original = deployment();
-    failure(() =>
+    statusErrorOf(() =>
       applyJsonPatch(original, [
         { op: 'replace', path: '/spec/replicas', value: 9 },
         { op: 'test', path: '/spec/replicas', value: 2 },
@@ -98,7 +88,7 @@ describe('applyJsonPatch', () => {
     ['[]', 'json: cannot unmarshal string into Go value of type jsonpatch.Patch'],
     [[1], 'json: cannot unmarshal number into Go value of type jsonpatch.Operation'],
   ])('rejects the body %j with 400', (body, message) => {
-    const err = failure(() => applyJsonPatch(deployment(), body));
+    const err = statusErrorOf(() => applyJsonPatch(deployment(), body));
     expect(err.code).toBe(400);
     expect(err.message).toBe(message);
   });

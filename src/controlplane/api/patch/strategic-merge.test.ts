@@ -1,19 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { statusErrorOf } from '../testing.js';
 import type { SchemaNode } from '../../resources/types.js';
-import { isStatusError, type StatusError } from '../errors.js';
 import type { JsonObject } from './json-value.js';
 import { applyStrategicMergePatch } from './strategic-merge.js';
 import { deploymentSchema, podSchema, widgetSchema } from './testdata/schemas.js';
-
-function failure(fn: () => unknown): StatusError {
-  try {
-    fn();
-  } catch (e) {
-    if (isStatusError(e)) return e;
-    throw e;
-  }
-  throw new Error('expected a StatusError');
-}
 
 /**
  * The `MergeItem` type of apimachinery's strategicpatch tests, as a schema, so their cases can be
@@ -179,13 +169,13 @@ describe('applyStrategicMergePatch: apimachinery strategicpatch cases', () => {
     ['a null item in a list of maps', { mergingList: [{ name: '1' }] }, { mergingList: [null] }, 400, 'list element types are not identical'],
   ];
   it.each(bad)('rejects %s', (_name, original, patch, code, message) => {
-    const err = failure(() => applyStrategicMergePatch(original, patch, mergeItem));
+    const err = statusErrorOf(() => applyStrategicMergePatch(original, patch, mergeItem));
     expect(err.code).toBe(code);
     expect(err.message).toContain(message);
   });
 
   it('rejects a body that is not an object', () => {
-    expect(failure(() => applyStrategicMergePatch({}, [1], mergeItem)).code).toBe(400);
+    expect(statusErrorOf(() => applyStrategicMergePatch({}, [1], mergeItem)).code).toBe(400);
   });
 });
 

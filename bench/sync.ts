@@ -292,7 +292,7 @@ main().then(
     process.exit(0);
   },
   async (e: Error) => {
-    console.error(`bench sync: ${e.message}`);
+    console.error(`bench sync: ${e.stack ?? e.message}`);
     await stopAll();
     process.exit(1);
   },

@@ -9,11 +9,11 @@ import git, { TREE } from 'isomorphic-git';
 
 /**
  * Repository-relative paths of every blob and tree that was added, removed or changed between
- * `from` and `to` (a changed directory is listed along with what changed inside it).
+ * `from` and `to` (a changed directory is listed along with what changed inside it). `cache` is
+ * isomorphic-git's object cache, shared with the caller's other reads.
  */
-export async function changedPaths(gitdir: string, from: string, to: string): Promise<string[]> {
+export async function changedPaths(gitdir: string, from: string, to: string, cache: object = {}): Promise<string[]> {
   if (from === to) return [];
-  const cache = {};
   const out = (await git.walk({
     fs,
     gitdir,

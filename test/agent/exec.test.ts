@@ -3,7 +3,7 @@
  * (and the sim runtime's refusal), with the real kubectl 1.32: WebSockets (v5.channel.k8s.io) for
  * the commands, SPDY tunnelled in a WebSocket for port-forward.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -72,6 +72,14 @@ describe('kubectl exec', () => {
     const r = await c.cluster.kubectl(['cp', 'default/shell:data.txt', join(dir, 'out.txt')]);
     expect(r.code, r.stderr).toBe(0);
     expect(readFileSync(join(dir, 'out.txt'), 'utf8')).toBe('payload\n');
+  });
+
+  it('kubectl cp copies a file into the pod', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'berth-cp-'));
+    writeFileSync(join(dir, 'in.txt'), 'uploaded\n');
+    const r = await c.cluster.kubectl(['cp', join(dir, 'in.txt'), 'default/shell:in.txt']);
+    expect(r.code, r.stderr).toBe(0);
+    expect((await c.cluster.kubectl(['exec', 'shell', '--', 'cat', 'in.txt'])).stdout).toBe('uploaded\n');
   });
 });
 

@@ -5,6 +5,7 @@
 import { CoreV1Api, KubeConfig, makeInformer, PatchStrategy, setHeaderOptions, type V1ConfigMap } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCluster, type TestCluster } from './harness/cluster.js';
+import { until } from './harness/wait.js';
 
 let c: TestCluster;
 beforeAll(async () => {
@@ -13,14 +14,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await c?.stop();
 });
-
-async function until(cond: () => boolean, what: string, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('@kubernetes/client-node', () => {
   it('an informer sees create, update and delete', async () => {
@@ -37,11 +30,11 @@ describe('@kubernetes/client-node', () => {
     await informer.start();
     try {
       await api.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'inf' }, data: { k: '1' } } });
-      await until(() => seen.includes('add inf 1'), 'add');
+      await until('add', () => seen.includes('add inf 1'));
       await api.patchNamespacedConfigMap({ namespace: 'default', name: 'inf', body: { data: { k: '2' } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
-      await until(() => seen.includes('update inf 2'), 'update');
+      await until('update', () => seen.includes('update inf 2'));
       await api.deleteNamespacedConfigMap({ namespace: 'default', name: 'inf' });
-      await until(() => seen.includes('delete inf'), 'delete');
+      await until('delete', () => seen.includes('delete inf'));
       expect(seen).toEqual(['add inf 1', 'update inf 2', 'delete inf']);
       expect(informer.list('default').map((o) => o.metadata?.name)).not.toContain('inf');
       expect(errors).toEqual([]);

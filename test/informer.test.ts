@@ -9,6 +9,7 @@ import { refs } from '../src/controlplane/client/refs.js';
 import { InProcessTransport } from '../src/controlplane/client/transport.js';
 import { ADMIN_USER } from '../src/policy/authn/tokens.js';
 import { startCluster, type TestCluster } from './harness/cluster.js';
+import { until } from './harness/wait.js';
 
 let c: TestCluster;
 let client: Client;
@@ -19,14 +20,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await c?.stop();
 });
-
-async function until(cond: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 const cm = (name: string, v: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default' }, data: { v } });
 
@@ -47,7 +40,7 @@ describe('Informer', () => {
     await client.create(refs.configmaps, cm('live', '1'));
     await client.patch(refs.configmaps, 'live', 'merge', { data: { v: '2' } }, { namespace: 'default' });
     await client.delete(refs.configmaps, 'pre', { namespace: 'default' });
-    await until(() => log.length >= 4, 'four events');
+    await until('four events', () => log.length >= 4);
     expect(log).toEqual(['add pre', 'add live', 'update live 2', 'delete pre']);
     expect(inf.list().map((o) => o.metadata?.name)).toEqual(['live']);
     ac.abort();

@@ -44,6 +44,11 @@ export async function startGitHttp(bare: string, user: string, password: string)
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/git/${basename(bare)}`,
-    close: () => new Promise<void>((r) => server.close(() => r())),
+    close: () =>
+      new Promise<void>((r) => {
+        server.close(() => r());
+        // clients polling the repository keep connections alive; close() alone would wait for them
+        server.closeAllConnections();
+      }),
   };
 }

@@ -69,7 +69,22 @@ async function createSet(name: string, spec: Partial<PreviewSetSpec>): Promise<v
   await c.admin.create(previewSetsRef, { apiVersion: 'berth.dev/v1alpha1', kind: 'PreviewSet', metadata: { name, namespace: 'default' }, spec: { source: { repoURL: repo.bare }, template: { path: 'app' }, ...spec } } as PreviewSet);
 }
 
-const waitSet = async (name: string, pred: (s: PreviewSet) => boolean) => (await c.waitFor<PreviewSet>(previewSetsRef, name, (s) => !!s && pred(s)))!;
+/** The PreviewSet once `pred` holds; after 45 s fails with its status and its previews' Application statuses. */
+async function waitSet(name: string, pred: (s: PreviewSet) => boolean): Promise<PreviewSet> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(async () => {
+      const s = await c.admin.find<PreviewSet>(previewSetsRef, name, 'default');
+      const apps = await Promise.all((s?.status?.previews ?? []).map((p) => c.admin.find<Application>(applicationsRef, p.application, 'default')));
+      reject(new Error(`PreviewSet ${name} did not get there in 45 s: ${JSON.stringify(s?.status)}; its Applications: ${JSON.stringify(apps.map((a) => a?.status?.conditions))}`));
+    }, 45_000);
+  });
+  try {
+    return (await Promise.race([c.waitFor<PreviewSet>(previewSetsRef, name, (s) => !!s && pred(s)), timeout]))!;
+  } finally {
+    clearTimeout(timer);
+  }
+}
 const preview = (s: PreviewSet, r: string) => s.status?.previews?.find((p) => p.ref === r);
 const synced = (p?: PreviewStatus) => p?.phase === 'Active' && p.sync === 'Synced';
 async function until(pred: () => boolean, what: string): Promise<void> {
@@ -156,7 +171,8 @@ describe('a PreviewSet over pr/* branches', () => {
     const three = preview(set, 'refs/heads/pr/three')!.namespace;
     await until(() => deleted.length >= 2, 'the namespace controller to empty the deleted preview');
     wac.abort();
-    expect(deleted.filter((d) => !d.includes(`/${two.namespace}/`))).toEqual([]);
+    const outside = deleted.filter((d) => !d.includes(`/${two.namespace}/`));
+    expect(outside, `deleted outside ${two.namespace}: ${outside.join(', ')}`).toEqual([]);
     expect(await c.admin.find(refs.deployments, 'web', three)).toBeDefined();
   }, T);
 
@@ -233,6 +249,14 @@ describe('what a PreviewSet reports when it cannot do its work', () => {
     await c.admin.create(previewSetsRef, { apiVersion: 'berth.dev/v1alpha1', kind: 'PreviewSet', metadata: { name: 'nowhere', namespace: 'default' }, spec: { source: { repoURL: `${repo.bare}-missing` }, branches: ['pr/*'] } } as PreviewSet);
     const s = await waitSet('nowhere', (x) => x.status?.conditions?.some((k) => k.type === 'Ready') ?? false);
     expect(s.status!.conditions!.find((k) => k.type === 'Ready')).toMatchObject({ status: 'False', reason: 'Unreachable', message: expect.stringMatching(/no git repository at .*origin\.git-missing/) });
+  }, T);
+
+  it('a bad duration is InvalidSpec, naming the field, until the spec is fixed', async () => {
+    await createSet('typo', { branches: ['nothing/*'], ttl: 'soon' });
+    const bad = await waitSet('typo', (x) => x.status?.conditions?.some((k) => k.type === 'Ready') ?? false);
+    expect(bad.status!.conditions!.find((k) => k.type === 'Ready')).toMatchObject({ status: 'False', reason: 'InvalidSpec', message: 'spec.ttl: "soon" is not a duration (write e.g. 72h, 1h30m, 7d)' });
+    await c.admin.patch(previewSetsRef, 'typo', 'merge', { spec: { ttl: '72h' } }, { namespace: 'default' });
+    await waitSet('typo', (x) => x.status?.conditions?.some((k) => k.type === 'Ready' && k.status === 'True') ?? false);
   }, T);
 
   it('a cluster-scoped object in a preview branch fails its render, naming the object', async () => {

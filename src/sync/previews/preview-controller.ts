@@ -191,13 +191,15 @@ export function previewController(opts: PreviewControllerOptions): PreviewContro
         const spec = set.spec ?? ({} as PreviewSet['spec']);
         if (!spec.source?.repoURL) throw new Error('spec.source.repoURL: required (the repository whose refs get previews)');
         if (!spec.branches?.length && !spec.refs?.length) throw new Error('spec.branches or spec.refs: give at least one glob (e.g. branches: ["pr/*"])');
+        const pollMs = spec.pollInterval ? parseDuration(spec.pollInterval, 'spec.pollInterval') : defaultPollMs;
+        if (pollMs < 1_000) throw new Error(`spec.pollInterval: "${spec.pollInterval}" is under the minimum of 1s`);
         return {
           set,
           setKey: keyOf(set),
           matches: refMatcher(spec),
           ttlMs: spec.ttl ? parseDuration(spec.ttl, 'spec.ttl') : undefined,
           idleMs: spec.idleTimeout ? parseDuration(spec.idleTimeout, 'spec.idleTimeout') : undefined,
-          pollMs: spec.pollInterval ? parseDuration(spec.pollInterval, 'spec.pollInterval') : defaultPollMs,
+          pollMs,
         };
       }
 

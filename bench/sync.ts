@@ -73,11 +73,17 @@ async function up(runtime: 'process' | 'sim'): Promise<Cluster> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Polls (every 20 ms) until `pred` holds; throws after TIMEOUT_MS naming `what`. */
+/** Polls (every 20 ms) until `pred` holds; a failed poll (a connection the loaded server dropped) is retried; throws after TIMEOUT_MS naming `what`. */
 async function until(what: string, pred: () => Promise<boolean>): Promise<void> {
   const t0 = performance.now();
-  while (!(await pred())) {
-    if (performance.now() - t0 > TIMEOUT_MS) throw new Error(`timed out waiting for ${what}`);
+  let last: Error | undefined;
+  for (;;) {
+    try {
+      if (await pred()) return;
+    } catch (e) {
+      last = e as Error;
+    }
+    if (performance.now() - t0 > TIMEOUT_MS) throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${last.message})` : ''}`);
     await sleep(20);
   }
 }

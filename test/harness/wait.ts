@@ -19,6 +19,6 @@ export async function until<T>(what: string, check: () => T | undefined | false 
       last = e;
     }
     if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 50));
   }
 }

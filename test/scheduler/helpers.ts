@@ -12,6 +12,9 @@ import { Manager } from '../../src/controlplane/runtime/runnable.js';
 import type { KubeObject } from '../../src/controlplane/resources/types.js';
 import { createScheduler, SCHEDULER_USER, type Scheduler, type SchedulerOptions } from '../../src/controlplane/scheduler/scheduler.js';
 import { startCluster, type TestCluster } from '../harness/cluster.js';
+import { until } from '../harness/wait.js';
+
+export { until };
 
 export const SEED = '/work/shared/fixtures/seed-manifests';
 
@@ -53,22 +56,6 @@ export function pod(name: string, o: { cpu?: string; memory?: string; priority?:
     metadata: { name, namespace: 'default', labels: o.labels },
     spec: { containers: [{ name: 'main', image: 'busybox', resources: { requests } }], priority: o.priority, ...o.spec },
   };
-}
-
-/** Polls `check` until it returns a value other than undefined/false, or fails after `ms`. */
-export async function until<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v !== undefined && v !== false) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 export async function getPod(client: Client, name: string, namespace = 'default'): Promise<Pod> {

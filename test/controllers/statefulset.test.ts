@@ -21,7 +21,6 @@ afterAll(async () => {
   await env?.stop();
 });
 
-
 function web(ns: string, replicas: number, policy = 'OrderedReady'): KubeObject {
   return {
     apiVersion: 'apps/v1',
@@ -45,6 +44,27 @@ async function livePods(ns: string): Promise<Pod[]> {
 
 async function claims(ns: string): Promise<PersistentVolumeClaim[]> {
   return (await env.admin.list<PersistentVolumeClaim & KubeObject>(refs.persistentvolumeclaims, { namespace: ns })).items;
+}
+
+/** Names of the pods deleted in `ns` from now on, in order, until `stop`. */
+async function deletions(ns: string): Promise<{ order: string[]; stop(): Promise<void> }> {
+  const order: string[] = [];
+  const ac = new AbortController();
+  const list = await env.admin.list(refs.pods, { namespace: ns });
+  const watching = (async () => {
+    try {
+      for await (const ev of env.admin.watch(refs.pods, { namespace: ns, resourceVersion: list.metadata.resourceVersion, signal: ac.signal })) {
+        if (ev.type === 'DELETED') order.push(ev.object.metadata?.name ?? '');
+      }
+    } catch {
+      // aborted
+    }
+  })();
+  const stop = async () => {
+    ac.abort();
+    await watching;
+  };
+  return { order, stop };
 }
 
 describe('StatefulSet controller', () => {
@@ -109,22 +129,10 @@ describe('StatefulSet controller', () => {
       return pods.length === 3 && pods.every(ready);
     }, '3 Ready pods');
 
-    const order: string[] = [];
-    const ac = new AbortController();
-    const list = await env.admin.list(refs.pods, { namespace: ns });
-    const watching = (async () => {
-      try {
-        for await (const ev of env.admin.watch(refs.pods, { namespace: ns, resourceVersion: list.metadata.resourceVersion, signal: ac.signal })) {
-          if (ev.type === 'DELETED') order.push(ev.object.metadata?.name ?? '');
-        }
-      } catch {
-        // aborted
-      }
-    })();
+    const { order, stop: stopWatch } = await deletions(ns);
     await env.admin.patch(refs.statefulsets, 'web', 'merge', { spec: { replicas: 1 } }, { namespace: ns });
     await waitUntil(env.admin, refs.pods, ns, async () => order.length === 2, 'two deletions');
-    ac.abort();
-    await watching;
+    await stopWatch();
     expect(order).toEqual(['web-2', 'web-1']);
     expect((await livePods(ns)).map((p) => p.metadata?.name)).toEqual(['web-0']);
     expect((await claims(ns)).map((c) => c.metadata?.name).sort()).toEqual(['www-web-0', 'www-web-1', 'www-web-2']);
@@ -139,18 +147,7 @@ describe('StatefulSet controller', () => {
         const s = (await env.admin.get<StatefulSet & KubeObject>(refs.statefulsets, 'web', ns)).status;
         return s?.readyReplicas === 3 && s.currentRevision ? s : undefined;
       }, '3 ready');
-      const order: string[] = [];
-      const ac = new AbortController();
-      const list = await env.admin.list(refs.pods, { namespace: ns });
-      const watching = (async () => {
-        try {
-          for await (const ev of env.admin.watch(refs.pods, { namespace: ns, resourceVersion: list.metadata.resourceVersion, signal: ac.signal })) {
-            if (ev.type === 'DELETED') order.push(ev.object.metadata?.name ?? '');
-          }
-        } catch {
-          // aborted
-        }
-      })();
+      const { order, stop: stopWatch } = await deletions(ns);
       await env.admin.patch(refs.statefulsets, 'web', 'merge', { spec: { updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 1 } }, template: { spec: { containers: [{ name: 'nginx', image: 'nginx:2' }] } } } }, { namespace: ns });
       const partial = await waitUntil(env.admin, refs.statefulsets, ns, async () => {
         const s = (await env.admin.get<StatefulSet & KubeObject>(refs.statefulsets, 'web', ns)).status;
@@ -167,8 +164,7 @@ describe('StatefulSet controller', () => {
         return s?.updatedReplicas === 3 && s.readyReplicas === 3 && s.currentRevision === s.updateRevision ? s : undefined;
       }, 'all updated');
       expect(done.currentRevision).not.toBe(first.currentRevision);
-      ac.abort();
-      await watching;
+      await stopWatch();
       expect(order).toEqual(['web-2', 'web-1', 'web-0']);
     } finally {
       stop();

@@ -1,5 +1,5 @@
 /** GitSource against real repositories made by the git CLI: revisions, trees, path safety, http. */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -55,6 +55,15 @@ describe('revisions of a local bare repository', () => {
     const refs = await src().listRefs(repo.bare);
     expect(refs).toEqual(expect.arrayContaining([{ ref: 'refs/heads/main', oid: second }, { ref: 'refs/heads/feature', oid: expect.any(String) }, { ref: 'refs/pull/9/head', oid: second }]));
     expect((await src().resolve({ repoURL: repo.bare, revision: 'refs/pull/9/head' })).commit.sha).toBe(second);
+  });
+  it('a ref being written or deleted by a push (its .lock file) hides no other ref', async () => {
+    const before = await src().listRefs(repo.bare);
+    writeFileSync(join(repo.bare, 'refs', 'heads', 'going.lock'), '');
+    try {
+      expect(await src().listRefs(repo.bare)).toEqual(before);
+    } finally {
+      rmSync(join(repo.bare, 'refs', 'heads', 'going.lock'));
+    }
   });
   it('a missing branch is RevisionNotFound; a missing repository is Unreachable', async () => {
     await expect(src().resolve({ repoURL: repo.bare, revision: 'nope' })).rejects.toMatchObject({ code: 'RevisionNotFound' });

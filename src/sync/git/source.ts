@@ -150,11 +150,7 @@ export class GitSource {
    * for a local path.
    */
   async listRefs(repoURL: string, credentials?: RepoCredentials): Promise<{ ref: string; oid: string }[]> {
-    if (!isRemote(repoURL)) {
-      const gitdir = localGitdir(repoURL);
-      const names = await git.listRefs({ fs, gitdir, filepath: 'refs' });
-      return Promise.all(names.map(async (n) => ({ ref: `refs/${n}`, oid: await git.resolveRef({ fs, gitdir, ref: `refs/${n}` }) })));
-    }
+    if (!isRemote(repoURL)) return localRefs(localGitdir(repoURL));
     try {
       const refs = await git.listServerRefs({ http, url: repoURL, onAuth: onAuth(credentials), onAuthFailure: () => ({ cancel: true }) });
       return refs.filter((r) => r.ref.startsWith('refs/')).map((r) => ({ ref: r.ref, oid: r.oid }));
@@ -207,6 +203,45 @@ export class GitSource {
     }
     this.lastFetch.set(gitdir, Date.now());
   }
+}
+
+/**
+ * The refs of a local repository while pushes may be changing them. isomorphic-git's listRefs returns
+ * only the packed refs when a loose ref vanishes mid-listing (a push deleting a branch), which would
+ * look like every other branch was deleted; here a vanished ref is just skipped. Loose refs are read
+ * before packed-refs, so a ref being packed (written to packed-refs, then unlinked) is always seen.
+ */
+async function localRefs(gitdir: string): Promise<{ ref: string; oid: string }[]> {
+  const names = new Set<string>();
+  const walk = (dir: string, prefix: string): void => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return; // removed meanwhile
+    }
+    for (const e of entries) {
+      if (e.isDirectory()) walk(join(dir, e.name), `${prefix}/${e.name}`);
+      else if (!e.name.endsWith('.lock')) names.add(`${prefix}/${e.name}`);
+    }
+  };
+  walk(join(gitdir, 'refs'), 'refs');
+  let packed = '';
+  try {
+    packed = fs.readFileSync(join(gitdir, 'packed-refs'), 'utf8');
+  } catch {
+    // no packed refs
+  }
+  for (const line of packed.split('\n')) {
+    const ref = line.startsWith('#') || line.startsWith('^') ? undefined : line.split(' ')[1];
+    if (ref?.startsWith('refs/')) names.add(ref.trim());
+  }
+  const out: { ref: string; oid: string }[] = [];
+  for (const ref of [...names].sort()) {
+    const oid = await git.resolveRef({ fs, gitdir, ref }).catch(() => undefined);
+    if (oid) out.push({ ref, oid });
+  }
+  return out;
 }
 
 /** A ref outside branches and tags (`refs/pull/12/head`), which a plain fetch does not bring. */

@@ -21,11 +21,7 @@ afterAll(async () => {
   await c?.stop();
 });
 
-async function ok(args: string[], token?: string, input?: string): Promise<string> {
-  const r = await c.kubectl(args, { token, input });
-  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${r.code}):\n${r.stderr}${r.stdout}`);
-  return r.stdout + r.stderr;
-}
+const ok = (args: string[], token?: string, input?: string) => c.kubectlOk(args, { token, input });
 
 const deployment = (name: string, replicas: number, ns = 'default', labels: Record<string, string> = {}) =>
   JSON.stringify({

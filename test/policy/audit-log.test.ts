@@ -58,11 +58,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function ok(args: string[], input?: string): Promise<string> {
-  const r = await c.kubectl(args, { input });
-  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${r.code}):\n${r.stderr}${r.stdout}`);
-  return r.stdout + r.stderr;
-}
+const ok = (args: string[], input?: string) => c.kubectlOk(args, { input });
 
 function events(): AuditEvent[] {
   if (!existsSync(logFile)) return [];

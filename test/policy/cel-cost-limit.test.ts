@@ -22,11 +22,7 @@ afterAll(async () => {
   await c?.stop();
 });
 
-async function ok(args: string[], input?: string): Promise<string> {
-  const r = await c.kubectl(args, { input });
-  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${r.code}):\n${r.stderr}${r.stdout}`);
-  return r.stdout + r.stderr;
-}
+const ok = (args: string[], input?: string) => c.kubectlOk(args, { input });
 
 const range = (n: number) => `[${Array.from({ length: n }, (_, i) => i).join(', ')}]`;
 /** 1,000,000 comprehension steps: under the static limit, over the per-call runtime limit. */

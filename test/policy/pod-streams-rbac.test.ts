@@ -11,10 +11,7 @@ const VIEWER = 'viewer-token-0123456789';
 const OPERATOR = 'operator-token-0123456789';
 const GETTER = 'getter-token-0123456789';
 
-async function ok(args: string[]): Promise<void> {
-  const r = await c.kubectl(args);
-  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${r.code}):\n${r.stderr}${r.stdout}`);
-}
+const ok = (args: string[]) => c.kubectlOk(args);
 
 beforeAll(async () => {
   c = await startPolicyCluster({ [VIEWER]: { user: 'viewer' }, [OPERATOR]: { user: 'operator' }, [GETTER]: { user: 'getter' } });

@@ -5,7 +5,6 @@
  * not a BullMQ job scheduler). Job changes requeue their CronJob, so `status.active` follows them.
  */
 import type { CronJob, Job } from 'kubernetes-types/batch/v1.js';
-import { objectKey } from '../client/informer.js';
 import { refs } from '../client/refs.js';
 import type { KubeObject } from '../resources/types.js';
 import { decideCronJob } from './cronjob.js';
@@ -13,6 +12,7 @@ import { isControlledBy } from './pod-state.js';
 import type { Controller, ControllerContext } from './runtime/controller.js';
 import type { Result } from './runtime/reconciler.js';
 import { asKube, isAlreadyExists, recordAll, unlessGone, writeStatus } from './workload-io.js';
+import { enqueueController, enqueueObject } from './runtime/enqueue.js';
 
 export const CRONJOB_CONTROLLER = 'cronjob-controller';
 
@@ -23,13 +23,8 @@ export function cronJobController(opts: { now?: () => number } = {}): Controller
     setup(ctx: ControllerContext) {
       const cronjobs = ctx.informers.get<CronJob & KubeObject>(refs.cronjobs);
       const jobs = ctx.informers.get<Job & KubeObject>(refs.jobs);
-      const enqueue = (o: KubeObject) => ctx.enqueue(objectKey(o));
-      cronjobs.on({ onAdd: enqueue, onUpdate: (_o, n) => enqueue(n), onDelete: enqueue });
-      const owner = (j: Job) => {
-        const ref = j.metadata?.ownerReferences?.find((r) => r.controller && r.kind === 'CronJob' && r.apiVersion === 'batch/v1');
-        if (ref) ctx.enqueue(`${j.metadata?.namespace}/${ref.name}`);
-      };
-      jobs.on({ onAdd: owner, onUpdate: (_o, n) => owner(n), onDelete: owner });
+      cronjobs.on(enqueueObject(ctx));
+      jobs.on(enqueueController(ctx, 'batch/v1', 'CronJob'));
 
       return {
         async reconcile(key: string): Promise<Result> {

@@ -15,6 +15,7 @@ import { isControlledBy } from './pod-state.js';
 import type { Controller, ControllerContext } from './runtime/controller.js';
 import type { Result } from './runtime/reconciler.js';
 import { asKube, ensureRevision, pruneRevisions, recordAll, unlessGone, writeStatus } from './workload-io.js';
+import { enqueueController, enqueueObject } from './runtime/enqueue.js';
 
 export const DAEMONSET_CONTROLLER = 'daemonset-controller';
 
@@ -27,15 +28,10 @@ export function daemonSetController(opts: { now?: () => number } = {}): Controll
       const pods = ctx.informers.get<Pod & KubeObject>(refs.pods);
       const nodes = ctx.informers.get<Node & KubeObject>(refs.nodes);
       const revisions = ctx.informers.get<ControllerRevision & KubeObject>(refs.controllerrevisions);
-      const enqueue = (o: KubeObject) => ctx.enqueue(objectKey(o));
-      sets.on({ onAdd: enqueue, onUpdate: (_o, n) => enqueue(n), onDelete: enqueue });
-      const owner = (p: Pod) => {
-        const ref = p.metadata?.ownerReferences?.find((r) => r.controller && r.kind === 'DaemonSet' && r.apiVersion === 'apps/v1');
-        if (ref) ctx.enqueue(`${p.metadata?.namespace}/${ref.name}`);
-      };
-      pods.on({ onAdd: owner, onUpdate: (_o, n) => owner(n), onDelete: owner });
+      sets.on(enqueueObject(ctx));
+      pods.on(enqueueController(ctx, 'apps/v1', 'DaemonSet'));
       const all = () => {
-        for (const ds of sets.list()) enqueue(ds);
+        for (const ds of sets.list()) ctx.enqueue(objectKey(ds));
       };
       nodes.on({
         onAdd: all,

@@ -8,7 +8,6 @@
  */
 import type { Job } from 'kubernetes-types/batch/v1.js';
 import type { Pod } from 'kubernetes-types/core/v1.js';
-import { objectKey } from '../client/informer.js';
 import { refs } from '../client/refs.js';
 import type { KubeObject } from '../resources/types.js';
 import { decideJob, JOB_TRACKING_FINALIZER, type JobBackoff } from './job.js';
@@ -16,6 +15,7 @@ import { isControlledBy } from './pod-state.js';
 import type { Controller, ControllerContext } from './runtime/controller.js';
 import type { Result } from './runtime/reconciler.js';
 import { asKube, recordAll, unlessGone, writeStatus } from './workload-io.js';
+import { enqueueController, enqueueObject } from './runtime/enqueue.js';
 
 export const JOB_CONTROLLER = 'job-controller';
 
@@ -35,13 +35,8 @@ export function jobController(opts: JobControllerOptions = {}): Controller {
     setup(ctx: ControllerContext) {
       const jobs = ctx.informers.get<KJob>(refs.jobs);
       const pods = ctx.informers.get<KPod>(refs.pods);
-      const enqueue = (o: KubeObject) => ctx.enqueue(objectKey(o));
-      jobs.on({ onAdd: enqueue, onUpdate: (_o, n) => enqueue(n), onDelete: enqueue });
-      const owner = (p: KPod) => {
-        const ref = p.metadata?.ownerReferences?.find((r) => r.controller && r.kind === 'Job' && r.apiVersion === 'batch/v1');
-        if (ref) ctx.enqueue(`${p.metadata?.namespace}/${ref.name}`);
-      };
-      pods.on({ onAdd: owner, onUpdate: (_o, n) => owner(n), onDelete: owner });
+      jobs.on(enqueueObject(ctx));
+      pods.on(enqueueController(ctx, 'batch/v1', 'Job'));
 
       /** Removes the tracking finalizer, failing with Conflict if the pod changed since it was read. */
       const release = (p: KPod) =>

@@ -6,7 +6,6 @@
  */
 import type { ControllerRevision, StatefulSet } from 'kubernetes-types/apps/v1.js';
 import type { PersistentVolumeClaim, Pod, PodTemplateSpec } from 'kubernetes-types/core/v1.js';
-import { objectKey } from '../client/informer.js';
 import { refs } from '../client/refs.js';
 import type { KubeObject } from '../resources/types.js';
 import { REVISION_HASH_LABEL } from './controller-revision.js';
@@ -15,6 +14,7 @@ import type { Controller, ControllerContext } from './runtime/controller.js';
 import type { Result } from './runtime/reconciler.js';
 import { decideStatefulSet, type StatefulSetRevision } from './statefulset.js';
 import { asKube, ensureRevision, isAlreadyExists, pruneRevisions, recordAll, unlessGone, writeStatus } from './workload-io.js';
+import { enqueueController, enqueueObject } from './runtime/enqueue.js';
 
 export const STATEFULSET_CONTROLLER = 'statefulset-controller';
 
@@ -35,13 +35,8 @@ export function statefulSetController(opts: { now?: () => number } = {}): Contro
       const pods = ctx.informers.get<Pod & KubeObject>(refs.pods);
       const claims = ctx.informers.get<PersistentVolumeClaim & KubeObject>(refs.persistentvolumeclaims);
       const revisions = ctx.informers.get<ControllerRevision & KubeObject>(refs.controllerrevisions);
-      const enqueue = (o: KubeObject) => ctx.enqueue(objectKey(o));
-      sets.on({ onAdd: enqueue, onUpdate: (_o, n) => enqueue(n), onDelete: enqueue });
-      const owner = (p: Pod) => {
-        const ref = p.metadata?.ownerReferences?.find((r) => r.controller && r.kind === 'StatefulSet' && r.apiVersion === 'apps/v1');
-        if (ref) ctx.enqueue(`${p.metadata?.namespace}/${ref.name}`);
-      };
-      pods.on({ onAdd: owner, onUpdate: (_o, n) => owner(n), onDelete: owner });
+      sets.on(enqueueObject(ctx));
+      pods.on(enqueueController(ctx, 'apps/v1', 'StatefulSet'));
 
       return {
         async reconcile(key: string): Promise<Result> {

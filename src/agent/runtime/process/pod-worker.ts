@@ -108,6 +108,8 @@ export const HOST_PORTS_CONDITION = 'berth.dev/HostPorts';
 /** Back-off resets after a container ran this long without failing (kubelet: 2 × the cap, 10 min). */
 const BACKOFF_RESET_FACTOR = 2;
 const CONFIG_RETRY_MS = 2000;
+/** How long a container's exit waits for the rest of its output still in the pipes. */
+const OUTPUT_DRAIN_MS = 500;
 
 function waiting(reason: string, message?: string): ContainerState {
   return { waiting: message ? { reason, message } : { reason } };
@@ -479,7 +481,16 @@ export class PodWorker {
     });
     const exited = new Promise<{ code: number; startError?: string }>((resolve) => {
       proc.once('error', (e) => resolve({ code: 128, startError: `failed to start ${cmd.file}: ${e.message}` }));
-      proc.once('exit', (code, sig) => resolve({ code: code ?? 128 + (sig ? (constants.signals[sig] ?? 9) : 9) }));
+      // 'exit' can come before the last output is read from the pipes: wait for 'close' (all of
+      // it read), but not for long — a background child may hold the pipes open after the exit
+      proc.once('exit', (code, sig) => {
+        const result = { code: code ?? 128 + (sig ? (constants.signals[sig] ?? 9) : 9) };
+        const late = setTimeout(() => resolve(result), OUTPUT_DRAIN_MS);
+        proc.once('close', () => {
+          clearTimeout(late);
+          resolve(result);
+        });
+      });
     });
     const startedAt = timestamp();
     slot.lastStartMs = Date.now();

@@ -10,6 +10,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
 
+/** How long `berth up` may take to stop on a signal before it gives up on a component that hangs. */
+const STOP_TIMEOUT_MS = 30_000;
+
 export function intArg(name: string, min: number) {
   return (v: string): number => {
     const n = Number(v);
@@ -44,6 +47,12 @@ export function program(): Command {
         if (stopping) return;
         stopping = true;
         console.log(`\n${signal}: stopping berth`);
+        const hung = setTimeout(() => {
+          console.error(`berth did not stop within ${STOP_TIMEOUT_MS / 1000} s; stopping redis-server and exiting anyway`);
+          cluster.redis?.child.kill('SIGTERM');
+          process.exit(1);
+        }, STOP_TIMEOUT_MS);
+        hung.unref();
         await cluster.stop();
         console.log('stopped');
         process.exit(0);

@@ -52,7 +52,9 @@ export async function startRedisProcess(dataDir: string, fsync: FsyncMode): Prom
   ];
   let child: ChildProcess;
   try {
-    child = spawn('redis-server', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    // its own process group: Ctrl-C in a terminal signals the whole foreground group, and redis
+    // must outlive the components that still write while berth stops (berth stops it last)
+    child = spawn('redis-server', args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
   } catch (e) {
     throw new Error(`cannot start redis-server: ${(e as Error).message}. Run "npm run setup" to install it, or set REDIS_URL.`);
   }

@@ -26,8 +26,13 @@ export function policyStatus(policy: ValidatingAdmissionPolicy, now: string): Va
   };
 }
 
-/** The status to write, or undefined when the stored one is current. */
+/**
+ * The status to write, or undefined when the stored one is current. A status observed at the
+ * policy's generation is current (the type check depends on the spec alone), so informer resyncs
+ * and the echo of berth's own status write cost no type check.
+ */
 export function statusUpdate(policy: ValidatingAdmissionPolicy, now: string): ValidatingAdmissionPolicyStatus | undefined {
+  if (policy.status?.observedGeneration === (policy.metadata?.generation ?? 1) && policy.status.typeChecking) return undefined;
   const next = policyStatus(policy, now);
   return isDeepStrictEqual(next, policy.status) ? undefined : next;
 }

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { up, type Cluster } from '../../src/cli/up.js';
+import { until } from '../harness/wait.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'berth-satoken-'));
 let cluster: Cluster | undefined;
@@ -22,16 +23,6 @@ function kubectl(args: string[], input?: string): Promise<{ code: number; stdout
     });
     child.stdin?.end(input);
   });
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 const jsonpath = async (...args: string[]) => {

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { up, type Cluster } from '../../src/cli/up.js';
+import { until } from '../harness/wait.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'berth-storage-'));
 let cluster: Cluster | undefined;
@@ -29,21 +30,6 @@ function kubectl(args: string[], input?: string): Promise<{ code: number; stdout
 async function apply(yaml: string): Promise<void> {
   const r = await kubectl(['apply', '-f', '-'], yaml);
   expect(r.code, r.stderr).toBe(0);
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 async function jsonpath(...args: string[]): Promise<string> {

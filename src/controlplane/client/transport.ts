@@ -7,6 +7,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { ApiHandler } from '../api/handler.js';
 import type { ApiRequest, UserInfo } from '../api/request.js';
+import { isConnectionReset, replayable } from './replay.js';
 
 export interface TransportRequest {
   method: string;
@@ -24,7 +25,8 @@ export interface TransportResponse {
 
 /**
  * Contract: `request` resolves with any HTTP status (the client maps errors); it rejects only when
- * the API cannot be reached. `stream` yields the body of a streaming response line by line and
+ * the API cannot be reached. A transport may send a request again when it is safe to repeat
+ * (`replayable`) and its first attempt cannot have been answered. `stream` yields the body of a streaming response line by line and
  * stops when the signal aborts or the server ends the stream.
  */
 export interface Transport {
@@ -103,7 +105,11 @@ export class InProcessTransport implements Transport {
   }
 }
 
-/** Talks to an API server over HTTP(S) with a bearer token, keeping connections alive. */
+/**
+ * Talks to an API server over HTTP(S) with a bearer token, keeping connections alive. A replayable
+ * request (see replay.ts) whose kept-alive connection the server had closed — it fails with a reset
+ * or a hang-up before any response — is sent once more on a new connection, as Go's net/http does.
+ */
 export class HttpTransport implements Transport {
   private readonly url: URL;
   private readonly agent: http.Agent;
@@ -112,24 +118,33 @@ export class HttpTransport implements Transport {
   constructor(
     baseUrl: string,
     private readonly token?: string,
-    ca?: string,
+    private readonly ca?: string,
     private readonly userAgent = 'berth',
   ) {
     this.url = new URL(baseUrl);
     this.agent = this.url.protocol === 'https:' ? new https.Agent({ keepAlive: true, ca }) : new http.Agent({ keepAlive: true });
   }
 
-  private open(req: TransportRequest, signal?: AbortSignal): Promise<http.IncomingMessage> {
+  /** `retry`: this is the second attempt, on a connection of its own (never a pooled one, which may be dead too). */
+  private open(req: TransportRequest, signal?: AbortSignal, retry = false): Promise<http.IncomingMessage> {
     const headers: Record<string, string> = { 'user-agent': this.userAgent, ...(req.headers ?? {}) };
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     if (req.body !== undefined) headers['content-length'] = String(Buffer.byteLength(req.body));
     const mod = this.url.protocol === 'https:' ? https : http;
     return new Promise((resolve, reject) => {
+      let answered = false;
       const r = mod.request(
-        { host: this.url.hostname, port: this.url.port, path: req.path, method: req.method, headers, agent: this.agent, signal },
-        resolve,
+        { host: this.url.hostname, port: this.url.port, path: req.path, method: req.method, headers, agent: retry ? false : this.agent, ca: this.ca, signal },
+        (res) => {
+          answered = true;
+          resolve(res);
+        },
       );
-      r.on('error', reject);
+      r.on('error', (e) => {
+        if (answered) return;
+        if (!retry && r.reusedSocket && isConnectionReset(e) && !signal?.aborted && replayable(req)) resolve(this.open(req, signal, true));
+        else reject(e);
+      });
       r.end(req.body);
     });
   }

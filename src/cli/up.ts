@@ -23,6 +23,8 @@ import { installPolicyLibrary, type PolicyMode } from './policy-library.js';
 import { defaultStorageClassAdmission, ensureDefaultStorageClass, StorageClassCache } from '../policy/admission/default-storage-class.js';
 import { storageProtectionAdmission } from '../policy/admission/storage-protection.js';
 import { AuditLog } from '../controlplane/api/audit/audit-log.js';
+import { createKubernetesService } from '../controlplane/kubernetes-service.js';
+import { machineAddress } from '../agent/node-object.js';
 import { DEFAULT_AUDIT_POLICY, loadAuditPolicy } from '../controlplane/api/audit/audit-policy.js';
 
 export interface UpOptions {
@@ -97,8 +99,8 @@ export interface PolicedApiOptions {
 /**
  * The API server as `berth up` and `berth apiserver` run it: HTTPS with the data dir's CA, the policy
  * engine (tokens, RBAC, CEL admission), the Priority and DefaultStorageClass admission plugins, the
- * policy library and (in a cluster without one) the default StorageClass installed. Adds its
- * runnables to `manager`.
+ * `kubernetes` Service kept pointing at it, the policy library and (in a cluster without one) the
+ * default StorageClass installed. Adds its runnables to `manager`.
  */
 export async function startPolicedApi(opts: PolicedApiOptions, manager: Manager, log: (line: string) => void): Promise<{ api: RunningApiServer; caPem: string }> {
   const certs = ensureServingCerts(join(opts.dataDir, 'pki'), servingNames(opts.host));
@@ -117,6 +119,9 @@ export async function startPolicedApi(opts: PolicedApiOptions, manager: Manager,
   const admission = [...serverOptions.admission, priorityAdmission(priorityClasses), defaultStorageClassAdmission(storageClasses), storageProtectionAdmission];
   api = await startApiServer({ ...serverOptions, admission, redisUrl: opts.redisUrl, tls: { cert: certs.cert, key: certs.key }, host: opts.host, port: opts.port, auditLog: opts.auditLog, services: { serviceCIDR: opts.serviceCIDR } });
   await manager.add(apiRunnable(api));
+  // kube-apiserver's `kubernetes` Service, pointing at this server (an unspecified listen address advertises this machine's)
+  const advertise = opts.host === '0.0.0.0' || opts.host === '::' ? machineAddress() : opts.host;
+  await manager.add(createKubernetesService({ client: api.client(), self: { ip: advertise, port: api.http.port }, serviceCIDR: opts.serviceCIDR, log }));
   await manager.add(policy.runnable);
   await manager.add(priorityClasses);
   await manager.add(storageClasses);

@@ -1,7 +1,7 @@
 /** Service backends from pods (selector, readiness, host ports): table tests. */
 import type { Pod, Service } from 'kubernetes-types/core/v1.js';
 import { describe, expect, it } from 'vitest';
-import { backends, hostPorts } from './endpoints.js';
+import { backends, endpointsBackends, hostPorts } from './endpoints.js';
 
 function pod(name: string, opts: { labels?: Record<string, string>; ready?: boolean; ns?: string; hostPorts?: string; deleting?: boolean } = {}): Pod {
   const conditions = [{ type: 'Ready', status: opts.ready === false ? 'False' : 'True' }];
@@ -32,4 +32,20 @@ describe('service backends', () => {
   ] as const)('%s', (_what, pods, service, want) => {
     expect(backends(service as Service, service.spec!.ports![0], pods).map((b) => `${b.pod}:${b.port}`)).toEqual(want);
   });
+});
+
+describe('endpoints backends (Services without a selector)', () => {
+  const subsets = [
+    { addresses: [{ ip: '10.0.0.2' }, { ip: '10.0.0.1' }], ports: [{ name: 'https', port: 6443, protocol: 'TCP' }] },
+    { addresses: [{ ip: '10.0.0.3' }], ports: [{ name: 'https', port: 6444, protocol: 'TCP' }, { name: 'metrics', port: 9000 }] },
+  ];
+  it.each([
+    ['a named port takes the subset ports of its name', { name: 'https', port: 443 }, [['10.0.0.1', 6443], ['10.0.0.2', 6443], ['10.0.0.3', 6444]]],
+    ['another name', { name: 'metrics', port: 9 }, [['10.0.0.3', 9000]]],
+    ['an unnamed port takes only subsets with one port', { port: 443 }, [['10.0.0.1', 6443], ['10.0.0.2', 6443]]],
+    ['a protocol must match', { name: 'https', port: 443, protocol: 'UDP' }, []],
+  ])('%s', (_what, sp, want) => {
+    expect(endpointsBackends(subsets, sp).map((b) => [b.host, b.port])).toEqual(want);
+  });
+  it('no Endpoints: no backends', () => expect(endpointsBackends(undefined, { port: 443 })).toEqual([]));
 });

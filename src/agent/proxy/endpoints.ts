@@ -1,9 +1,11 @@
 /**
  * Which backends a Service port balances over: ready pods its selector matches, each as the
  * address and port a connection reaches. Process pods listen on host ports berth assigned (listed in
- * their berth.dev/HostPorts condition); other pods are reached on the target port itself. Pure.
+ * their berth.dev/HostPorts condition); other pods are reached on the target port itself. A Service
+ * without a selector balances over the addresses of its Endpoints (written by whoever owns them, as
+ * the API server does for `kubernetes`). Pure.
  */
-import type { Pod, Service, ServicePort } from 'kubernetes-types/core/v1.js';
+import type { EndpointSubset, Pod, Service, ServicePort } from 'kubernetes-types/core/v1.js';
 
 export interface Backend {
   pod: string;
@@ -56,4 +58,18 @@ export function backends(svc: Service, sp: ServicePort, pods: Iterable<Pod>): Ba
     if (port !== undefined) out.push({ pod: p.metadata?.name ?? '', host: p.status.podIP, port });
   }
   return out.sort((a, b) => a.pod.localeCompare(b.pod));
+}
+
+/**
+ * Ready addresses of a selector-less Service's Endpoints for service port `sp`: the subset port of
+ * the same name (an unnamed service port takes a subset's only port), as kube-proxy matches them.
+ */
+export function endpointsBackends(subsets: EndpointSubset[] | undefined, sp: ServicePort): Backend[] {
+  const out: Backend[] = [];
+  for (const s of subsets ?? []) {
+    const port = sp.name ? s.ports?.find((p) => p.name === sp.name) : s.ports?.length === 1 ? s.ports[0] : undefined;
+    if (!port || (port.protocol ?? 'TCP') !== (sp.protocol ?? 'TCP')) continue;
+    for (const a of s.addresses ?? []) out.push({ pod: a.targetRef?.name ?? a.ip, host: a.ip, port: port.port });
+  }
+  return out.sort((a, b) => a.host.localeCompare(b.host) || a.port - b.port);
 }

@@ -3,10 +3,11 @@
  * Service port on a stable port berth allocates and records on the Service (annotation
  * `proxy.berth.dev/ports`, e.g. `{"80/TCP":40123}`), a NodePort Service also on its nodePort — and
  * each connection goes to the next ready backend (round robin). Backends are computed at connection
- * time from the pod cache, so a pod that fails readiness gets no new connection from then on.
+ * time from the pod cache, so a pod that fails readiness gets no new connection from then on; a
+ * Service without a selector (e.g. `kubernetes`) goes to the addresses of its Endpoints.
  */
 import net from 'node:net';
-import type { Pod, Service, ServicePort } from 'kubernetes-types/core/v1.js';
+import type { EndpointSubset, Pod, Service, ServicePort } from 'kubernetes-types/core/v1.js';
 import { StatusError } from '../../controlplane/api/errors.js';
 import type { Client } from '../../controlplane/client/client.js';
 import { Informer, objectKey } from '../../controlplane/client/informer.js';
@@ -14,7 +15,7 @@ import { refs } from '../../controlplane/client/refs.js';
 import type { KubeObject } from '../../controlplane/resources/types.js';
 import type { Runnable } from '../../controlplane/runtime/runnable.js';
 import { LeanClient } from '../lean-client.js';
-import { backends, type Backend } from './endpoints.js';
+import { backends, endpointsBackends, type Backend } from './endpoints.js';
 
 export const PROXY_PORTS_ANNOTATION = 'proxy.berth.dev/ports';
 
@@ -27,6 +28,7 @@ export interface ServiceProxyOptions {
 
 type ServiceObject = Service & KubeObject;
 type PodObject = Pod & KubeObject;
+type EndpointsObject = KubeObject & { subsets?: EndpointSubset[] };
 
 interface Listener {
   server: net.Server;
@@ -55,6 +57,7 @@ export function createServiceProxy(opts: ServiceProxyOptions): Runnable {
   const lean = new LeanClient(opts.client);
   const services = new Informer<ServiceObject>(lean, refs.services, { log });
   const pods = new Informer<PodObject>(lean, refs.pods, { fieldSelector: 'spec.nodeName!=', log });
+  const endpoints = new Informer<EndpointsObject>(lean, refs.endpoints, { log });
   /** `<service key>|<port key>|cluster` or `|node` → listener */
   const listeners = new Map<string, Listener>();
   let done: Promise<void> = Promise.resolve();
@@ -62,7 +65,8 @@ export function createServiceProxy(opts: ServiceProxyOptions): Runnable {
   const pick = (l: Listener): Backend[] => {
     const svc = services.get(l.key);
     const sp = svc?.spec?.ports?.find((p) => portKey(p) === l.portKey);
-    return svc && sp ? backends(svc, sp, pods.list()) : [];
+    if (!svc || !sp) return [];
+    return Object.keys(svc.spec?.selector ?? {}).length ? backends(svc, sp, pods.list()) : endpointsBackends(endpoints.get(l.key)?.subsets, sp);
   };
 
   const handle = (l: Listener, client: net.Socket) => {
@@ -153,6 +157,7 @@ export function createServiceProxy(opts: ServiceProxyOptions): Runnable {
     name: 'service-proxy',
     async start(signal) {
       await pods.start(signal);
+      await endpoints.start(signal);
       services.on({
         onAdd: (s) => enqueue(s, () => sync(s)),
         onUpdate: (_o, s) => enqueue(s, () => sync(s)),
@@ -165,7 +170,7 @@ export function createServiceProxy(opts: ServiceProxyOptions): Runnable {
       done = new Promise((resolve) => {
         signal.addEventListener('abort', () => {
           void (async () => {
-            await Promise.all([...chains.values(), services.stopped(), pods.stopped()]);
+            await Promise.all([...chains.values(), services.stopped(), pods.stopped(), endpoints.stopped()]);
             for (const id of [...listeners.keys()]) close(id);
             resolve();
           })();

@@ -4,7 +4,7 @@
  * and termination without leftovers.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1.js';
@@ -15,6 +15,7 @@ import type { KubeObject } from '../../src/controlplane/resources/types.js';
 import { groupMembers } from '../../src/agent/runtime/process/process-group.js';
 import { HOST_PORTS_CONDITION } from '../../src/agent/runtime/process/pod-worker.js';
 import { memoryCgroupRoot } from '../../src/agent/runtime/process/memory-cgroup.js';
+import { pidNamespaceTools } from '../../src/agent/runtime/process/pid-namespace.js';
 import { condition, containerStatus, startAgentCluster, until, type AgentCluster } from './agent-harness.js';
 import { SEED_MANIFESTS } from '../harness/fixtures.js';
 
@@ -32,6 +33,21 @@ afterAll(async () => {
 
 /** A node HTTP server on $PORT answering 200 for the first FAIL_AFTER requests, then 500. */
 const HTTP_APP = `const http=require('http');let n=0;const f=Number(process.env.FAIL_AFTER||0);http.createServer((q,r)=>{n++;if(f&&n>f){r.writeHead(500);r.end('failing\\n')}else r.end('ok '+n+'\\n')}).listen(process.env.PORT,()=>console.log('listening on '+process.env.PORT))`;
+
+/** Host pids whose command line is exactly `argv`. */
+function hostPidsRunning(argv: string[]): number[] {
+  const want = argv.join('\0') + '\0';
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        return readFileSync(`/proc/${d}/cmdline`, 'utf8') === want;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
 
 function pidOf(p: Pod, container?: string): number {
   return Number(containerStatus(p, container)?.containerID?.replace('process://', ''));
@@ -338,6 +354,45 @@ describe('process runtime', () => {
     await c.waitPod('follow', (p) => !!containerStatus(p)?.state?.running);
     const r = await c.cluster.kubectl(['logs', '-f', 'follow']);
     expect(r.stdout).toBe('line1\nline2\nline3\n');
+  });
+
+  it('runs each container in its own PID namespace (as root): exec and exec probes join it, and nothing outlives the pod', async (ctx) => {
+    if (!pidNamespaceTools()) {
+      console.log('skipped PID namespaces: the agent is not root on Linux with util-linux unshare/nsenter, so containers are process groups only');
+      ctx.skip();
+    }
+    // the background sleep leaves the container's process group with setsid: only the namespace ends
+    // it ($$$$ is $$ after $(VAR) expansion)
+    const marker = '1001.4242';
+    await c.createPod({
+      metadata: { name: 'isolated' },
+      spec: {
+        terminationGracePeriodSeconds: 1,
+        containers: [
+          {
+            name: 'c',
+            image: 'busybox',
+            command: ['sh', '-c', `echo pid=$$$$; setsid sleep ${marker} & exec sleep 1000`],
+            // PID 2 is the container's command only inside its namespace (the host's is kthreadd)
+            readinessProbe: { exec: { command: ['grep', '-q', 'sleep', '/proc/2/cmdline'] }, periodSeconds: 1 },
+          },
+        ],
+      },
+    });
+    await c.waitPod('isolated', (p) => condition(p, 'Ready') === 'True', 15_000);
+    expect((await c.cluster.kubectl(['logs', 'isolated'])).stdout).toBe('pid=2\n');
+    const escaped = () => hostPidsRunning(['sleep', marker]);
+    await until(() => escaped().length === 1, 5000, 'the setsid sleep on the host');
+    const ps = await c.cluster.kubectl(['exec', 'isolated', '--', 'sh', '-c', 'for p in /proc/[0-9]*; do tr "\\0" " " < $p/cmdline; echo; done']);
+    const seen = ps.stdout.split('\n').filter((l) => l.trim());
+    // the namespace's init shell, the command, the escaped sleep, and this exec's shell (and tr)
+    expect(seen.some((l) => l.startsWith('/bin/sh -c exec 3>&2'))).toBe(true);
+    expect(seen).toContain('sleep 1000 ');
+    expect(seen).toContain(`sleep ${marker} `);
+    expect(seen.length).toBeLessThan(8);
+    await c.client.delete(refs.pods, 'isolated', { namespace: 'default' });
+    await until(async () => !(await c.getPod('isolated')), 10_000, 'pod gone');
+    expect(escaped()).toEqual([]);
   });
 
   it('OOMKills a container over its memory limit', async (ctx) => {

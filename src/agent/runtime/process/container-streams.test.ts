@@ -9,7 +9,7 @@ import type { HandlerContext } from './handlers.js';
 const dir = mkdtempSync(join(tmpdir(), 'berth-exec-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const ctx: HandlerContext = { podIP: '127.0.0.1', resolvePort: () => undefined, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', GREETING: 'hi' }, cwd: dir, rewrite: (a) => a.replace(/^\/data/, dir) };
+const ctx: HandlerContext = { podIP: '127.0.0.1', resolvePort: () => undefined, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', GREETING: 'hi' }, cwd: dir, rewrite: (a) => a.replace(/^\/data/, dir), enter: (a) => a };
 const opts = (command: string[], o: Partial<RemoteCommandOptions> = {}): RemoteCommandOptions => ({ container: 'c', command, stdin: false, stdout: true, stderr: true, tty: false, ...o });
 
 async function run(command: string[], o: Partial<RemoteCommandOptions> = {}, input?: string) {

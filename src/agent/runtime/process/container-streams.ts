@@ -2,27 +2,21 @@
  * pods/exec and pods/attach for the process runtime. An exec is a new process in the container's
  * context — its environment, working directory and volume paths — in a process group of its own
  * that the pod worker kills with the container (and a restarted agent reaps through its pid file).
- * An attach joins the container process's own output and, when the spec asks for `stdin`, its
+ * It joins the container's PID namespace where it has one (pid-namespace.ts). An attach joins the container process's own output and, when the spec asks for `stdin`, its
  * stdin pipe. No pseudo-terminal library is used: with `tty` the command runs under util-linux
  * `script`, which gives it a terminal (window resizes are not passed on).
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import type { CommandOutput, CommandResult, RemoteCommandOptions, RemoteCommandSession } from '../../../controlplane/api/streaming/session.js';
 import { constants } from 'node:os';
 import { RuntimeError } from '../runtime.js';
 import type { HandlerContext } from './handlers.js';
+import { executableExists, onPath } from './pid-namespace.js';
 import { killGroup, removePidFile, writePidFile } from './process-group.js';
 
 function shellQuote(a: string): string {
   return /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
-}
-
-function onPath(file: string, path: string | undefined): string | undefined {
-  for (const dir of (path ?? '').split(delimiter)) if (dir && existsSync(join(dir, file))) return join(dir, file);
-  return undefined;
 }
 
 /** The argv to spawn: under `script` for a terminal. */
@@ -42,7 +36,12 @@ export interface ExecTracker {
 
 /** Starts `opts.command` in the container's context; resolves once the process runs. */
 export function startExec(ctx: HandlerContext, tracker: ExecTracker, opts: RemoteCommandOptions, output: CommandOutput): Promise<RemoteCommandSession> {
-  const argv = execArgv(opts.command.map((a) => ctx.rewrite(a)), opts.tty, ctx.env.PATH);
+  const command = opts.command.map((a) => ctx.rewrite(a));
+  // inside a namespace the missing command would only show as nsenter's exit 127
+  if (command.length > 0 && !executableExists(command[0], ctx.cwd, ctx.env.PATH)) {
+    return Promise.reject(new RuntimeError('BadRequest', `failed to exec in container ${tracker.container}: "${command[0]}": executable file not found in $PATH`));
+  }
+  const argv = ctx.enter(execArgv(command, opts.tty, ctx.env.PATH));
   const child = spawn(argv[0], argv.slice(1), { cwd: ctx.cwd, env: ctx.env, detached: true, stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
   const pgid = child.pid;
   const pidFile = `${tracker.container}.exec-${pgid}`;

@@ -27,6 +27,8 @@ export interface HandlerContext {
   cwd: string;
   /** rewrites mountPaths in exec arguments to volume directories */
   rewrite(arg: string): string;
+  /** the argv that runs `argv` inside the container's namespaces (itself when it has none) */
+  enter(argv: string[]): string[];
 }
 
 export interface HandlerResult {
@@ -39,10 +41,11 @@ const OUTPUT_LIMIT = 10 * 1024;
 function execHandler(action: ExecAction, ctx: HandlerContext, timeoutMs: number, signal?: AbortSignal): Promise<HandlerResult> {
   const argv = (action.command ?? []).map((a) => ctx.rewrite(a));
   if (argv.length === 0) return Promise.resolve({ ok: false, message: 'exec handler has no command' });
+  const entered = ctx.enter(argv);
   return new Promise((resolve) => {
     let out = '';
     let settled = false;
-    const child = spawn(argv[0], argv.slice(1), { cwd: ctx.cwd, env: ctx.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(entered[0], entered.slice(1), { cwd: ctx.cwd, env: ctx.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     const finish = (r: HandlerResult) => {
       if (settled) return;
       settled = true;

@@ -15,6 +15,7 @@ import { timestamp } from '../../../controlplane/api/metadata.js';
 import { computePodStatus } from '../../pods/pod-status.js';
 import { parseQuantity } from '../../quantity.js';
 import { memoryLimit } from './memory-cgroup.js';
+import { enterPidNamespace, executableExists, inNewPidNamespace, type PidNamespaceTools } from './pid-namespace.js';
 import type { CommandOutput, RemoteCommandOptions, RemoteCommandSession } from '../../../controlplane/api/streaming/session.js';
 import { RuntimeError, type NodeContext, type RuntimeHost } from '../runtime.js';
 import { attachSession, startExec, type ExecTracker } from './container-streams.js';
@@ -36,6 +37,8 @@ export interface WorkerOptions {
   baseEnv: Record<string, string>;
   /** checks out `git.berth.local/NAME@REV` images */
   images: GitImages;
+  /** when set, each container run gets a PID namespace of its own (pid-namespace.ts) */
+  pidNamespaces?: PidNamespaceTools;
 }
 
 interface Run {
@@ -466,7 +469,11 @@ export class PodWorker {
     const limitBytes = c.resources?.limits?.memory !== undefined ? parseQuantity(String(c.resources.limits.memory)) : undefined;
     const memory = limitBytes ? memoryLimit(`${this.uid}-${c.name}-${runNo}`, limitBytes) : undefined;
     const argv = { file: cmd.file, args: cmd.args.map((a) => rewritePath(a, mounts)) };
-    const exe = memory ? memory.wrap(argv.file, argv.args) : argv;
+    // a command that is not there fails to start (StartError) as it does outside a namespace,
+    // rather than as the namespace shell's exit 127
+    const ns = this.opts.pidNamespaces && executableExists(argv.file, cwd, env.PATH) ? this.opts.pidNamespaces : undefined;
+    const isolated = ns ? inNewPidNamespace(ns, argv.file, argv.args) : argv;
+    const exe = memory ? memory.wrap(isolated.file, isolated.args) : isolated;
     // a container whose spec asks for stdin keeps a pipe open that attach writes to
     const proc = spawn(exe.file, exe.args, { cwd, env, detached: true, stdio: [c.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
     proc.stdin?.on('error', () => {});
@@ -500,6 +507,7 @@ export class PodWorker {
       env,
       cwd,
       rewrite: (a) => rewritePath(a, mounts),
+      enter: (a) => (ns && proc.pid ? enterPidNamespace(ns, proc.pid, a, cwd) : a),
       resolvePort: (p) => (typeof p === 'number' ? (slot.ports.byNumber.get(p) ?? p) : (slot.ports.byName.get(p) ?? (/^\d+$/.test(p) ? Number(p) : undefined))),
     };
     if (proc.pid) writePidFile(this.dir, c.name, proc.pid);

@@ -11,6 +11,7 @@ import type { CommandOutput, RemoteCommandOptions, RemoteCommandSession } from '
 import { RuntimeError, type LogOptions, type LogStream, type NodeContext, type PodRuntime, type RuntimeHost } from '../runtime.js';
 import { DEFAULT_LOG_LIMITS, logStream, type LogLimits } from './container-log.js';
 import { PodWorker } from './pod-worker.js';
+import { pidNamespaceTools, type PidNamespaceTools } from './pid-namespace.js';
 import { reapOrphans } from './process-group.js';
 import { removePodDir } from './volumes.js';
 import { GitImages } from './git-image.js';
@@ -28,6 +29,8 @@ export interface ProcessRuntimeOptions {
   volumeRefreshMs?: number;
   /** berth's hosted repositories (`<data dir>/repos`), for `git.berth.local/NAME@REV` images */
   gitRepos?: string;
+  /** a PID namespace per container run (default: where the machine allows it, i.e. as root on Linux) */
+  pidNamespaces?: boolean;
 }
 
 /**
@@ -44,6 +47,7 @@ export class ProcessRuntime implements PodRuntime {
   private readonly podsDir: string;
   private readonly refresher: NodeJS.Timeout;
   private readonly images: GitImages;
+  private readonly pidNamespaces: PidNamespaceTools | undefined;
 
   constructor(
     private readonly node: NodeContext,
@@ -52,6 +56,7 @@ export class ProcessRuntime implements PodRuntime {
   ) {
     this.podsDir = join(opts.dataDir, 'pods');
     this.images = new GitImages(opts.gitRepos, join(opts.dataDir, 'images'));
+    this.pidNamespaces = opts.pidNamespaces === false ? undefined : (pidNamespaceTools() ?? undefined);
     this.refresher = setInterval(() => {
       for (const w of this.workers.values()) void w.refreshVolumes().catch(() => {});
     }, opts.volumeRefreshMs ?? 60_000);
@@ -74,6 +79,7 @@ export class ProcessRuntime implements PodRuntime {
       logLimits: { ...DEFAULT_LOG_LIMITS, ...this.opts.logLimits },
       baseEnv: this.opts.baseEnv ?? { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin', HOME: process.env.HOME ?? '/' },
       images: this.images,
+      pidNamespaces: this.pidNamespaces,
     });
     this.workers.set(uid, worker);
     this.host.statusChanged(uid);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what a fresh clone needs: npm packages, and redis-server from the OS package manager
-# when it is not on PATH (unless REDIS_URL points at a Redis already). Safe to run again.
+# when it is not on PATH (unless REDIS_URL points at a Redis already); as root with apt, a Math::BigInt
+# that can run the seeds' job-pi. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,6 +30,17 @@ if [ -z "${REDIS_URL:-}" ] && ! command -v redis-server >/dev/null 2>&1; then
     exit 1
   fi
 fi
+# The seeds' job-pi runs `perl -Mbignum=bpi -wle 'print bpi(2000)'`. Debian 12's perl 5.36 ships
+# Math::BigInt 1.999830, whose bpi(2000) dies ("Can't use an undefined value as an ARRAY reference");
+# the packaged 1.999838 computes it. Best effort: the demo and tests run without it.
+if command -v perl >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ] &&
+  ! perl -MMath::BigInt -e 'exit($Math::BigInt::VERSION >= 1.999838 ? 0 : 1)' 2>/dev/null; then
+  echo "setup: perl's Math::BigInt is too old for job-pi's bpi(2000); installing libmath-bigint-perl"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libmath-bigint-perl >/dev/null 2>&1 ||
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libmath-bigint-perl >/dev/null 2>&1; } ||
+    echo "setup: note: could not install libmath-bigint-perl; the job-pi test will say why it skips" >&2
+fi
+
 command -v redis-server >/dev/null 2>&1 && echo "setup: $(redis-server --version | cut -d' ' -f1-3)"
 command -v kubectl >/dev/null 2>&1 || echo "setup: note: kubectl is not on PATH; the cluster works, but you'll want kubectl to talk to it"
 echo "setup: done"

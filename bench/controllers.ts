@@ -16,7 +16,7 @@ import { startApiServer } from '../src/controlplane/apiserver.js';
 import type { Client } from '../src/controlplane/client/client.js';
 import { refs } from '../src/controlplane/client/refs.js';
 import { createControllerManager, CONTROLLER_MANAGER_USER, defaultControllers } from '../src/controlplane/controllers/index.js';
-import type { PodObject as Pod } from '../src/controlplane/controllers/pod-state.js';
+import type { PodObject as Pod } from '../src/controlplane/resources/pod-state.js';
 import { bullConnection, WorkQueue } from '../src/controlplane/controllers/runtime/work-queue.js';
 import { ADMIN_USER, TokenAuthenticator } from '../src/policy/authn/tokens.js';
 import { removeDir, tempDir } from './lib/procs.js';

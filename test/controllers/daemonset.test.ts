@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refs } from '../../src/controlplane/client/refs.js';
 import type { KubeObject } from '../../src/controlplane/resources/types.js';
 import { daemonSetController } from '../../src/controlplane/controllers/daemonset-controller.js';
-import { isReady } from '../../src/controlplane/controllers/pod-state.js';
+import { isReady } from '../../src/controlplane/resources/pod-state.js';
 import { daemonPodNode } from '../../src/controlplane/controllers/daemonset.js';
 import { REVISION_HASH_LABEL } from '../../src/controlplane/controllers/controller-revision.js';
 import type { Pod } from 'kubernetes-types/core/v1.js';

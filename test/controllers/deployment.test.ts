@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refs } from '../../src/controlplane/client/refs.js';
 import type { Deployment, ReplicaSet } from '../../src/controlplane/controllers/deployment-rollout.js';
-import { isReady as ready, type PodObject as Pod } from '../../src/controlplane/controllers/pod-state.js';
+import { isReady as ready, type PodObject as Pod } from '../../src/controlplane/resources/pod-state.js';
 import { autoReady, deploymentManifest, markReady, namespace, startEnv, waitUntil, type Env } from './helpers.js';
 
 let env: Env;

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refs } from '../../src/controlplane/client/refs.js';
 import type { EndpointSubset } from '../../src/controlplane/controllers/endpoints.js';
-import type { PodObject } from '../../src/controlplane/controllers/pod-state.js';
+import type { PodObject } from '../../src/controlplane/resources/pod-state.js';
 import type { KubeObject } from '../../src/controlplane/resources/types.js';
 import { markReady, namespace, startEnv, waitUntil, type Env } from './helpers.js';
 

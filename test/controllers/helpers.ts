@@ -8,7 +8,7 @@ import type { Client } from '../../src/controlplane/client/client.js';
 import { refs } from '../../src/controlplane/client/refs.js';
 import { createControllerManager, CONTROLLER_MANAGER_USER, defaultControllers, type ControllerManager } from '../../src/controlplane/controllers/index.js';
 import type { Controller } from '../../src/controlplane/controllers/runtime/controller.js';
-import { isReady, type PodObject as Pod } from '../../src/controlplane/controllers/pod-state.js';
+import { isReady, type PodObject as Pod } from '../../src/controlplane/resources/pod-state.js';
 import { ADMIN_USER } from '../../src/policy/authn/tokens.js';
 import { startCluster, type TestCluster } from '../harness/cluster.js';
 

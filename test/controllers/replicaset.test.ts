@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refs } from '../../src/controlplane/client/refs.js';
 import type { KubeObject } from '../../src/controlplane/resources/types.js';
-import { controllerOf, type PodObject as Pod } from '../../src/controlplane/controllers/pod-state.js';
+import { controllerOf, type PodObject as Pod } from '../../src/controlplane/resources/pod-state.js';
 import { listPods, markReady, rsManifest, startEnv, waitUntil, type Env } from './helpers.js';
 
 let env: Env;

@@ -9,7 +9,7 @@ import type { PersistentVolumeClaim, Pod } from 'kubernetes-types/core/v1.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refs } from '../../src/controlplane/client/refs.js';
 import type { KubeObject } from '../../src/controlplane/resources/types.js';
-import { isReady as ready } from '../../src/controlplane/controllers/pod-state.js';
+import { isReady as ready } from '../../src/controlplane/resources/pod-state.js';
 import { statefulSetController } from '../../src/controlplane/controllers/statefulset-controller.js';
 import { autoReady, listPods, markReady, namespace, startEnv, waitUntil, type Env } from './helpers.js';
 

@@ -19,7 +19,7 @@ import type { KubeObject } from '../resources/types.js';
 import type { CommandOutput, RemoteCommandOptions, RemoteCommandSession, StreamUpgrade } from './streaming/session.js';
 import { remoteCommandOptions } from './streaming/stream-options.js';
 import { registry } from '../resources/registry.js';
-import { decideEviction, selectsPod } from '../controllers/disruption.js';
+import { decideEviction, selectsPod } from '../resources/disruption-budget.js';
 
 /**
  * Serves the pod subresources that live on the node running the pod (`log`, `exec`, `attach`,

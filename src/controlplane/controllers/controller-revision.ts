@@ -6,7 +6,7 @@
  */
 import type { ControllerRevision } from 'kubernetes-types/apps/v1.js';
 import type { PodTemplateSpec } from 'kubernetes-types/core/v1.js';
-import { controllerRef, type Owner } from './pod-state.js';
+import { controllerRef, type Owner } from '../resources/pod-state.js';
 
 export const REVISION_HASH_LABEL = 'controller-revision-hash';
 

@@ -8,7 +8,7 @@ import type { CronJob, Job } from 'kubernetes-types/batch/v1.js';
 import { refs } from '../client/refs.js';
 import type { KubeObject } from '../resources/types.js';
 import { decideCronJob } from './cronjob.js';
-import { isControlledBy } from './pod-state.js';
+import { isControlledBy } from '../resources/pod-state.js';
 import type { Controller, ControllerContext } from './runtime/controller.js';
 import type { Result } from './runtime/reconciler.js';
 import { asKube, isAlreadyExists, recordAll, unlessGone, writeStatus } from './workload-io.js';

@@ -14,7 +14,7 @@ import { CronExpressionParser } from 'cron-parser';
 import type { CronJob, CronJobStatus, Job } from 'kubernetes-types/batch/v1.js';
 import type { ObjectReference } from 'kubernetes-types/core/v1.js';
 import { jobFinished } from './job.js';
-import { controllerRef, ms } from './pod-state.js';
+import { controllerRef, ms } from '../resources/pod-state.js';
 import type { ControllerEvent } from './workload-decision.js';
 
 export const SCHEDULED_TIMESTAMP_ANNOTATION = 'batch.kubernetes.io/cronjob-scheduled-timestamp';

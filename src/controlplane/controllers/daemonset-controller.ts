@@ -11,7 +11,7 @@ import { refs } from '../client/refs.js';
 import type { KubeObject } from '../resources/types.js';
 import { REVISION_HASH_LABEL } from './controller-revision.js';
 import { decideDaemonSet } from './daemonset.js';
-import { isControlledBy } from './pod-state.js';
+import { isControlledBy } from '../resources/pod-state.js';
 import type { Controller, ControllerContext } from './runtime/controller.js';
 import type { Result } from './runtime/reconciler.js';
 import { asKube, ensureRevision, pruneRevisions, recordAll, unlessGone, writeStatus } from './workload-io.js';

@@ -8,7 +8,7 @@ import type { DaemonSet, DaemonSetStatus } from 'kubernetes-types/apps/v1.js';
 import type { Node, Pod, PodSpec, Toleration } from 'kubernetes-types/core/v1.js';
 import { REVISION_HASH_LABEL } from './controller-revision.js';
 import { nodeMatchesPod, untoleratedTaints } from './node-eligibility.js';
-import { availability, byCreation, isReady, controllerRef, isTerminal, isTerminating, scaledValue, soonest } from './pod-state.js';
+import { availability, byCreation, isReady, controllerRef, isTerminal, isTerminating, scaledValue, soonest } from '../resources/pod-state.js';
 import type { ControllerEvent } from './workload-decision.js';
 
 /** Deprecated but still set by Kubernetes on DaemonSet pods. */

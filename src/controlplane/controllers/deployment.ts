@@ -31,7 +31,7 @@ import {
   type Deployment,
   type ReplicaSet,
 } from './deployment-rollout.js';
-import { controllerOf, controllerRef, isTerminal, type PodObject as Pod } from './pod-state.js';
+import { controllerOf, controllerRef, isTerminal, type PodObject as Pod } from '../resources/pod-state.js';
 import type { Controller, ControllerContext } from './runtime/controller.js';
 import { StalledError, type Result } from './runtime/reconciler.js';
 

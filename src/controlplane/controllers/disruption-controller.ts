@@ -12,7 +12,7 @@ import type { PodDisruptionBudget } from 'kubernetes-types/policy/v1.js';
 import { objectKey, type Informer } from '../client/informer.js';
 import { refs } from '../client/refs.js';
 import type { KubeObject } from '../resources/types.js';
-import { budgetStatus, needsExpectedScale, selectsPod } from './disruption.js';
+import { budgetStatus, needsExpectedScale, selectsPod } from '../resources/disruption-budget.js';
 import type { Controller, ControllerContext } from './runtime/controller.js';
 import type { Result } from './runtime/reconciler.js';
 import { unlessGone } from './workload-io.js';

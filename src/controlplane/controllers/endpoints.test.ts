@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { endpointSubsets, type Service } from './endpoints.js';
-import type { PodObject as Pod } from './pod-state.js';
+import type { PodObject as Pod } from '../resources/pod-state.js';
 
 const svc = (ports: Service['spec'] extends infer S ? (S extends { ports?: infer P } ? P : never) : never, extra: object = {}): Service => ({ metadata: { name: 's', namespace: 'n' }, spec: { selector: { app: 'a' }, ports, ...extra } });
 function pod(name: string, ip: string | undefined, opts: { ready?: boolean; labels?: Record<string, string>; ports?: { name: string; containerPort: number }[]; phase?: string; deleting?: boolean } = {}): Pod {

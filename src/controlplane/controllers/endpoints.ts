@@ -10,7 +10,7 @@ import { refs } from '../client/refs.js';
 import type { KubeObject } from '../resources/types.js';
 import { labelSelectorFromObject } from '../store/selectors.js';
 import { canonicalJson } from './deployment-rollout.js';
-import { isReady, type PodObject as Pod } from './pod-state.js';
+import { isReady, type PodObject as Pod } from '../resources/pod-state.js';
 import type { Controller, ControllerContext } from './runtime/controller.js';
 import type { Result } from './runtime/reconciler.js';
 

@@ -11,7 +11,7 @@ import type { Pod } from 'kubernetes-types/core/v1.js';
 import { refs } from '../client/refs.js';
 import type { KubeObject } from '../resources/types.js';
 import { decideJob, JOB_TRACKING_FINALIZER, type JobBackoff } from './job.js';
-import { isControlledBy } from './pod-state.js';
+import { isControlledBy } from '../resources/pod-state.js';
 import type { Controller, ControllerContext } from './runtime/controller.js';
 import type { Result } from './runtime/reconciler.js';
 import { asKube, recordAll, unlessGone, writeStatus } from './workload-io.js';

@@ -8,7 +8,7 @@
  */
 import type { Job, JobCondition, JobStatus } from 'kubernetes-types/batch/v1.js';
 import type { EnvVar, Pod, PodSpec } from 'kubernetes-types/core/v1.js';
-import { byCreation, controllerRef, isReady, isTerminal, isTerminating, ms, soonest } from './pod-state.js';
+import { byCreation, controllerRef, isReady, isTerminal, isTerminating, ms, soonest } from '../resources/pod-state.js';
 import type { ControllerEvent } from './workload-decision.js';
 
 export const JOB_TRACKING_FINALIZER = 'batch.kubernetes.io/job-tracking';

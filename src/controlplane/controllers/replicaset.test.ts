@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { labelSelectorFromObject } from '../store/selectors.js';
-import { compareForDeletion, type PodObject as Pod } from './pod-state.js';
+import { compareForDeletion, type PodObject as Pod } from '../resources/pod-state.js';
 import { decideReplicas, slowStartBatches, type ReplicaOwner } from './replicaset.js';
 
 const NOW = Date.parse('2024-01-01T00:10:00Z');

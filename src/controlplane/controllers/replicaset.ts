@@ -12,7 +12,7 @@ import type { KubeObject, OwnerReference } from '../resources/types.js';
 import { labelSelectorFromObject, type LabelSelector } from '../store/selectors.js';
 import type { Controller, ControllerContext } from './runtime/controller.js';
 import type { Result } from './runtime/reconciler.js';
-import { availability, compareForDeletion, controllerOf, controllerRef, hasLabels, isActive, isReady, type PodObject as Pod } from './pod-state.js';
+import { availability, compareForDeletion, controllerOf, controllerRef, hasLabels, isActive, isReady, type PodObject as Pod } from '../resources/pod-state.js';
 
 /** Most pods created or deleted in one reconcile (Kubernetes' burstReplicas). */
 export const BURST_REPLICAS = 500;

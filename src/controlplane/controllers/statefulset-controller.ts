@@ -9,7 +9,7 @@ import type { PersistentVolumeClaim, Pod, PodTemplateSpec } from 'kubernetes-typ
 import { refs } from '../client/refs.js';
 import type { KubeObject } from '../resources/types.js';
 import { REVISION_HASH_LABEL } from './controller-revision.js';
-import { isControlledBy } from './pod-state.js';
+import { isControlledBy } from '../resources/pod-state.js';
 import type { Controller, ControllerContext } from './runtime/controller.js';
 import type { Result } from './runtime/reconciler.js';
 import { decideStatefulSet, type StatefulSetRevision } from './statefulset.js';

@@ -11,7 +11,7 @@ import type { StatefulSet, StatefulSetStatus } from 'kubernetes-types/apps/v1.js
 import type { PersistentVolumeClaim, Pod, PodTemplateSpec, Volume } from 'kubernetes-types/core/v1.js';
 import type { OwnerReference } from 'kubernetes-types/meta/v1.js';
 import { REVISION_HASH_LABEL } from './controller-revision.js';
-import { availability, controllerRef, isRunningAndReady, isTerminal, isTerminating, soonest } from './pod-state.js';
+import { availability, controllerRef, isRunningAndReady, isTerminal, isTerminating, soonest } from '../resources/pod-state.js';
 import type { ControllerEvent } from './workload-decision.js';
 
 export const POD_NAME_LABEL = 'statefulset.kubernetes.io/pod-name';

@@ -1,7 +1,7 @@
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { PodDisruptionBudget, PodDisruptionBudgetSpec, PodDisruptionBudgetStatus } from 'kubernetes-types/policy/v1.js';
 import { describe, expect, it } from 'vitest';
-import { BUDGET_VIOLATION, budgetStatus, decideEviction, DISRUPTED_POD_TIMEOUT_MS, selectsPod } from './disruption.js';
+import { BUDGET_VIOLATION, budgetStatus, decideEviction, DISRUPTED_POD_TIMEOUT_MS, selectsPod } from './disruption-budget.js';
 
 const NOW = Date.parse('2026-01-01T00:10:00Z');
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');

@@ -1,12 +1,12 @@
 /**
  * Pod facts every workload controller (ReplicaSet, Deployment, DaemonSet, Job, StatefulSet,
- * endpoints, disruption) decides on, as Kubernetes' `podutil` reads them: ready, available after
+ * endpoints, disruption) and the eviction subresource decide on, as Kubernetes' `podutil` reads them: ready, available after
  * minReadySeconds, active, terminal, terminating; the deletion ranking; and the controller
  * ownerReferences they stamp on and read from what they own. One module so no rule exists twice.
  */
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { OwnerReference } from 'kubernetes-types/meta/v1.js';
-import type { KubeObject } from '../resources/types.js';
+import type { KubeObject } from './types.js';
 
 /** A Pod as the client and informers hold it (kubernetes-types' Pod, plus any other field). */
 export type PodObject = Pod & KubeObject;

@@ -4,7 +4,8 @@
  * that the pod worker kills with the container (and a restarted agent reaps through its pid file).
  * It joins the container's PID namespace where it has one (pid-namespace.ts). An attach joins the container process's own output and, when the spec asks for `stdin`, its
  * stdin pipe. No pseudo-terminal library is used: with `tty` the command runs under util-linux
- * `script`, which gives it a terminal (window resizes are not passed on).
+ * `script`, which gives it a terminal; window resizes are set on that terminal (pty-size.ts). An
+ * attach joins a container that runs on pipes, not a terminal: its resizes have nothing to resize.
  */
 import { spawn } from 'node:child_process';
 import type { Writable } from 'node:stream';
@@ -14,6 +15,7 @@ import { RuntimeError } from '../runtime.js';
 import type { HandlerContext } from './handlers.js';
 import { executableExists, onPath } from './pid-namespace.js';
 import { killGroup, removePidFile, writePidFile } from './process-group.js';
+import { terminalResizer } from './pty-size.js';
 
 function shellQuote(a: string): string {
   return /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
@@ -52,6 +54,8 @@ export function startExec(ctx: HandlerContext, tracker: ExecTracker, opts: Remot
   child.stdout!.on('data', (c: Buffer) => opts.stdout && output.stdout(c));
   child.stderr!.on('data', (c: Buffer) => (opts.stderr ? output.stderr(c) : opts.stdout && opts.tty && output.stdout(c)));
   child.stdin?.on('error', () => {});
+  const stty = opts.tty ? (onPath('stty', ctx.env.PATH) ?? onPath('stty', process.env.PATH)) : undefined;
+  const resize = pgid && stty ? terminalResizer(pgid, stty, () => child.exitCode === null && child.signalCode === null) : () => {};
   const done = new Promise<CommandResult>((resolve) => {
     child.once('error', (e) => resolve({ error: `failed to exec in container ${tracker.container}: ${argv[0]}: ${e.message}` }));
     child.once('close', (code, signal) => resolve({ exitCode: code ?? 128 + (signal ? (constants.signals[signal] ?? 9) : 9) }));
@@ -67,7 +71,7 @@ export function startExec(ctx: HandlerContext, tracker: ExecTracker, opts: Remot
       resolve({
         writeStdin: (c) => child.stdin?.write(c),
         endStdin: () => child.stdin?.end(),
-        resize: () => {},
+        resize,
         done,
         close: () => {
           if (pgid) killGroup(pgid, 'SIGKILL');

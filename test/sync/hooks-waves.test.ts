@@ -2,7 +2,8 @@
  * Sync operations with hooks and waves on a cluster with a scheduler and a sim node: a PreSync Job
  * runs and succeeds before anything is applied, wave N+1 waits until wave N is Healthy, PostSync
  * runs once everything is Healthy; a failed PreSync Job fails the sync with a condition naming the
- * Job and its reason, applies nothing, and its outcome stays in history after the Job is deleted.
+ * Job and its reason, applies nothing, and its outcome stays in history after the Job is deleted;
+ * a hook Job the API server would refuse fails the dry run before any hook runs.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refs } from '../../src/controlplane/client/refs.js';
@@ -22,7 +23,8 @@ afterAll(async () => {
   repo?.remove();
 });
 
-function hookJob(name: string, hook: string, opts: { deletePolicy?: string; fail?: boolean } = {}): string {
+/** `completeAfter`: how long its pod runs (sim); `invalid`: a Job the API server refuses (restartPolicy Always) */
+function hookJob(name: string, hook: string, opts: { deletePolicy?: string; fail?: boolean; completeAfter?: string; invalid?: boolean } = {}): string {
   return `apiVersion: batch/v1
 kind: Job
 metadata:
@@ -33,9 +35,9 @@ ${opts.deletePolicy ? `    argocd.argoproj.io/hook-delete-policy: ${opts.deleteP
   backoffLimit: 0
   template:
     metadata:
-      annotations: { ${opts.fail ? 'sim.berth.dev/result: Failed' : 'sim.berth.dev/result: Succeeded'} }
+      annotations: { ${opts.fail ? 'sim.berth.dev/result: Failed' : 'sim.berth.dev/result: Succeeded'}${opts.completeAfter ? `, sim.berth.dev/complete-after: ${opts.completeAfter}` : ''} }
     spec:
-      restartPolicy: Never
+      restartPolicy: ${opts.invalid ? 'Always' : 'Never'}
       containers: [{ name: main, image: busybox }]
 `;
 }
@@ -105,5 +107,29 @@ describe('a sync operation with hooks and waves', () => {
     expect(await c.admin.find(refs.jobs, 'migrate', 'default')).toBeUndefined();
     const last = failed.status!.history!.at(-1)!;
     expect(last).toMatchObject({ revision: sha, result: 'Failed', hooks: [expect.objectContaining({ name: 'migrate', status: 'Failed', reason: 'BackoffLimitExceeded', deleted: true })] });
+  }, 120_000);
+
+  it('a hook Job the API server would refuse fails the dry run of the whole set: no hook runs and nothing is applied', async () => {
+    const smokeBefore = await c.admin.get(refs.jobs, 'smoke', 'default');
+    const sha = repo.commit('a Sync hook and a PostSync hook with restartPolicy Always', {
+      'app/migrate.yaml': hookJob('migrate', 'PreSync', { deletePolicy: 'HookSucceeded' }),
+      'app/settings.yaml': waveAnnotated(configMap('settings', { v: '3' }), -1),
+      // a Job named smoke is still there from the first sync (BeforeHookCreation); no Job named seed is
+      'app/smoke.yaml': hookJob('smoke', 'PostSync', { invalid: true }),
+      'app/seed.yaml': hookJob('seed', 'Sync', { invalid: true }),
+    });
+    await c.sync.pokeRepo(repo.bare);
+    // the dry run fails, or an operation starts at this commit
+    const failed = await c.waitApp('hooked', (a) => a.status?.conditions?.find((x) => x.type === 'Ready')?.reason === 'DryRunFailed' || a.status?.operationState?.revision === sha);
+    const { reason, message } = failed.status!.conditions!.find((x) => x.type === 'Ready')!;
+    expect(reason).toBe('DryRunFailed');
+    expect(message).toMatch(/^nothing applied: /);
+    expect(message).toMatch(/Job\/default\/seed \(Sync hook\): .*restartPolicy/);
+    expect(message).toMatch(/Job\/default\/smoke \(PostSync hook\): .*restartPolicy/);
+    // the PreSync hook did not run, the ConfigMap was not applied, the earlier smoke Job was left alone
+    expect(await c.admin.find(refs.jobs, 'migrate', 'default')).toBeUndefined();
+    expect(await cmData('settings')).toEqual({ v: '1' });
+    expect((await c.admin.get(refs.jobs, 'smoke', 'default')).metadata?.uid).toBe(smokeBefore.metadata?.uid);
+    expect(await c.admin.find(refs.jobs, 'seed', 'default')).toBeUndefined();
   }, 120_000);
 });

@@ -21,7 +21,7 @@ import { kindRank, waveOf } from '../apply/order.js';
 import { jobOutcome, type HookPhase, type JobOutcome } from '../apply/hooks.js';
 import { itemId, planPrune, type InventoryItem } from '../apply/prune.js';
 import { render } from '../render/index.js';
-import { apiVersionOf, describeItem, desiredSet, type Desired } from './desired.js';
+import { apiVersionOf, describeItem, desiredSet, itemOf, type Desired } from './desired.js';
 import { checkDependencies, dependencyKey, type Blocked } from './dependencies.js';
 import { HOOK_OPERATION_LABEL, hookKey, runHook, type Hook } from './hook-runner.js';
 import { applicationStatusReporter } from '../status/application-status.js';
@@ -299,8 +299,25 @@ export function applicationController(opts: ApplicationControllerOptions): Contr
       }
 
       /**
-       * Dry-runs the whole set with server-side apply and compares each prediction with the live
-       * object. Any rejection fails the sync before anything is written (Ready=False DryRunFailed).
+       * Dry-runs the creation of a hook Job as runHook creates it. A Job of that name still there (an
+       * earlier operation's, which runHook replaces, or this operation's) is not what the create will
+       * meet, so the Job is then dry-run under a generated name instead of against it.
+       */
+      async function dryRunHook(h: Hook): Promise<void> {
+        const { name, namespace } = h.obj.metadata!;
+        if (!(await client.find<KubeObject>(h.ref, name!, namespace))) {
+          await client.patch(h.ref, name!, 'apply', h.obj, { namespace, fieldManager: FIELD_MANAGER, force: true, dryRun: true });
+          return;
+        }
+        const metadata = { ...h.obj.metadata, generateName: `${name}-` };
+        delete metadata.name;
+        await client.create(h.ref, { ...h.obj, metadata }, { namespace, fieldManager: FIELD_MANAGER, dryRun: true });
+      }
+
+      /**
+       * Dry-runs the whole set — hook Jobs too — with server-side apply and compares each prediction
+       * with the live object. Any rejection fails the sync before anything is written, a PreSync
+       * hook included (Ready=False DryRunFailed).
        */
       async function reconcileCompare(s: SyncState): Promise<Map<Desired, string[] | 'missing'>> {
         const drift = new Map<Desired, string[] | 'missing'>();
@@ -320,7 +337,18 @@ export function applicationController(opts: ApplicationControllerOptions): Contr
         // Namespaces first: a dry run in a namespace that is still to be created is expected to fail
         const all = s.desired!.map((d, i) => [d, i] as const);
         await mapLimit(all.filter(([d]) => d.item.kind === 'Namespace'), API_CONCURRENCY, ([d, i]) => compare(d, i));
-        await mapLimit(all.filter(([d]) => d.item.kind !== 'Namespace'), API_CONCURRENCY, ([d, i]) => compare(d, i));
+        // hook Jobs with the rest, one entry per Job (a Job can be the hook of several phases)
+        const hooks = [...new Map(s.hooks.map((h) => [h.obj, h])).values()];
+        const checkHook = async (h: Hook, i: number) => {
+          const item = itemOf(h.obj);
+          try {
+            await dryRunHook(h);
+          } catch (e) {
+            if (!(e instanceof StatusError && e.reason === 'NotFound' && item.namespace && newNamespaces.has(item.namespace))) errors[i] = `${describeItem(item)} (${h.spec.phases.join(',')} hook): ${(e as Error).message}`;
+          }
+        };
+        const rest = [...all.filter(([d]) => d.item.kind !== 'Namespace').map(([d, i]) => () => compare(d, i)), ...hooks.map((h, i) => () => checkHook(h, all.length + i))];
+        await mapLimit(rest, API_CONCURRENCY, (run) => run());
         const failed = errors.filter((e): e is string => !!e);
         if (failed.length) throw new StepError('DryRunFailed', `nothing applied: ${failed.join('; ')}`);
         return drift;

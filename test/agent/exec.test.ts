@@ -120,6 +120,42 @@ describe('kubectl exec', () => {
   });
 });
 
+describe('kubectl cp under a volume mount', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'berth-cp-vol-'));
+    await c.createPod({
+      metadata: { name: 'vol' },
+      spec: {
+        terminationGracePeriodSeconds: 1,
+        volumes: [{ name: 'scratch', emptyDir: {} }],
+        containers: [{ name: 'c', image: 'busybox', command: ['sh', '-c', 'mkdir -p /data/sub; echo inside > /data/out.txt; echo deeper > /data/sub/deep.txt; exec sleep 1000'], volumeMounts: [{ name: 'scratch', mountPath: '/data' }] }],
+      },
+    });
+    await c.waitPod('vol', (p) => p.status?.phase === 'Running', 30_000);
+  });
+
+  it('copies a file out of the volume', async () => {
+    const r = await c.cluster.kubectl(['cp', 'default/vol:/data/out.txt', join(dir, 'out.txt')]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(join(dir, 'out.txt'), 'utf8')).toBe('inside\n');
+  });
+
+  it('copies a file into the volume', async () => {
+    writeFileSync(join(dir, 'in.txt'), 'uploaded\n');
+    const r = await c.cluster.kubectl(['cp', join(dir, 'in.txt'), 'default/vol:/data/sub/in.txt']);
+    expect(r.code, r.stderr).toBe(0);
+    expect((await c.cluster.kubectl(['exec', 'vol', '--', 'cat', '/data/sub/in.txt'])).stdout).toBe('uploaded\n');
+  });
+
+  it('copies the mount directory out, nested files included', async () => {
+    const r = await c.cluster.kubectl(['cp', 'default/vol:/data', join(dir, 'copy')]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(join(dir, 'copy', 'out.txt'), 'utf8')).toBe('inside\n');
+    expect(readFileSync(join(dir, 'copy', 'sub', 'deep.txt'), 'utf8')).toBe('deeper\n');
+  });
+});
+
 describe('kubectl attach', () => {
   it('connects to the stdin and stdout of a container that asks for stdin', async () => {
     await c.createPod({ metadata: { name: 'reader' }, spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox', stdin: true, stdinOnce: true, command: ['sh', '-c', 'read line; echo "got $line"'] }] } });

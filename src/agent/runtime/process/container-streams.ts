@@ -1,6 +1,7 @@
 /**
  * pods/exec and pods/attach for the process runtime. An exec is a new process in the container's
- * context — its environment, working directory and volume paths — in a process group of its own
+ * context — its environment, working directory and volume paths (tar-paths.ts keeps kubectl cp's
+ * member names) — in a process group of its own
  * that the pod worker kills with the container (and a restarted agent reaps through its pid file).
  * It joins the container's PID namespace where it has one (pid-namespace.ts). An attach joins the container process's own output and, when the spec asks for `stdin`, its
  * stdin pipe. No pseudo-terminal library is used: with `tty` the command runs under util-linux
@@ -16,6 +17,7 @@ import type { HandlerContext } from './handlers.js';
 import { executableExists, onPath } from './pid-namespace.js';
 import { killGroup, removePidFile, writePidFile } from './process-group.js';
 import { terminalResizer } from './pty-size.js';
+import { tarArgv } from './tar-paths.js';
 
 function shellQuote(a: string): string {
   return /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
@@ -38,7 +40,8 @@ export interface ExecTracker {
 
 /** Starts `opts.command` in the container's context; resolves once the process runs. */
 export function startExec(ctx: HandlerContext, tracker: ExecTracker, opts: RemoteCommandOptions, output: CommandOutput): Promise<RemoteCommandSession> {
-  const command = opts.command.map((a) => ctx.rewrite(a));
+  // kubectl cp's tar names its members after the pod's paths, not the volumes' directories
+  const command = tarArgv(opts.command, opts.command.map((a) => ctx.rewrite(a)), ctx.cwd, ctx.env.PATH);
   // inside a namespace the missing command would only show as nsenter's exit 127
   if (command.length > 0 && !executableExists(command[0], ctx.cwd, ctx.env.PATH)) {
     return Promise.reject(new RuntimeError('BadRequest', `failed to exec in container ${tracker.container}: "${command[0]}": executable file not found in $PATH`));

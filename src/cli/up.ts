@@ -22,10 +22,10 @@ import { applyDemo } from './demo.js';
 import { installPolicyLibrary, type PolicyMode } from './policy-library.js';
 import { defaultStorageClassAdmission, ensureDefaultStorageClass, StorageClassCache } from '../policy/admission/default-storage-class.js';
 import { storageProtectionAdmission } from '../policy/admission/storage-protection.js';
-import { AuditLog } from '../controlplane/api/audit/audit-log.js';
+import type { AuditLog } from '../controlplane/api/audit/audit-log.js';
 import { createKubernetesService } from '../controlplane/kubernetes-service.js';
 import { machineAddress } from '../agent/node-object.js';
-import { DEFAULT_AUDIT_POLICY, loadAuditPolicy } from '../controlplane/api/audit/audit-policy.js';
+import { auditLogOf, type AuditFlags } from './audit-flags.js';
 
 export interface UpOptions {
   apiPort: number;
@@ -39,21 +39,10 @@ export interface UpOptions {
   tokensFile?: string;
   /** how the policy library in policies/ is installed */
   policies: PolicyMode;
-  /** the audit log's file (see auditLogOf) */
-  auditLog?: string;
-  /** an audit Policy file */
-  auditPolicy?: string;
+  /** the audit log's flags (see auditLogOf) */
+  audit?: AuditFlags;
   /** Services' clusterIPs come from this CIDR (default 10.96.0.0/12) */
   serviceCIDR?: string;
-}
-
-/**
- * The audit log `--audit-log` and `--audit-policy` ask for: off unless one is given; the file
- * defaults to <data-dir>/audit.log, the policy to every request at Metadata.
- */
-export function auditLogOf(dataDir: string, file: string | undefined, policyFile: string | undefined): AuditLog | undefined {
-  if (!file && !policyFile) return undefined;
-  return new AuditLog(resolve(file ?? join(dataDir, 'audit.log')), policyFile ? loadAuditPolicy(policyFile) : DEFAULT_AUDIT_POLICY);
 }
 
 /** The admin token survives restarts so an existing kubeconfig keeps working. */
@@ -143,7 +132,7 @@ export async function up(opts: UpOptions, log: (line: string) => void = console.
   }
   const manager = new Manager();
   try {
-    const { api, caPem } = await startPolicedApi({ dataDir, redisUrl, host: opts.host, port: opts.apiPort, tokensFile: opts.tokensFile, policies: opts.policies, adminToken: token, auditLog: auditLogOf(dataDir, opts.auditLog, opts.auditPolicy), serviceCIDR: opts.serviceCIDR }, manager, log);
+    const { api, caPem } = await startPolicedApi({ dataDir, redisUrl, host: opts.host, port: opts.apiPort, tokensFile: opts.tokensFile, policies: opts.policies, adminToken: token, auditLog: opts.audit && auditLogOf(dataDir, opts.audit), serviceCIDR: opts.serviceCIDR }, manager, log);
     await manager.add(createControllerManager({ client: (userAgent) => api.client(CONTROLLER_MANAGER_USER, userAgent), redisUrl, log, rootCA: caPem }));
     await manager.add(createSync({ client: (userAgent) => api.client(SYNC_USER, userAgent), redisUrl, dataDir, log }));
     await manager.add(createScheduler({ client: api.client(SCHEDULER_USER, 'default-scheduler'), redisUrl, log }));

@@ -9,22 +9,21 @@ import { Option, type Command } from 'commander';
 import { Manager } from '../../controlplane/runtime/runnable.js';
 import { intArg } from '../main.js';
 import { writeKubeconfig } from '../kubeconfig.js';
-import { adminToken, auditLogOf, startPolicedApi } from '../up.js';
+import { adminToken, startPolicedApi } from '../up.js';
+import { addAuditFlags, auditLogOf, type AuditFlags } from '../audit-flags.js';
 
-interface ApiserverOptions {
+interface ApiserverOptions extends AuditFlags {
   redisUrl?: string;
   host: string;
   port: number;
   dataDir: string;
   tokensFile?: string;
   policies: 'off' | 'warn' | 'enforce';
-  auditLog?: string;
-  auditPolicy?: string;
   serviceCidr: string;
 }
 
 export function register(program: Command): void {
-  program
+  addAuditFlags(program
     .command('apiserver')
     .description('run only the API server (with the policy engine) against a Redis; stateless, any number may share one Redis')
     .option('--redis-url <url>', 'the Redis to use: redis://host:port or a unix socket path (default: $REDIS_URL)')
@@ -33,9 +32,7 @@ export function register(program: Command): void {
     .option('--data-dir <dir>', 'where the CA, the admin token and the kubeconfig live (share it between API servers)', '.berth')
     .option('--tokens-file <file>', 'more users: lines of token,user,uid,"group1,group2"')
     .addOption(new Option('--policies <mode>', 'the policy library in policies/').choices(['off', 'warn', 'enforce']).default('warn'))
-    .option('--audit-log <file>', 'write an audit log (JSON lines, audit.k8s.io/v1 Events) here; off unless this or --audit-policy is given')
-    .option('--audit-policy <file>', 'an audit Policy (audit.k8s.io/v1) saying what to log; default: every request at Metadata; the log goes to <data-dir>/audit.log unless --audit-log')
-    .option('--service-cidr <cidr>', "the IPv4 range Services' clusterIPs come from (the same for every API server of a cluster)", '10.96.0.0/12')
+    .option('--service-cidr <cidr>', "the IPv4 range Services' clusterIPs come from (the same for every API server of a cluster)", '10.96.0.0/12'))
     .action(async (o: ApiserverOptions) => {
       const redisUrl = o.redisUrl ?? process.env.REDIS_URL;
       if (!redisUrl) throw new Error('berth apiserver needs a Redis: pass --redis-url or set REDIS_URL');
@@ -43,7 +40,7 @@ export function register(program: Command): void {
       mkdirSync(dataDir, { recursive: true });
       const token = adminToken(dataDir);
       const manager = new Manager();
-      const { api, caPem } = await startPolicedApi({ dataDir, redisUrl, host: o.host, port: o.port, tokensFile: o.tokensFile, policies: o.policies, adminToken: token, auditLog: auditLogOf(dataDir, o.auditLog, o.auditPolicy), serviceCIDR: o.serviceCidr }, manager, console.log);
+      const { api, caPem } = await startPolicedApi({ dataDir, redisUrl, host: o.host, port: o.port, tokensFile: o.tokensFile, policies: o.policies, adminToken: token, auditLog: auditLogOf(dataDir, o), serviceCIDR: o.serviceCidr }, manager, console.log);
       const kubeconfig = join(dataDir, 'kubeconfig');
       writeKubeconfig(kubeconfig, api.url, token, caPem);
       console.log(`API server listening on ${api.url}`);

@@ -1,9 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ApiRequest, ApiResponse, StreamSink } from '../request.js';
-import { AuditLog, type AuditEvent } from './audit-log.js';
+import { AuditLog, backupName, type AuditEvent } from './audit-log.js';
 import type { AuditPolicy } from './audit-policy.js';
 
 const dirs: string[] = [];
@@ -54,5 +54,55 @@ describe('audit log events', () => {
     audit.finish({ status: 200, headers: {}, body: '{}' });
     await log.close();
     expect(readFileSync(log.path, 'utf8')).toBe('');
+  });
+});
+
+describe('audit log rotation', () => {
+  const event = (i: number): AuditEvent => ({ kind: 'Event', apiVersion: 'audit.k8s.io/v1', level: 'Metadata', auditID: `id-${i}`, stage: 'ResponseComplete', requestURI: '/api', verb: 'get', user: { username: 'alice' }, requestReceivedTimestamp: '', stageTimestamp: '' });
+
+  it('names backups as lumberjack does, beside the file', () => {
+    expect(backupName('/var/log/audit.log', new Date('2026-11-22T08:05:09.042Z'))).toBe('/var/log/audit-2026-11-22T08-05-09.042.log');
+  });
+
+  it('moves the file aside before it passes maxsize, keeps maxbackup backups and loses no event', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'berth-audit-rotate-'));
+    dirs.push(dir);
+    const path = join(dir, 'audit.log');
+    const line = JSON.stringify(event(0)).length + 1;
+    // about three events a file; each batch is flushed (and rotation decided) at once
+    const log = new AuditLog(path, { rules: [] }, { maxSizeBytes: line * 3 + 10, maxBackups: 2, maxAgeDays: 0 });
+    for (let i = 0; i < 20; i++) {
+      log.write(event(i));
+      await new Promise((r) => setTimeout(r, 60));
+    }
+    await log.close();
+    const backups = readdirSync(dir).filter((f) => f !== 'audit.log').sort();
+    expect(backups).toHaveLength(2);
+    for (const f of backups) expect(f).toMatch(/^audit-\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}\.\d{3}\.log$/);
+    const files = [...backups, 'audit.log'].map((f) => readFileSync(join(dir, f), 'utf8'));
+    for (const text of files) expect(text.length).toBeLessThanOrEqual(line * 3 + 10);
+    // the newest events are all there, in order, across the kept files
+    const ids = files.flatMap((t) => t.split('\n').filter(Boolean).map((l) => (JSON.parse(l) as AuditEvent).auditID));
+    expect(ids).toEqual(Array.from({ length: ids.length }, (_, k) => `id-${20 - ids.length + k}`));
+    expect(ids.length).toBeGreaterThanOrEqual(7);
+  });
+
+  it('removes backups older than maxage days', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'berth-audit-age-'));
+    dirs.push(dir);
+    const path = join(dir, 'audit.log');
+    const old = backupName(path, new Date(Date.now() - 3 * 86_400_000));
+    const recent = backupName(path, new Date(Date.now() - 86_400_000));
+    writeFileSync(old, 'old\n');
+    writeFileSync(recent, 'recent\n');
+    writeFileSync(join(dir, 'other.log'), 'not ours\n');
+    writeFileSync(path, 'x'.repeat(100));
+    const log = new AuditLog(path, { rules: [] }, { maxSizeBytes: 100, maxBackups: 0, maxAgeDays: 2 });
+    log.write(event(1));
+    await log.close();
+    expect(existsSync(old)).toBe(false);
+    expect(existsSync(recent)).toBe(true);
+    expect(existsSync(join(dir, 'other.log'))).toBe(true);
+    expect(readFileSync(path, 'utf8')).toContain('"id-1"');
   });
 });

@@ -3,14 +3,16 @@
  * (user, verb, objectRef, responseStatus, the authorization decision and admission annotations,
  * timestamps), filtered by an audit Policy. Lines are buffered and written in batches (every 50 ms
  * or 256 KB) from a write stream, off the request path: a request only builds its event and
- * appends a string. A crash loses at most the last batch; `close` writes it.
+ * appends a string. A crash loses at most the last batch; `close` writes it. Past a size the file
+ * is rotated as kube-apiserver's lumberjack does (`audit-<time>.log` beside it, the oldest pruned by
+ * count and age).
  *
  * Wiring: `ApiHandler` calls `begin(req)` for every request, `attributes(...)` once it knows who
  * asks for what, `decide(...)` after authorization, and `finish(res)` with the response.
  */
 import { randomUUID } from 'node:crypto';
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
-import { dirname } from 'node:path';
+import { createWriteStream, existsSync, mkdirSync, readdirSync, renameSync, statSync, unlinkSync, type WriteStream } from 'node:fs';
+import { basename, dirname, extname, join } from 'node:path';
 import type { AuthorizationAttributes } from '../admission.js';
 import type { ApiRequest, ApiResponse, UserInfo } from '../request.js';
 import { decodeBody } from '../body.js';
@@ -44,20 +46,46 @@ const micro = (ms: number) => new Date(ms).toISOString().replace(/Z$/, '000Z');
 const FLUSH_BYTES = 256 * 1024;
 const FLUSH_MS = 50;
 
+/** When the file is rotated (kube-apiserver's `--audit-log-maxsize/maxbackup/maxage`). */
+export interface AuditRotation {
+  /** rotate before the file would pass this size; 0 = never */
+  maxSizeBytes: number;
+  /** rotated files kept, newest first; 0 = all */
+  maxBackups: number;
+  /** rotated files older than this many days are removed; 0 = kept */
+  maxAgeDays: number;
+}
+
+/** Lumberjack's backup name: `<name>-<UTC time, 2006-01-02T15-04-05.000><ext>` beside the file. */
+export function backupName(path: string, at: Date): string {
+  const ext = extname(path);
+  const stamp = at.toISOString().replace(/:/g, '-').replace(/Z$/, '');
+  return join(dirname(path), `${basename(path, ext)}-${stamp}${ext}`);
+}
+
 /** A file of JSON lines, appended in batches. */
 export class AuditLog {
-  private readonly out: WriteStream;
+  private out: WriteStream;
   private buffer: string[] = [];
   private bytes = 0;
   private scheduled = false;
+  /** bytes in the current file, counted as they are handed to the stream */
+  private size: number;
 
   constructor(
     readonly path: string,
     readonly policy: AuditPolicy,
+    private readonly rotation: AuditRotation = { maxSizeBytes: 0, maxBackups: 0, maxAgeDays: 0 },
   ) {
     mkdirSync(dirname(path), { recursive: true });
-    this.out = createWriteStream(path, { flags: 'a', mode: 0o600 });
-    this.out.on('error', (e) => console.error(`berth api: audit log ${path}: ${e.message}`));
+    this.size = existsSync(path) ? statSync(path).size : 0;
+    this.out = this.open();
+  }
+
+  private open(): WriteStream {
+    const out = createWriteStream(this.path, { flags: 'a', mode: 0o600 });
+    out.on('error', (e) => console.error(`berth api: audit log ${this.path}: ${e.message}`));
+    return out;
   }
 
   /** Starts the audit of one request. */
@@ -80,9 +108,55 @@ export class AuditLog {
   private flush(): void {
     this.scheduled = false;
     if (this.buffer.length === 0) return;
+    const max = this.rotation.maxSizeBytes;
+    if (max > 0 && this.size > 0 && this.size + this.bytes > max) this.rotate();
     this.out.write(this.buffer.join(''));
+    this.size += this.bytes;
     this.buffer = [];
     this.bytes = 0;
+  }
+
+  /**
+   * Moves the file aside and starts a new one. Writes still queued on the old stream land in the
+   * moved file: its descriptor follows the rename.
+   */
+  private rotate(): void {
+    let at = Date.now();
+    while (existsSync(backupName(this.path, new Date(at)))) at++;
+    try {
+      renameSync(this.path, backupName(this.path, new Date(at)));
+    } catch (e) {
+      console.error(`berth api: audit log ${this.path}: cannot rotate: ${(e as Error).message}`);
+      return;
+    }
+    this.out.end();
+    this.out = this.open();
+    this.size = 0;
+    this.prune();
+  }
+
+  /** Removes rotated files beyond maxBackups (oldest first) and older than maxAgeDays. */
+  private prune(): void {
+    const ext = extname(this.path);
+    const prefix = `${basename(this.path, ext)}-`;
+    const stamp = /^(\d{4}-\d{2}-\d{2})T(\d{2})-(\d{2})-(\d{2}\.\d{3})$/;
+    const backups = readdirSync(dirname(this.path))
+      .filter((f) => f.startsWith(prefix) && f.endsWith(ext))
+      .map((f) => ({ f, m: stamp.exec(f.slice(prefix.length, f.length - ext.length)) }))
+      .filter((b) => b.m)
+      .map((b) => ({ file: join(dirname(this.path), b.f), at: Date.parse(`${b.m![1]}T${b.m![2]}:${b.m![3]}:${b.m![4]}Z`) }))
+      .sort((a, b) => b.at - a.at);
+    const { maxBackups, maxAgeDays } = this.rotation;
+    const cutoff = Date.now() - maxAgeDays * 86_400_000;
+    backups.forEach((b, i) => {
+      if ((maxBackups > 0 && i >= maxBackups) || (maxAgeDays > 0 && b.at < cutoff)) {
+        try {
+          unlinkSync(b.file);
+        } catch {
+          // already gone
+        }
+      }
+    });
   }
 
   /** Writes what is buffered and closes the file. */

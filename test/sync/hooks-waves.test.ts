@@ -4,6 +4,7 @@
  * runs once everything is Healthy; a failed PreSync Job fails the sync with a condition naming the
  * Job and its reason, applies nothing, and its outcome stays in history after the Job is deleted;
  * a hook Job the API server would refuse fails the dry run before any hook runs.
+ * A Sync hook runs after PreSync, with the apply of its wave, and before the next wave and PostSync.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refs } from '../../src/controlplane/client/refs.js';
@@ -131,5 +132,38 @@ describe('a sync operation with hooks and waves', () => {
     expect(await cmData('settings')).toEqual({ v: '1' });
     expect((await c.admin.get(refs.jobs, 'smoke', 'default')).metadata?.uid).toBe(smokeBefore.metadata?.uid);
     expect(await c.admin.find(refs.jobs, 'seed', 'default')).toBeUndefined();
+  }, 120_000);
+
+  it('runs a Sync hook after PreSync, with the apply of its wave, and before the next wave and PostSync', async () => {
+    const sha = repo.commit('a Sync hook that runs longer than the rest', {
+      'app/migrate.yaml': hookJob('migrate', 'PreSync', { deletePolicy: 'HookSucceeded' }),
+      'app/settings.yaml': waveAnnotated(configMap('settings', { v: '4' }), -1),
+      'app/web.yaml': slowDeployment.replace(/\n\s+annotations: \{ sim\.berth\.dev\/running-after: 5s \}/, ''),
+      'app/seed.yaml': hookJob('seed', 'Sync', { completeAfter: '4s' }),
+      'app/after-web.yaml': waveAnnotated(configMap('after-web', { a: '2' }), 1),
+      'app/smoke.yaml': hookJob('smoke', 'PostSync'),
+    });
+    await c.sync.pokeRepo(repo.bare);
+    const seeding = await c.waitApp('hooked', (a) => a.status?.operationState?.revision === sha && !!a.status.operationState.hooks?.some((h) => h.name === 'seed' && h.status === 'Running'));
+    const hooks = () => seeding.status!.operationState!.hooks!.map((h) => `${h.phase} ${h.name} ${h.status}`);
+    // PreSync finished first; nothing of PostSync yet
+    expect(hooks()).toEqual(['PreSync migrate Succeeded', 'Sync seed Running']);
+    // the Sync hook's wave (0) was applied with it, the wave before it too, the wave after it not yet
+    expect(await cmData('settings')).toEqual({ v: '4' });
+    const web = await c.admin.get<KubeObject & { spec: { template: { metadata: { annotations?: Record<string, string> } } } }>(refs.deployments, 'web', 'default');
+    expect(web.spec.template.metadata.annotations?.['sim.berth.dev/running-after']).toBeUndefined();
+    expect(await cmData('after-web')).toEqual({ a: '1' });
+    expect((await c.admin.get(refs.jobs, 'smoke', 'default')).metadata?.labels?.['app.berth.dev/hook-operation']).not.toBe(seeding.status!.operationState!.id);
+
+    const done = await c.waitApp('hooked', (a) => a.status?.operationState?.revision === sha && a.status.operationState.phase !== 'Running');
+    expect(done.status!.operationState!.phase).toBe('Succeeded');
+    expect(await cmData('after-web')).toEqual({ a: '2' });
+    const ran = done.status!.history!.at(-1)!.hooks!;
+    expect(ran.map((h) => `${h.phase} ${h.name} ${h.status}`)).toEqual(['PreSync migrate Succeeded', 'Sync seed Succeeded', 'PostSync smoke Succeeded']);
+    const [migrate, seed, smoke] = ran;
+    expect(seed.startedAt >= migrate.finishedAt!).toBe(true);
+    expect(smoke.startedAt >= seed.finishedAt!).toBe(true);
+    // a Sync hook is not one of the Application's objects either
+    expect(done.status!.resources!.map((r) => `${r.kind}/${r.name}`).sort()).toEqual(['ConfigMap/after-web', 'ConfigMap/settings', 'Deployment/web']);
   }, 120_000);
 });

@@ -4,7 +4,8 @@
  * runs once everything is Healthy; a failed PreSync Job fails the sync with a condition naming the
  * Job and its reason, applies nothing, and its outcome stays in history after the Job is deleted;
  * a hook Job the API server would refuse fails the dry run before any hook runs.
- * A Sync hook runs after PreSync, with the apply of its wave, and before the next wave and PostSync.
+ * A Sync hook runs after PreSync, with the apply of its wave, and before the next wave and PostSync;
+ * a Job that is the hook of two phases runs in each.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refs } from '../../src/controlplane/client/refs.js';
@@ -165,5 +166,32 @@ describe('a sync operation with hooks and waves', () => {
     expect(smoke.startedAt >= seed.finishedAt!).toBe(true);
     // a Sync hook is not one of the Application's objects either
     expect(done.status!.resources!.map((r) => `${r.kind}/${r.name}`).sort()).toEqual(['ConfigMap/after-web', 'ConfigMap/settings', 'Deployment/web']);
+  }, 120_000);
+
+  it('a Job that is the hook of two phases runs in each', async () => {
+    const before = await c.admin.list(refs.jobs, { namespace: 'default' });
+    const created = new Set<string>();
+    const ac = new AbortController();
+    const watching = (async () => {
+      for await (const ev of c.admin.watch(refs.jobs, { namespace: 'default', fieldSelector: 'metadata.name=check', resourceVersion: before.metadata.resourceVersion, signal: ac.signal })) {
+        if (ev.type === 'ADDED') created.add(ev.object.metadata!.uid!);
+      }
+    })();
+    const sha = repo.commit('one Job as the PreSync and the PostSync hook', {
+      'app/migrate.yaml': undefined,
+      'app/seed.yaml': undefined,
+      'app/smoke.yaml': undefined,
+      'app/check.yaml': hookJob('check', 'PreSync,PostSync'),
+      'app/settings.yaml': waveAnnotated(configMap('settings', { v: '5' }), -1),
+    });
+    await c.sync.pokeRepo(repo.bare);
+    const done = await c.waitApp('hooked', (a) => a.status?.operationState?.revision === sha && a.status.operationState.phase !== 'Running');
+    ac.abort();
+    await watching;
+    expect(done.status!.operationState!.phase).toBe('Succeeded');
+    expect(done.status!.history!.at(-1)!.hooks!.map((h) => `${h.phase} ${h.name} ${h.status}`)).toEqual(['PreSync check Succeeded', 'PostSync check Succeeded']);
+    // created for PreSync, then replaced (BeforeHookCreation) and run again for PostSync
+    expect(created.size).toBe(2);
+    expect(await cmData('settings')).toEqual({ v: '5' });
   }, 120_000);
 });

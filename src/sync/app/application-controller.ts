@@ -23,7 +23,7 @@ import { itemId, planPrune, type InventoryItem } from '../apply/prune.js';
 import { render } from '../render/index.js';
 import { apiVersionOf, describeItem, desiredSet, itemOf, type Desired } from './desired.js';
 import { checkDependencies, dependencyKey, type Blocked } from './dependencies.js';
-import { HOOK_OPERATION_LABEL, hookKey, runHook, type Hook } from './hook-runner.js';
+import { HOOK_OPERATION_LABEL, HOOK_PHASE_LABEL, hookKey, runHook, type Hook } from './hook-runner.js';
 import { applicationStatusReporter } from '../status/application-status.js';
 import type { LiveWatches } from './live-watches.js';
 import { recordingReader, touches, type RenderInputs } from './render-inputs.js';
@@ -159,11 +159,12 @@ export function applicationController(opts: ApplicationControllerOptions): Contr
       const seenHooks = new Map<string, JobOutcome>();
       opts.watches.observe = (o) => {
         const op = o.metadata?.labels?.[HOOK_OPERATION_LABEL];
-        if (!op) return;
+        const phase = o.metadata?.labels?.[HOOK_PHASE_LABEL];
+        if (!op || !phase) return;
         const outcome = jobOutcome(o);
         if (outcome.status === 'Running') return;
         if (seenHooks.size >= 10_000) seenHooks.clear();
-        seenHooks.set(hookKey(o.metadata?.namespace, o.metadata!.name!, op), outcome);
+        seenHooks.set(hookKey(o.metadata?.namespace, o.metadata!.name!, op, phase), outcome);
       };
       opts.watches.enqueue = ctx.enqueue;
       /** Applications only whose objects' status changed since their last reconcile: health is all that can have moved */

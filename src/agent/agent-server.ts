@@ -2,7 +2,8 @@
  * The agent's own HTTP server, for API servers in other processes, as the kubelet serves its port
  * to the API server: `GET /pods/{ns}/{name}/log` with the pods/log query, and WebSocket upgrades
  * of `/pods/{ns}/{name}/exec|attach` (the pods/exec query, v5.channel.k8s.io) and
- * `/pods/{ns}/{name}/portforward?port=N` (binary messages carry one TCP connection's bytes). Only
+ * `/pods/{ns}/{name}/portforward?port=N` (one TCP connection's bytes, and with the half-close header
+ * each direction's end: socket-relay.ts). Only
  * a caller holding the agent key (published in a Secret in kube-node-lease that only the API server
  * and admins read) gets in.
  */
@@ -20,6 +21,7 @@ import { refs } from '../controlplane/client/refs.js';
 import type { Agent } from './agent.js';
 import { agentKeySecretName, logOptions, logResponse, runtimeStatus } from './connector.js';
 import { RuntimeError } from './runtime/runtime.js';
+import { HALF_CLOSE_HEADER, relayConnection } from './socket-relay.js';
 
 export interface AgentServer {
   port: number;
@@ -39,8 +41,16 @@ function sameKey(a: string, b: string): boolean {
 }
 
 const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, handleProtocols: (offered) => (offered.has(V5_PROTOCOL) ? V5_PROTOCOL : false) });
+// a port-forward whose API server asks for half-closes gets them (socket-relay.ts), and says so
+wss.on('headers', (headers, req) => {
+  if (wantsHalfClose(req)) headers.push(`${HALF_CLOSE_HEADER}: 1`);
+});
 
-/** Joins an accepted WebSocket and a pod connection, byte for byte, until either side ends. */
+function wantsHalfClose(req: http.IncomingMessage): boolean {
+  return req.headers[HALF_CLOSE_HEADER] === '1' && /\/portforward(\?|$)/.test(req.url ?? '');
+}
+
+/** Joins an accepted WebSocket and a pod connection, byte for byte, until either side ends (API servers that do not ask for half-closes). */
 function splice(socket: Duplex, ws: WebSocket): void {
   const stream = createWebSocketStream(ws);
   const stop = () => {
@@ -67,7 +77,7 @@ async function onUpgrade(agent: () => Agent | undefined, key: string, req: http.
   try {
     if (sub === 'portforward') {
       const conn = await a.portForward(pod, Number(url.searchParams.get('port')));
-      wss.handleUpgrade(req, socket, head, (ws) => splice(conn, ws));
+      wss.handleUpgrade(req, socket, head, (ws) => (wantsHalfClose(req) ? relayConnection(ws, conn) : splice(conn, ws)));
       return;
     }
     const opts = remoteCommandOptions(sub, pod, url.searchParams);

@@ -4,7 +4,7 @@
  * process (`berth up`) register themselves; for other nodes the registry asks the agent's own server
  * (agent-server.ts) at the node's InternalIP and daemonEndpoints port, authenticated with the node's
  * agent key: plain HTTP for logs, a WebSocket for the streams (v5.channel.k8s.io for exec and
- * attach; the raw bytes of one TCP connection for a port).
+ * attach; one TCP connection's bytes and half-closes for a port, socket-relay.ts).
  */
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -21,6 +21,7 @@ import { remoteCommandClient, V5_PROTOCOL } from '../controlplane/api/streaming/
 import type { CommandOutput, RemoteCommandOptions, RemoteCommandSession } from '../controlplane/api/streaming/session.js';
 import { agentKeySecretName } from '../policy/admission/node-restriction.js';
 import { RuntimeError, type LogOptions, type LogStream } from './runtime/runtime.js';
+import { HALF_CLOSE_HEADER, relayStream } from './socket-relay.js';
 
 /** What a node agent serves to the registry (see PodRuntime for the contracts). */
 export interface PodStreamSource {
@@ -126,19 +127,20 @@ export class PodConnectorRegistry implements PodConnector {
   exec(pod: Pod, opts: RemoteCommandOptions, output: CommandOutput): Promise<RemoteCommandSession> {
     const source = this.source(pod);
     if (source) return source.exec(pod, opts, output).catch((e) => Promise.reject(runtimeStatus(e)));
-    return this.dial(pod, `exec?${remoteCommandQuery(opts)}`, [V5_PROTOCOL]).then((ws) => remoteCommandClient(ws, output));
+    return this.dial(pod, `exec?${remoteCommandQuery(opts)}`, [V5_PROTOCOL]).then(({ ws }) => remoteCommandClient(ws, output));
   }
 
   attach(pod: Pod, opts: RemoteCommandOptions, output: CommandOutput): Promise<RemoteCommandSession> {
     const source = this.source(pod);
     if (source) return source.attach(pod, opts, output).catch((e) => Promise.reject(runtimeStatus(e)));
-    return this.dial(pod, `attach?${remoteCommandQuery(opts)}`, [V5_PROTOCOL]).then((ws) => remoteCommandClient(ws, output));
+    return this.dial(pod, `attach?${remoteCommandQuery(opts)}`, [V5_PROTOCOL]).then(({ ws }) => remoteCommandClient(ws, output));
   }
 
   portForward(pod: Pod, port: number): Promise<Duplex> {
     const source = this.source(pod);
     if (source) return source.portForward(pod, port).catch((e) => Promise.reject(runtimeStatus(e)));
-    return this.dial(pod, `portforward?port=${port}`, []).then((ws) => createWebSocketStream(ws));
+    // an agent that answers the half-close header passes each direction's end on (socket-relay.ts)
+    return this.dial(pod, `portforward?port=${port}`, [], { [HALF_CLOSE_HEADER]: '1' }).then(({ ws, headers }) => (headers[HALF_CLOSE_HEADER] === '1' ? relayStream(ws) : createWebSocketStream(ws)));
   }
 
   /** The in-process agent of the pod's node; undefined when the node's agent runs elsewhere. */
@@ -165,14 +167,16 @@ export class PodConnectorRegistry implements PodConnector {
     return `/pods/${encodeURIComponent(pod.metadata?.namespace ?? '')}/${encodeURIComponent(pod.metadata?.name ?? '')}/${rest}`;
   }
 
-  /** A WebSocket to the agent's server for one stream; a refusal becomes the agent's Status. */
-  private async dial(pod: Pod, rest: string, protocols: string[]): Promise<WebSocket> {
+  /** A WebSocket to the agent's server for one stream, and the upgrade's response headers; a refusal becomes the agent's Status. */
+  private async dial(pod: Pod, rest: string, protocols: string[], extraHeaders: Record<string, string> = {}): Promise<{ ws: WebSocket; headers: http.IncomingHttpHeaders }> {
     const nodeName = pod.spec!.nodeName!;
     const { address, port, token } = await this.endpoint(nodeName);
     const url = `ws://${address.includes(':') ? `[${address}]` : address}:${port}${this.podPath(pod, rest)}`;
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(url, protocols, { headers: { authorization: `Bearer ${token}`, 'x-pod-uid': pod.metadata?.uid ?? '' }, perMessageDeflate: false });
-      ws.once('open', () => resolve(ws));
+      const ws = new WebSocket(url, protocols, { headers: { ...extraHeaders, authorization: `Bearer ${token}`, 'x-pod-uid': pod.metadata?.uid ?? '' }, perMessageDeflate: false });
+      let headers: http.IncomingHttpHeaders = {};
+      ws.once('upgrade', (res) => (headers = res.headers));
+      ws.once('open', () => resolve({ ws, headers }));
       ws.once('unexpected-response', (_req, res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));

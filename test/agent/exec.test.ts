@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -64,6 +65,39 @@ function kubectlOnTerminal(args: string[], rows: number, cols: number) {
 }
 
 const HTTP_SERVER = "require('http').createServer((q,s)=>s.end('hello from '+q.url)).listen(process.env.PORT)";
+
+// answers once the request has ended, as servers behind `nc -q` clients do
+const READ_TO_END = "require('net').createServer({allowHalfOpen:true},(s)=>{let q='';s.on('data',(c)=>q+=c);s.on('end',()=>s.end('HTTP/1.0 200 OK\\r\\n\\r\\nread '+q.length+' bytes: '+q.split('\\r\\n')[0]))}).listen(process.env.PORT)";
+const REQUEST = 'GET /half HTTP/1.0\r\n\r\n';
+
+/** Sends `REQUEST`, half-closes (FIN), and reads until the server closes. */
+function halfClosed(port: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect(Number(port), '127.0.0.1', () => s.end(REQUEST));
+    let out = '';
+    s.on('data', (b: Buffer) => (out += b.toString()));
+    s.on('close', () => resolve(out));
+    s.on('error', reject);
+  });
+}
+
+/** port-forward to a READ_TO_END pod on `node`: a half-closed client gets the whole response, twice. */
+async function halfCloseThrough(node: string): Promise<void> {
+  const name = `eof-${node}`;
+  await c.createPod({
+    metadata: { name },
+    spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image: 'node', command: [process.execPath, '-e', READ_TO_END], ports: [{ containerPort: 8080 }], readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 1 } }] },
+  }, node);
+  await c.waitPod(name, (p) => !!p.status?.containerStatuses?.[0]?.ready, 30_000);
+  const pf = await portForward(name, 8080);
+  try {
+    expect(await halfClosed(pf.local)).toBe(`HTTP/1.0 200 OK\r\n\r\nread ${REQUEST.length} bytes: GET /half HTTP/1.0`);
+    // the forward goes on for the next connection
+    expect(await halfClosed(pf.local)).toContain(`read ${REQUEST.length} bytes`);
+  } finally {
+    pf.stop();
+  }
+}
 
 describe('kubectl exec', () => {
   it('prints the output and exits with the command exit code', async () => {
@@ -185,6 +219,8 @@ describe('kubectl port-forward', () => {
     }
   });
 
+  it('passes a client half-close on: the request ends, the response still comes back', { timeout: 90_000 }, () => halfCloseThrough('node-x'));
+
   it('reports a port nothing listens on', { timeout: 90_000 }, async () => {
     const pf = await portForward('shell', 9);
     try {
@@ -197,11 +233,14 @@ describe('kubectl port-forward', () => {
 });
 
 describe('an agent in another process (reached through its own server)', () => {
-  it('serves exec, logs and port-forward', { timeout: 90_000 }, async () => {
+  beforeAll(async () => {
     let agent: Agent | undefined;
     remoteServer = await startAgentServer(() => agent, { host: '127.0.0.1' });
     agent = await c.addAgent({ name: 'node-far', connectors: undefined, agentPort: remoteServer.port });
     await publishAgentKey(c.cluster.api.client(nodeUser('node-far')), 'node-far', remoteServer.key);
+  });
+
+  it('serves exec, logs and port-forward', { timeout: 90_000 }, async () => {
     await c.createPod({
       metadata: { name: 'far' },
       spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image: 'node', command: [process.execPath, '-e', `console.log('far away'); ${HTTP_SERVER}`], ports: [{ containerPort: 8080 }], readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 1 } }] },
@@ -218,6 +257,8 @@ describe('an agent in another process (reached through its own server)', () => {
       pf.stop();
     }
   });
+
+  it('passes a client half-close on to the pod (port-forward)', { timeout: 90_000 }, () => halfCloseThrough('node-far'));
 });
 
 describe('the sim runtime', () => {

@@ -32,8 +32,14 @@ export interface ApiRequest {
 /** Receives a streamed response (watch) chunk by chunk. */
 export interface StreamSink {
   /** returns false when the consumer is backed up (as Writable.write does) */
-  write(chunk: string): boolean;
+  write(chunk: string | Buffer): boolean;
   end(): void;
+  /**
+   * The sink sends bytes (the HTTP transport): a producer that writes the same chunk to many sinks
+   * should hand each the same Buffer, encoded once, and the sink must not modify it. Sinks without
+   * it are given strings.
+   */
+  readonly binary?: boolean;
 }
 
 /** A streamed body: started with a sink, returns a function that stops it. */

@@ -1,4 +1,5 @@
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ApiHandler } from './handler.js';
 import type { ApiRequest, ApiResponse } from './request.js';
@@ -97,5 +98,71 @@ describe('streamed responses', () => {
     expect(status).toBe(200);
     expect(body).toBe(expected.join(''));
     expect(expected).toHaveLength(102);
+  });
+
+  it('frames the chunks itself: byte lengths of multi-byte text, the last chunk, and the connection kept for the next request', async () => {
+    const shared = Buffer.from('{"name":"grüße"}\n');
+    server = await serve(async (req): Promise<ApiResponse> =>
+      req.path === '/watch'
+        ? {
+            status: 200,
+            headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
+            stream: (sink) => {
+              expect(sink.binary).toBe(true);
+              sink.write(shared);
+              sink.write('ünï\n');
+              setTimeout(() => (sink.write(shared), sink.end()), 20);
+              return () => {};
+            },
+          }
+        : { status: 200, headers: { 'content-type': 'text/plain' }, body: 'next' },
+    );
+    const raw = await new Promise<string>((resolve, reject) => {
+      const socket = connect(server!.port, '127.0.0.1');
+      let got = '';
+      socket.on('data', (c: Buffer) => {
+        got += c.toString('latin1');
+        if (got.endsWith('next')) {
+          socket.end();
+          resolve(got);
+        }
+      });
+      socket.on('error', reject);
+      socket.write('GET /watch HTTP/1.1\r\nHost: x\r\n\r\nGET /plain HTTP/1.1\r\nHost: x\r\n\r\n');
+      setTimeout(() => reject(new Error(`no second response; got ${JSON.stringify(got)}`)), 30_000).unref();
+    });
+    const [first, second] = raw.split('HTTP/1.1 200 OK').slice(1);
+    const firstBody = first.slice(first.indexOf('\r\n\r\n') + 4);
+    const one = Buffer.concat([shared, Buffer.from('ünï\n')]);
+    // one chunk for what was written in one tick, one for the write after the pause, then the last chunk
+    expect(firstBody).toBe(`${one.length.toString(16)}\r\n${one.toString('latin1')}\r\n${shared.length.toString(16)}\r\n${shared.toString('latin1')}\r\n0\r\n\r\n`);
+    expect(first.toLowerCase()).toContain('transfer-encoding: chunked');
+    expect(second.endsWith('\r\n\r\nnext')).toBe(true);
+  });
+
+  it('delivers the same Buffers written to two streams to both, whole and in order', async () => {
+    const lines = Array.from({ length: 20 }, (_, n) => Buffer.from(`{"n":${n}}\n`));
+    let started = 0;
+    let go: () => void = () => {};
+    const bothOpen = new Promise<void>((r) => (go = r));
+    server = await serve(async () => ({
+      status: 200,
+      headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
+      stream: (sink) => {
+        if (++started === 2) go();
+        void bothOpen.then(async () => {
+          for (const [i, l] of lines.entries()) {
+            sink.write(l);
+            if (i % 5 === 4) await new Promise((r) => setTimeout(r, 10)); // batches of 5, framed once for both
+          }
+          sink.end();
+        });
+        return () => {};
+      },
+    }));
+    const [a, b] = await Promise.all([get(server.url, '/watch'), get(server.url, '/watch')]);
+    const expected = Buffer.concat(lines).toString();
+    expect(a).toEqual({ status: 200, body: expected });
+    expect(b).toEqual({ status: 200, body: expected });
   });
 });

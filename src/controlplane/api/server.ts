@@ -60,11 +60,37 @@ function lowerHeaders(req: IncomingMessage): Record<string, string | undefined> 
   return out;
 }
 
+const CRLF = Buffer.from('\r\n');
+const LAST_CHUNK = Buffer.from('0\r\n\r\n');
+
+/**
+ * The last batch framed, so the next response whose batch is the same chunks (the same events to
+ * every watcher, flushed one after the other) gets the same bytes instead of its own copy.
+ */
+let lastBatch: { chunks: Buffer[]; framed: boolean; bytes: Buffer } | undefined;
+
+/** `chunks` as one write: one HTTP/1.1 chunk when `framed`, else their concatenation. */
+function batchBytes(chunks: Buffer[], framed: boolean): Buffer {
+  const last = lastBatch;
+  if (last && last.framed === framed && last.chunks.length === chunks.length && last.chunks.every((c, i) => c === chunks[i])) return last.bytes;
+  let size = 0;
+  for (const c of chunks) size += c.length;
+  const parts = framed ? [Buffer.from(`${size.toString(16)}\r\n`, 'latin1'), ...chunks, CRLF] : chunks;
+  const bytes = parts.length === 1 ? parts[0] : Buffer.concat(parts);
+  lastBatch = { chunks, framed, bytes };
+  return bytes;
+}
+
 function writeResponse(res: ServerResponse, response: ApiResponse): void {
   // exec, attach and portforward without an Upgrade header, as the apiserver answers them
   if (response.upgrade) return sendStatus(res, errors.badRequest('Upgrade request required'));
   if (response.stream) {
     res.writeHead(response.status, response.headers);
+    // Chunked encoding is done here rather than by node:http, which writes a chunk as four buffers
+    // that TLS then copies into one: a batch is framed once and the same Buffer goes to every
+    // watcher that gets the same batch (see batchBytes).
+    const framed = res.chunkedEncoding;
+    res.chunkedEncoding = false;
     res.flushHeaders();
     let stop: (() => void) | undefined;
     let ended = false;
@@ -72,13 +98,13 @@ function writeResponse(res: ServerResponse, response: ApiResponse): void {
     // record and one syscall per batch, not per event. A batch is what one tick wrote (the watch
     // hub hands over what it read at once) or, while chunks keep coming, what came within
     // STREAM_COALESCE_MS of the last write; a chunk after a quiet spell leaves at once.
-    let pending: string[] = [];
+    let pending: Buffer[] = [];
     let lastFlush = -Infinity;
     const flush = () => {
       lastFlush = performance.now();
-      const batch = pending.length === 1 ? pending[0] : pending.join('');
+      const batch = pending;
       pending = [];
-      if (!ended && batch) res.write(batch);
+      if (!ended && batch.length > 0) res.write(batchBytes(batch, framed));
     };
     const schedule = () => {
       const wait = lastFlush + STREAM_COALESCE_MS - performance.now();
@@ -86,6 +112,7 @@ function writeResponse(res: ServerResponse, response: ApiResponse): void {
       else setTimeout(flush, wait);
     };
     stop = response.stream({
+      binary: true,
       write: (chunk) => {
         if (ended) return false;
         if (res.writableLength > MAX_WATCH_BACKLOG_BYTES) {
@@ -96,14 +123,14 @@ function writeResponse(res: ServerResponse, response: ApiResponse): void {
           return false;
         }
         if (pending.length === 0) schedule();
-        pending.push(chunk);
+        pending.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
         return !res.writableNeedDrain;
       },
       end: () => {
         if (ended) return;
         flush();
         ended = true;
-        res.end();
+        res.end(framed ? LAST_CHUNK : undefined);
       },
     });
     const onClose = () => {

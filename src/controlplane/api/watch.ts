@@ -1,7 +1,8 @@
 /**
  * Watch streams: newline-terminated JSON events (`{"type":"ADDED","object":{...}}\n`), optional
  * initial ADDED events, bookmarks, timeouts, and Table-mode events for `kubectl get -w`. Each store
- * event is parsed and encoded once, however many watchers receive it.
+ * event is parsed and encoded once, however many watchers receive it, and turned into bytes once
+ * for all the HTTP watchers.
  */
 import type { KubeObject, ResourceType } from '../resources/types.js';
 import type { ObjectStore, StoreEvent, WatchSubscription } from '../store/types.js';
@@ -29,10 +30,17 @@ export interface WatchSpec {
   bookmarkIntervalMs?: number;
 }
 
+/** An encoded event line; `bytes` (its UTF-8) made once for all the binary sinks that get it. */
+interface Line {
+  text: string;
+  bytes?: Buffer;
+}
+
 interface Encoded {
   obj?: KubeObject;
   selectable?: Selectable;
-  lines: Map<string, string>;
+  /** by event type, plus the table options in Table mode */
+  lines: Map<string, Line>;
 }
 
 /** Per-event memo, so N watchers cost one parse and one encoding per representation. */
@@ -72,16 +80,16 @@ function selectedType(ev: StoreEvent, spec: WatchSpec): string | undefined {
   return before ? 'DELETED' : undefined;
 }
 
-function encodeEvent(ev: StoreEvent, type: string, spec: WatchSpec, first: boolean): string {
+function encodeEvent(ev: StoreEvent, type: string, spec: WatchSpec, first: boolean): Line {
   const e = encodedOf(ev);
-  const key = spec.table ? `${type}:table:${spec.table.includeObject}:${first}` : `${type}:json`;
+  const key = spec.table ? `${type}:table:${spec.table.includeObject}:${first}` : type;
   let out = e.lines.get(key);
   if (out === undefined) {
     if (spec.table) {
       const t = buildTable(spec.type, [parsed(ev)], { resourceVersion: ev.rv }, { ...spec.table, noHeaders: !first });
-      out = line(type, JSON.stringify(t));
+      out = { text: line(type, JSON.stringify(t)) };
     } else {
-      out = line(type, ev.json);
+      out = { text: line(type, ev.json) };
     }
     e.lines.set(key, out);
   }
@@ -108,7 +116,8 @@ export function watchStream(store: ObjectStore, spec: WatchSpec): StreamBody {
       if (closed) return;
       const type = selectedType(ev, spec);
       if (type === undefined) return;
-      sink.write(encodeEvent(ev, type, spec, first));
+      const l = encodeEvent(ev, type, spec, first);
+      sink.write(sink.binary ? (l.bytes ??= Buffer.from(l.text)) : l.text);
       first = false;
     };
     const bookmark = (annotations?: Record<string, string>) => {

@@ -73,7 +73,7 @@ export class InProcessTransport implements Transport {
     let wake: (() => void) | undefined;
     const stop = res.stream({
       write: (chunk) => {
-        queue.push(chunk);
+        queue.push(typeof chunk === 'string' ? chunk : chunk.toString('utf8'));
         wake?.();
         return true;
       },

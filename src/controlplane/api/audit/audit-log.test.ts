@@ -29,7 +29,7 @@ describe('audit log events', () => {
     let ended = false;
     const res = audit.finish({ status: 200, headers: {}, stream: (sink: StreamSink) => (sink.write('{"type":"ADDED"}'), sink.end(), () => {}) } as ApiResponse);
     expect(res.headers['audit-id']).toBe(audit.id);
-    res.stream!({ write: (c) => (sent.push(c), true), end: () => (ended = true) });
+    res.stream!({ write: (c) => (sent.push(String(c)), true), end: () => (ended = true) });
     expect(sent).toEqual(['{"type":"ADDED"}']);
     expect(ended).toBe(true);
     await log.close();

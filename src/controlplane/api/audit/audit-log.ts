@@ -215,7 +215,7 @@ export class RequestAudit {
         if (!done) this.emit('ResponseComplete', res);
         done = true;
       };
-      const stop = stream({ write: (c) => sink.write(c), end: () => (complete(), sink.end()) });
+      const stop = stream({ write: (c) => sink.write(c), end: () => (complete(), sink.end()), binary: sink.binary });
       return () => (complete(), stop());
     };
     return out;

@@ -1,7 +1,8 @@
 /**
  * `berth up` as a user runs it: it serves, the kubeconfig it writes works with kubectl at once, the
  * demo is pushed to a berth-hosted repository and synced from it, its pods run as processes and its
- * Service answers, and Ctrl-C stops everything — redis-server and pod processes included.
+ * Service answers, the `kubernetes` Service points at the API, and Ctrl-C stops everything —
+ * redis-server and pod processes included.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -60,6 +61,10 @@ describe('berth up', () => {
     });
     const res = await fetch(`http://127.0.0.1:${ports['80/TCP']}/`);
     expect(await res.text()).toBe('hello from berth\n');
+    // kube-apiserver's kubernetes Service, at the API server berth up runs
+    const apiPort = /API server listening on https:\/\/127\.0\.0\.1:(\d+)/.exec(out)![1];
+    expect(kubectl('get', 'svc', 'kubernetes', '-o', 'jsonpath={.spec.clusterIP} {.spec.ports[0].port}->{.spec.ports[0].targetPort}')).toBe(`10.96.0.1 443->${apiPort}`);
+    expect(kubectl('get', 'endpoints', 'kubernetes', '-o', 'jsonpath={.subsets[0].addresses[0].ip}:{.subsets[0].ports[0].port}')).toBe(`127.0.0.1:${apiPort}`);
 
     const redisPid = Number(readFileSync(join(dataDir, 'redis/redis.pid'), 'utf8'));
     expect(alive(redisPid)).toBe(true);

@@ -4,8 +4,8 @@
  * runs once everything is Healthy; a failed PreSync Job fails the sync with a condition naming the
  * Job and its reason, applies nothing, and its outcome stays in history after the Job is deleted;
  * a hook Job the API server would refuse fails the dry run before any hook runs.
- * A Sync hook runs after PreSync, with the apply of its wave, and before the next wave and PostSync;
- * a Job that is the hook of two phases runs in each.
+ * A Sync hook runs after PreSync, with the apply of its wave, and before the next wave and PostSync,
+ * and when it fails neither runs; a Job that is the hook of two phases runs in each.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refs } from '../../src/controlplane/client/refs.js';
@@ -193,5 +193,22 @@ describe('a sync operation with hooks and waves', () => {
     // created for PreSync, then replaced (BeforeHookCreation) and run again for PostSync
     expect(created.size).toBe(2);
     expect(await cmData('settings')).toEqual({ v: '5' });
+  }, 120_000);
+
+  it('a failed Sync hook fails the sync: later waves are not applied and PostSync does not run', async () => {
+    const sha = repo.commit('a failing Sync hook', {
+      'app/check.yaml': undefined,
+      'app/seed.yaml': hookJob('seed', 'Sync', { fail: true }),
+      'app/after-web.yaml': waveAnnotated(configMap('after-web', { a: '3' }), 1),
+      'app/smoke.yaml': hookJob('smoke', 'PostSync'),
+    });
+    await c.sync.pokeRepo(repo.bare);
+    const failed = await c.waitApp('hooked', (a) => a.status?.operationState?.revision === sha && a.status.operationState.phase !== 'Running');
+    expect(failed.status!.operationState).toMatchObject({ phase: 'Failed', terminal: true });
+    const ready = failed.status!.conditions!.find((x) => x.type === 'Ready')!;
+    expect(ready).toMatchObject({ status: 'False', reason: 'HookFailed' });
+    expect(ready.message).toMatch(/^Sync hook Job default\/seed failed: BackoffLimitExceeded/);
+    expect(failed.status!.operationState!.hooks!.map((h) => `${h.phase} ${h.name} ${h.status}`)).toEqual(['Sync seed Failed']);
+    expect(await cmData('after-web')).toEqual({ a: '2' });
   }, 120_000);
 });

@@ -395,6 +395,52 @@ describe('process runtime', () => {
     expect(escaped()).toEqual([]);
   });
 
+  it('shares one PID namespace between the containers of a pod with shareProcessNamespace: a sidecar signals the app', async (ctx) => {
+    if (!pidNamespaceTools()) {
+      console.log('skipped shareProcessNamespace: the agent is not root on Linux with util-linux unshare/nsenter');
+      ctx.skip();
+    }
+    const marker = '1002.4242';
+    const stopped = join(scratch, 'app-stopped');
+    await c.createPod({
+      metadata: { name: 'shared-pid' },
+      spec: {
+        shareProcessNamespace: true,
+        volumes: [{ name: 'host', hostPath: { path: scratch } }],
+        containers: [
+          {
+            name: 'app',
+            image: 'busybox',
+            // a SIGTERM handler that records the graceful stop; the setsid sleep only the namespace ends
+            command: ['sh', '-c', `trap 'echo stopped > /host/app-stopped; exit 0' TERM; setsid sleep ${marker} & while :; do sleep 0.1; done`],
+            volumeMounts: [{ name: 'host', mountPath: '/host' }],
+          },
+          { name: 'sidecar', image: 'busybox', command: ['sleep', '1000'] },
+        ],
+      },
+    });
+    await c.waitPod('shared-pid', (p) => condition(p, 'Ready') === 'True', 15_000);
+    const procs = async (container: string) => {
+      const r = await c.cluster.kubectl(['exec', 'shared-pid', '-c', container, '--', 'sh', '-c', 'for p in /proc/[0-9]*; do printf "%s " ${p#/proc/}; tr "\\0" " " < $p/cmdline; echo; done']);
+      return r.stdout.split('\n').filter((l) => l.trim());
+    };
+    const fromSidecar = await procs('sidecar');
+    // PID 1 is the pod's holder (pause), and the sidecar sees the app's processes
+    expect(fromSidecar.find((l) => l.startsWith('1 '))).toMatch(/^1 \/bin\/sh -c exec 2>\/dev\/null; while/);
+    expect(fromSidecar.some((l) => l.includes(`sleep ${marker}`))).toBe(true);
+    expect(fromSidecar.some((l) => / sleep 1000 $/.test(l))).toBe(true);
+    // the sidecar stops the app's shell with a signal; the app container restarts
+    const appShell = fromSidecar.find((l) => l.includes("trap 'echo stopped"))!.split(' ')[0];
+    await c.cluster.kubectl(['exec', 'shared-pid', '-c', 'sidecar', '--', 'kill', '-KILL', appShell]);
+    await c.waitPod('shared-pid', (p) => (containerStatus(p, 'app')?.restartCount ?? 0) >= 1 && !!containerStatus(p, 'app')?.state?.running, 20_000);
+    expect(containerStatus(await c.waitPod('shared-pid', () => true), 'app')?.lastState?.terminated?.exitCode).toBe(137);
+    // a graceful stop reaches the app through nsenter (else it would wait out the 30 s grace period)
+    await c.client.delete(refs.pods, 'shared-pid', { namespace: 'default' });
+    await until(async () => !(await c.getPod('shared-pid')), 15_000, 'pod gone');
+    expect(readFileSync(stopped, 'utf8')).toBe('stopped\n');
+    expect(hostPidsRunning(['sleep', marker])).toEqual([]);
+  });
+
   it('OOMKills a container over its memory limit', async (ctx) => {
     if (!memoryCgroupRoot()) {
       console.log('skipped OOMKilled: no writable memory cgroup here (limits fall back to ulimit -v, which fails allocations instead of killing)');

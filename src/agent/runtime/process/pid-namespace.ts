@@ -12,10 +12,15 @@
  * down (`--kill-child`) if it is killed itself.
  *
  * exec sessions and exec probes/hooks join a running container's namespaces with `nsenter`.
+ *
+ * A pod with `shareProcessNamespace: true` has one namespace for all its containers instead, held
+ * by a shell (PID 1, Kubernetes' pause container) that lives as long as the pod; each container
+ * joins it with `nsenter`.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
+import { reapGroup, removePidFile, writePidFile } from './process-group.js';
 
 /** The absolute path of `file` in one of `path`'s directories, if there is one. */
 export function onPath(file: string, path: string | undefined): string | undefined {
@@ -71,4 +76,64 @@ export function inNewPidNamespace(t: PidNamespaceTools, file: string, args: stri
  */
 export function enterPidNamespace(t: PidNamespaceTools, holderPid: number, argv: string[], cwd: string): string[] {
   return [t.nsenter, `--pid=/proc/${holderPid}/ns/pid_for_children`, `--mount=/proc/${holderPid}/ns/mnt`, `--wd=${cwd}`, '--', ...argv];
+}
+
+/** The pid file name of a shared namespace's holder: no container name has an underscore. */
+const HOLDER_PID_FILE = '_shared-pid-namespace';
+
+/**
+ * A pod's shared PID namespace: started before its first container, stopped after its last (which
+ * kills anything left in it). The holder's pid file lets a restarted agent reap it.
+ */
+export class SharedPidNamespace {
+  private constructor(
+    private readonly t: PidNamespaceTools,
+    private readonly podDir: string,
+    /** the holder's `unshare` (host pid, leader of its process group) */
+    readonly pid: number,
+  ) {}
+
+  static async start(t: PidNamespaceTools, podDir: string): Promise<SharedPidNamespace> {
+    // PID 1 waits on a sleep forever, reaping the orphans it inherits meanwhile
+    const holder = spawn(t.unshare, [...UNSHARE_FLAGS, '/bin/sh', '-c', 'exec 2>/dev/null; while :; do sleep 86400; done'], { detached: true, stdio: 'ignore' });
+    const pid = await new Promise<number>((ok, fail) => {
+      holder.once('spawn', () => ok(holder.pid!));
+      holder.once('error', fail);
+    });
+    holder.unref();
+    writePidFile(podDir, HOLDER_PID_FILE, pid);
+    // the namespace exists once unshare has forked its PID 1; joining earlier would join the host's
+    for (let i = 0; i < 250 && !hasChild(pid); i++) await new Promise((r) => setTimeout(r, 4));
+    if (!hasChild(pid)) {
+      await reapGroup(pid);
+      removePidFile(podDir, HOLDER_PID_FILE);
+      throw new Error(`the shared PID namespace did not start (${t.unshare} pid ${pid})`);
+    }
+    return new SharedPidNamespace(t, podDir, pid);
+  }
+
+  /** The command line that runs `file args` in the namespace, in `cwd`. */
+  wrap(file: string, args: string[], cwd: string): { file: string; args: string[] } {
+    const [nsenter, ...rest] = enterPidNamespace(this.t, this.pid, [file, ...args], cwd);
+    return { file: nsenter, args: rest };
+  }
+
+  /** The argv that runs `argv` in the namespace, in `cwd`. */
+  enter(argv: string[], cwd: string): string[] {
+    return enterPidNamespace(this.t, this.pid, argv, cwd);
+  }
+
+  /** Ends the namespace and everything in it. */
+  async stop(): Promise<void> {
+    await reapGroup(this.pid);
+    removePidFile(this.podDir, HOLDER_PID_FILE);
+  }
+}
+
+function hasChild(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim() !== '';
+  } catch {
+    return false;
+  }
 }

@@ -15,14 +15,14 @@ import { timestamp } from '../../../controlplane/api/metadata.js';
 import { computePodStatus } from '../../pods/pod-status.js';
 import { parseQuantity } from '../../quantity.js';
 import { memoryLimit } from './memory-cgroup.js';
-import { enterPidNamespace, executableExists, inNewPidNamespace, type PidNamespaceTools } from './pid-namespace.js';
+import { enterPidNamespace, executableExists, inNewPidNamespace, SharedPidNamespace, type PidNamespaceTools } from './pid-namespace.js';
 import type { CommandOutput, RemoteCommandOptions, RemoteCommandSession } from '../../../controlplane/api/streaming/session.js';
 import { RuntimeError, type NodeContext, type RuntimeHost } from '../runtime.js';
 import { attachSession, startExec, type ExecTracker } from './container-streams.js';
 import { commandLine, ConfigError, containerEnv } from './container-env.js';
 import { RunLog, type LogLimits } from './container-log.js';
 import { runHandler, type Handler, type HandlerContext } from './handlers.js';
-import { killGroup, reapGroup, removePidFile, writePidFile } from './process-group.js';
+import { killGroup, reapGroup, removePidFile, signalGroupExcept, writePidFile } from './process-group.js';
 import { Prober, type ProbeKind } from './prober.js';
 import { containerMounts, prepareVolumes, rewritePath, volumeEnv, type Mount } from './volumes.js';
 import { parseGitImage, type GitImages } from './git-image.js';
@@ -140,6 +140,8 @@ export class PodWorker {
   private failed?: { reason: string; message: string };
   private main?: Promise<void>;
   private volumes = new Map<string, string>();
+  /** the pod's one PID namespace, with `shareProcessNamespace: true` */
+  private sharedPid?: SharedPidNamespace;
   private readonly startTime: string;
   readonly dir: string;
 
@@ -184,9 +186,15 @@ export class PodWorker {
         void this.terminate(this.pod.spec?.terminationGracePeriodSeconds ?? 30).then(() => this.changed());
       }, deadline * 1000);
     }
-    this.main ??= this.runPod().catch((e: Error) => {
-      this.host.event(this.pod, 'Warning', 'FailedSync', `error syncing pod: ${e.message}`);
-    });
+    this.main ??= this.runPod()
+      .catch((e: Error) => {
+        this.host.event(this.pod, 'Warning', 'FailedSync', `error syncing pod: ${e.message}`);
+      })
+      .finally(async () => {
+        // the shared namespace goes after the last container (a terminating pod's are being stopped)
+        await Promise.all(this.slots.map((s) => s.run?.exited));
+        await this.sharedPid?.stop();
+      });
   }
 
   status(): PodStatus {
@@ -363,6 +371,7 @@ export class PodWorker {
     while (!this.terminating) {
       try {
         this.volumes = await prepareVolumes(this.pod, this.dir, this.node, this.host);
+        if (this.pod.spec?.shareProcessNamespace && this.opts.pidNamespaces) this.sharedPid ??= await SharedPidNamespace.start(this.opts.pidNamespaces, this.dir);
         return true;
       } catch (e) {
         if (!(e instanceof ConfigError)) throw e;
@@ -471,8 +480,10 @@ export class PodWorker {
     const argv = { file: cmd.file, args: cmd.args.map((a) => rewritePath(a, mounts)) };
     // a command that is not there fails to start (StartError) as it does outside a namespace,
     // rather than as the namespace shell's exit 127
-    const ns = this.opts.pidNamespaces && executableExists(argv.file, cwd, env.PATH) ? this.opts.pidNamespaces : undefined;
-    const isolated = ns ? inNewPidNamespace(ns, argv.file, argv.args) : argv;
+    const found = executableExists(argv.file, cwd, env.PATH);
+    const shared = found ? this.sharedPid : undefined;
+    const ns = found && !shared ? this.opts.pidNamespaces : undefined;
+    const isolated = shared ? shared.wrap(argv.file, argv.args, cwd) : ns ? inNewPidNamespace(ns, argv.file, argv.args) : argv;
     const exe = memory ? memory.wrap(isolated.file, isolated.args) : isolated;
     // a container whose spec asks for stdin keeps a pipe open that attach writes to
     const proc = spawn(exe.file, exe.args, { cwd, env, detached: true, stdio: [c.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
@@ -507,7 +518,7 @@ export class PodWorker {
       env,
       cwd,
       rewrite: (a) => rewritePath(a, mounts),
-      enter: (a) => (ns && proc.pid ? enterPidNamespace(ns, proc.pid, a, cwd) : a),
+      enter: (a) => (shared ? shared.enter(a, cwd) : ns && proc.pid ? enterPidNamespace(ns, proc.pid, a, cwd) : a),
       resolvePort: (p) => (typeof p === 'number' ? (slot.ports.byNumber.get(p) ?? p) : (slot.ports.byName.get(p) ?? (/^\d+$/.test(p) ? Number(p) : undefined))),
     };
     if (proc.pid) writePidFile(this.dir, c.name, proc.pid);
@@ -634,7 +645,8 @@ export class PodWorker {
           const r = await Promise.race([runHandler(preStop, run.ctx, Math.max(1, run.killAt - Date.now())), run.exited.then(() => ({ ok: true, message: '' }))]);
           if (!r.ok) this.host.event(this.pod, 'Warning', 'FailedPreStopHook', `PreStopHook failed: ${r.message}`);
         }
-        if (run.pid) killGroup(run.pid, 'SIGTERM');
+        // in a shared namespace the group's leader is nsenter, which would die at once of it
+        if (run.pid) (this.sharedPid ? signalGroupExcept(run.pid, run.pid, 'SIGTERM') : killGroup(run.pid, 'SIGTERM'));
       })();
     }
     return run.exited;

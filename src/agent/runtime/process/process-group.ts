@@ -40,6 +40,21 @@ export function groupMembers(pgid: number): number[] {
   return out;
 }
 
+/**
+ * Signals every live member of the group but `except` (a wrapper such as nsenter, which would die
+ * of the signal before the process it waits for had handled it).
+ */
+export function signalGroupExcept(pgid: number, except: number, signal: NodeJS.Signals): void {
+  for (const pid of groupMembers(pgid)) {
+    if (pid === except) continue;
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // gone meanwhile
+    }
+  }
+}
+
 /** SIGKILLs the group until no live member is left. */
 export async function reapGroup(pgid: number): Promise<void> {
   for (let i = 0; i < 100; i++) {

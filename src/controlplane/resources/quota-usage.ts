@@ -299,6 +299,12 @@ function countEvaluator(gr: GroupResource): Evaluator {
   };
 }
 
+/**
+ * Count evaluators by `resource.group`, made once: every write of a namespaced object asks for one,
+ * and making it (four closures, each named at run time under tsx) cost more than the check it feeds.
+ */
+const countEvaluators = new Map<string, Evaluator>();
+
 /** The evaluator charging writes of `gr`. */
 export function evaluatorFor(gr: GroupResource): Evaluator {
   if (gr.group === '') {
@@ -306,7 +312,13 @@ export function evaluatorFor(gr: GroupResource): Evaluator {
     if (gr.resource === 'services') return serviceEvaluator;
     if (gr.resource === 'persistentvolumeclaims') return claimEvaluator;
   }
-  return countEvaluator(gr);
+  const key = `${gr.resource}.${gr.group}`;
+  let ev = countEvaluators.get(key);
+  if (!ev) {
+    ev = countEvaluator(gr);
+    countEvaluators.set(key, ev);
+  }
+  return ev;
 }
 
 /** The resources whose objects a quota with these hard names counts (to list them for its usage). */

@@ -36,8 +36,8 @@ export interface StreamSink {
   end(): void;
   /**
    * The sink sends bytes (the HTTP transport): a producer that writes the same chunk to many sinks
-   * should hand each the same Buffer, encoded once, and the sink must not modify it. Sinks without
-   * it are given strings.
+   * should hand each the same Buffer, encoded once; neither side modifies it once written (the
+   * transport may send it to other watchers later). Sinks without it are given strings.
    */
   readonly binary?: boolean;
 }

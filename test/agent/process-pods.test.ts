@@ -14,7 +14,7 @@ import { refs } from '../../src/controlplane/client/refs.js';
 import type { KubeObject } from '../../src/controlplane/resources/types.js';
 import { groupMembers } from '../../src/agent/runtime/process/process-group.js';
 import { HOST_PORTS_CONDITION } from '../../src/agent/runtime/process/pod-worker.js';
-import { memoryCgroupRoot } from '../../src/agent/runtime/process/memory-cgroup.js';
+import { cgroupRoot, memoryCgroupRoot } from '../../src/agent/runtime/process/resource-limits.js';
 import { pidNamespaceTools } from '../../src/agent/runtime/process/pid-namespace.js';
 import { condition, containerStatus, startAgentCluster, until, type AgentCluster } from './agent-harness.js';
 import { SEED_MANIFESTS } from '../harness/fixtures.js';
@@ -452,6 +452,23 @@ describe('process runtime', () => {
     });
     const p = await c.waitPod('hog', (p) => p.status?.phase === 'Failed', 20_000);
     expect(containerStatus(p)?.state?.terminated).toMatchObject({ exitCode: 137, reason: 'OOMKilled' });
+  });
+
+  it('puts a container with limits.cpu in a cpu cgroup with that CFS quota, which throttles a busy loop', async (ctx) => {
+    if (!cgroupRoot('cpu')) {
+      console.log('skipped cpu limits: no writable cpu cgroup here, so cpu limits are not enforced');
+      ctx.skip();
+    }
+    await c.createPod({ metadata: { name: 'spinner' }, spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'c', image: 'busybox', command: ['sh', '-c', 'while :; do :; done'], resources: { limits: { cpu: '100m' } } }] } });
+    const p = await c.waitPod('spinner', (p) => !!containerStatus(p)?.state?.running);
+    const dir = join(cgroupRoot('cpu')!.dir, `berth-${p.metadata!.uid}-c-0`);
+    expect(readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n')).toContain(String(pidOf(p)));
+    if (cgroupRoot('cpu')!.version === 1) expect(readFileSync(join(dir, 'cpu.cfs_quota_us'), 'utf8').trim()).toBe('10000');
+    else expect(readFileSync(join(dir, 'cpu.max'), 'utf8').trim()).toBe('10000 100000');
+    await until(() => Number(/nr_throttled (\d+)/.exec(readFileSync(join(dir, 'cpu.stat'), 'utf8'))?.[1]) > 0, 10_000, 'the loop throttled');
+    await c.client.delete(refs.pods, 'spinner', { namespace: 'default', gracePeriodSeconds: 0 });
+    // the cgroup goes with the container's last process
+    await until(() => !existsSync(dir), 10_000, 'cgroup removed');
   });
 
   it('runs job-pi.yaml with perl; its logs hold the digits', async (ctx) => {

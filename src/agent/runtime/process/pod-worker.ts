@@ -14,7 +14,7 @@ import type { Container, ContainerState, ContainerStatus, Pod, PodCondition, Pod
 import { timestamp } from '../../../controlplane/api/metadata.js';
 import { computePodStatus } from '../../pods/pod-status.js';
 import { parseQuantity } from '../../quantity.js';
-import { memoryLimit } from './memory-cgroup.js';
+import { containerLimits } from './resource-limits.js';
 import { enterPidNamespace, executableExists, inNewPidNamespace, SharedPidNamespace, type PidNamespaceTools } from './pid-namespace.js';
 import type { CommandOutput, RemoteCommandOptions, RemoteCommandSession } from '../../../controlplane/api/streaming/session.js';
 import { RuntimeError, type NodeContext, type RuntimeHost } from '../runtime.js';
@@ -475,8 +475,9 @@ export class PodWorker {
     if (runNo > 0) slot.status.restartCount = runNo;
     const log = new RunLog(join(this.dir, 'logs', c.name, `${runNo}.log`), this.opts.logLimits);
     slot.logs.set(runNo, log);
-    const limitBytes = c.resources?.limits?.memory !== undefined ? parseQuantity(String(c.resources.limits.memory)) : undefined;
-    const memory = limitBytes ? memoryLimit(`${this.uid}-${c.name}-${runNo}`, limitBytes) : undefined;
+    const quantity = (name: 'memory' | 'cpu') => (c.resources?.limits?.[name] !== undefined ? parseQuantity(String(c.resources.limits[name])) : undefined);
+    const cpu = quantity('cpu');
+    const limits = containerLimits(`${this.uid}-${c.name}-${runNo}`, { memoryBytes: quantity('memory'), cpuMillis: cpu === undefined ? undefined : cpu * 1000 });
     const argv = { file: cmd.file, args: cmd.args.map((a) => rewritePath(a, mounts)) };
     // a command that is not there fails to start (StartError) as it does outside a namespace,
     // rather than as the namespace shell's exit 127
@@ -484,7 +485,7 @@ export class PodWorker {
     const shared = found ? this.sharedPid : undefined;
     const ns = found && !shared ? this.opts.pidNamespaces : undefined;
     const isolated = shared ? shared.wrap(argv.file, argv.args, cwd) : ns ? inNewPidNamespace(ns, argv.file, argv.args) : argv;
-    const exe = memory ? memory.wrap(isolated.file, isolated.args) : isolated;
+    const exe = limits ? limits.wrap(isolated.file, isolated.args) : isolated;
     // a container whose spec asks for stdin keeps a pipe open that attach writes to
     const proc = spawn(exe.file, exe.args, { cwd, env, detached: true, stdio: [c.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
     proc.stdin?.on('error', () => {});
@@ -521,7 +522,10 @@ export class PodWorker {
       enter: (a) => (shared ? shared.enter(a, cwd) : ns && proc.pid ? enterPidNamespace(ns, proc.pid, a, cwd) : a),
       resolvePort: (p) => (typeof p === 'number' ? (slot.ports.byNumber.get(p) ?? p) : (slot.ports.byName.get(p) ?? (/^\d+$/.test(p) ? Number(p) : undefined))),
     };
-    if (proc.pid) writePidFile(this.dir, c.name, proc.pid);
+    if (proc.pid) {
+      writePidFile(this.dir, c.name, proc.pid);
+      limits?.started(proc.pid);
+    }
     const run: Run = {
       proc,
       pid: proc.pid ?? 0,
@@ -560,8 +564,8 @@ export class PodWorker {
     }
     log.end();
     slot.run = undefined;
-    const oom = memory?.oomKilled() ?? false;
-    memory?.release();
+    const oom = limits?.oomKilled() ?? false;
+    limits?.release();
     const terminated = { exitCode: code, reason: startError ? 'StartError' : oom ? 'OOMKilled' : code === 0 ? 'Completed' : 'Error', startedAt, finishedAt: timestamp(), containerID: slot.status.containerID } as NonNullable<ContainerState['terminated']>;
     if (startError) terminated.message = startError;
     slot.status.state = { terminated };

@@ -1,0 +1,220 @@
+/**
+ * Resource limits of process containers. Where the agent may create cgroups below its own (as root,
+ * cgroup v1 or v2), each container run gets one per controller: memory (`memory.limit_in_bytes` /
+ * `memory.max`; the kernel kills a container over its limit and the agent reports OOMKilled, exit
+ * 137) and cpu (a CFS quota of `limits.cpu` per 100 ms period: `cpu.cfs_quota_us` / `cpu.max`).
+ *
+ * Without a writable memory cgroup, the memory limit is enforced by the agent: one poller reads
+ * every process's resident set from /proc each 250 ms and SIGKILLs a container's process group
+ * whose total passes its limit (reported as OOMKilled). An address-space rlimit is not used: V8
+ * and the JVM reserve far more address space than they use, so `ulimit -v` stops them from
+ * starting at all. Without a cpu cgroup, cpu limits are not enforced.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { killGroup } from './process-group.js';
+
+type Controller = 'memory' | 'cpu';
+
+interface Root {
+  version: 1 | 2;
+  dir: string;
+}
+
+const LIMIT_FILE: Record<Controller, Record<1 | 2, string>> = {
+  memory: { 1: 'memory.limit_in_bytes', 2: 'memory.max' },
+  cpu: { 1: 'cpu.cfs_quota_us', 2: 'cpu.max' },
+};
+
+const roots = new Map<Controller, Root | null>();
+
+/** The agent's cgroup of a controller, if this machine lets it create children there (detected once). */
+export function cgroupRoot(controller: Controller): Root | null {
+  if (roots.has(controller)) return roots.get(controller)!;
+  let found: Root | null = null;
+  try {
+    const lines = readFileSync('/proc/self/cgroup', 'utf8').split('\n');
+    const v1 = lines.find((l) => l.split(':')[1]?.split(',').includes(controller));
+    const unified = lines.find((l) => l.startsWith('0::'));
+    let candidate: Root | undefined;
+    if (v1) {
+      // mounted under the hierarchy's name (cpu,cpuacct), usually linked from the controller's
+      const joined = join('/sys/fs/cgroup', v1.split(':')[1]);
+      const mount = existsSync(joined) ? joined : join('/sys/fs/cgroup', controller);
+      candidate = { version: 1, dir: join(mount, v1.split(':')[2]) };
+    } else if (unified && readFileSync('/sys/fs/cgroup/cgroup.controllers', 'utf8').split(/\s+/).includes(controller)) {
+      candidate = { version: 2, dir: join('/sys/fs/cgroup', unified.slice(3)) };
+    }
+    if (candidate && existsSync(candidate.dir)) {
+      const probe = join(candidate.dir, `berth-probe-${process.pid}`);
+      mkdirSync(probe);
+      const ok = existsSync(join(probe, LIMIT_FILE[controller][candidate.version]));
+      rmdirSync(probe);
+      if (ok) found = candidate;
+    }
+  } catch {
+    // no cgroup filesystem, or not ours to write
+  }
+  roots.set(controller, found);
+  return found;
+}
+
+/** A memory cgroup is what makes OOMKilled exact; tests ask whether this machine has one. */
+export function memoryCgroupRoot(): Root | null {
+  return cgroupRoot('memory');
+}
+
+/** The limits of one container run. */
+export interface ContainerLimits {
+  /** the command line that puts the process in its cgroups before it execs the container's */
+  wrap(file: string, args: string[]): { file: string; args: string[] };
+  /** the process runs (its group is `pgid`): starts the memory poller where there is no cgroup */
+  started(pgid: number): void;
+  /** whether a process of it was killed for exceeding the memory limit */
+  oomKilled(): boolean;
+  /** removes the cgroups (after every process of them is gone) and stops watching */
+  release(): void;
+}
+
+/** The limits of run `name` (unique per pod, container and run); undefined when there are none. */
+export function containerLimits(name: string, limits: { memoryBytes?: number; cpuMillis?: number }): ContainerLimits | undefined {
+  const groups: { controller: Controller; root: Root; dir: string }[] = [];
+  const dirName = `berth-${name}`.replace(/[^A-Za-z0-9_.-]/g, '_');
+  const make = (controller: Controller, write: (dir: string, v: 1 | 2) => void) => {
+    const root = cgroupRoot(controller);
+    if (!root) return false;
+    const dir = join(root.dir, dirName);
+    mkdirSync(dir, { recursive: true });
+    write(dir, root.version);
+    // v2: one directory holds every controller; join it once
+    if (!groups.some((g) => g.dir === dir)) groups.push({ controller, root, dir });
+    return true;
+  };
+  let memoryInCgroup = false;
+  if (limits.memoryBytes) {
+    const bytes = String(Math.floor(limits.memoryBytes));
+    memoryInCgroup = make('memory', (dir, v) => {
+      writeFileSync(join(dir, LIMIT_FILE.memory[v]), bytes);
+      if (v === 1) {
+        try {
+          writeFileSync(join(dir, 'memory.memsw.limit_in_bytes'), bytes);
+        } catch {
+          // swap accounting off: the memory limit alone applies
+        }
+      }
+    });
+  }
+  if (limits.cpuMillis) {
+    const period = 100_000;
+    const quota = Math.max(1000, Math.round((limits.cpuMillis * period) / 1000));
+    make('cpu', (dir, v) => {
+      if (v === 1) {
+        writeFileSync(join(dir, 'cpu.cfs_period_us'), String(period));
+        writeFileSync(join(dir, 'cpu.cfs_quota_us'), String(quota));
+      } else writeFileSync(join(dir, 'cpu.max'), `${quota} ${period}`);
+    });
+  }
+  const polled = !!limits.memoryBytes && !memoryInCgroup && HAS_PROC;
+  if (groups.length === 0 && !polled) return undefined;
+  let killedByPoller = false;
+  let watching: number | undefined;
+  return {
+    wrap: (file, args) => {
+      if (groups.length === 0) return { file, args };
+      const joins = groups.map((_, i) => `echo $$ > "$${i + 1}"`).join(' && ');
+      return { file: '/bin/sh', args: ['-c', `${joins} && shift ${groups.length} && exec "$@"`, 'sh', ...groups.map((g) => join(g.dir, 'cgroup.procs')), file, ...args] };
+    },
+    started: (pgid) => {
+      if (!polled) return;
+      watching = pgid;
+      memoryPoller.watch(pgid, limits.memoryBytes!, () => (killedByPoller = true));
+    },
+    oomKilled: () => {
+      if (killedByPoller) return true;
+      const memory = groups.find((g) => g.controller === 'memory');
+      if (!memory) return false;
+      try {
+        const text = readFileSync(join(memory.dir, memory.root.version === 1 ? 'memory.oom_control' : 'memory.events'), 'utf8');
+        return Number(/oom_kill (\d+)/.exec(text)?.[1] ?? 0) > 0;
+      } catch {
+        return false;
+      }
+    },
+    release: () => {
+      if (watching !== undefined) memoryPoller.unwatch(watching);
+      for (const g of groups) {
+        try {
+          rmdirSync(g.dir);
+        } catch {
+          // still busy or already gone
+        }
+      }
+    },
+  };
+}
+
+const HAS_PROC = existsSync('/proc/self/stat');
+const POLL_MS = 250;
+
+let pageSizeBytes: number | undefined;
+/** /proc/PID/stat counts resident memory in pages. */
+function pageSize(): number {
+  if (pageSizeBytes === undefined) {
+    try {
+      pageSizeBytes = Number(execFileSync('getconf', ['PAGESIZE'], { encoding: 'utf8' }).trim()) || 4096;
+    } catch {
+      pageSizeBytes = 4096;
+    }
+  }
+  return pageSizeBytes;
+}
+
+/**
+ * One /proc scan per tick for every watched process group: a group whose resident memory passes
+ * its limit is SIGKILLed. Only polls while something is watched.
+ */
+export class MemoryPoller {
+  private readonly watched = new Map<number, { limit: number; onKill: () => void }>();
+  private timer?: NodeJS.Timeout;
+
+  watch(pgid: number, limit: number, onKill: () => void): void {
+    this.watched.set(pgid, { limit, onKill });
+    this.timer ??= setInterval(() => this.scan(), POLL_MS);
+    this.timer.unref();
+  }
+
+  unwatch(pgid: number): void {
+    this.watched.delete(pgid);
+    if (this.watched.size === 0) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+    }
+  }
+
+  private scan(): void {
+    const rss = new Map<number, number>();
+    for (const d of readdirSync('/proc')) {
+      if (d.charCodeAt(0) > 57) continue;
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      } catch {
+        continue;
+      }
+      // pid (comm) state ppid pgrp … rss is field 24; comm may hold spaces and parentheses
+      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const pgrp = Number(rest[2]);
+      if (this.watched.has(pgrp)) rss.set(pgrp, (rss.get(pgrp) ?? 0) + Number(rest[21]) * pageSize());
+    }
+    for (const [pgid, w] of this.watched) {
+      if ((rss.get(pgid) ?? 0) > w.limit) {
+        w.onKill();
+        killGroup(pgid, 'SIGKILL');
+        this.unwatch(pgid);
+      }
+    }
+  }
+}
+
+const memoryPoller = new MemoryPoller();

@@ -134,14 +134,15 @@ export function mutatingPolicyPlugin(opts: { store: PolicyStore }): AdmissionPlu
         if (causes.length > 0) throw errors.invalid(a.type.kind, a.type.group, a.name, causes);
       }
       if (!a.object) return;
+      const nsObj = a.type.namespaced ? store.namespace(a.namespace) : undefined;
       for (const b of store.list('MutatingAdmissionPolicyBinding') as MutatingBinding[]) {
         const policyName = b.spec?.policyName ?? '';
         const policy = store.get('MutatingAdmissionPolicy', policyName) as MutatingPolicy | undefined;
         if (!policy?.spec) continue;
-        const nsObj = a.type.namespaced ? store.namespace(a.namespace) : undefined;
         if (!matchesResources(policy.spec.matchConstraints, a, nsObj, true) || !matchesResources(b.spec?.matchResources, a, nsObj, false)) continue;
         try {
-          for (const params of await bindingParams(store, policyName, policy.spec.paramKind, b.spec?.paramRef, a, b.metadata?.name ?? '')) {
+          const found = bindingParams(store, policyName, policy.spec.paramKind, b.spec?.paramRef, a, b.metadata?.name ?? '');
+          for (const params of found instanceof Promise ? await found : found) {
             const budget = new CostBudget();
             for (const m of policy.spec.mutations ?? []) {
               const vars = prepare(policy.spec, admissionInputs(a, store), params, budget);

@@ -15,6 +15,7 @@ import type { LabelSelector } from 'kubernetes-types/meta/v1.js';
 import type { KubeObject } from '../../controlplane/resources/types.js';
 import { CelCompileError, compile, fromCel, toCel, toCelCached } from '../cel/cel.js';
 import { CelCostError, CostBudget } from '../cel/cost-meter.js';
+import { ExpressionMemo } from './expression-memo.js';
 import { admissionRequest, matchesResources } from './match.js';
 import type { PolicyStore } from './policy-store.js';
 
@@ -36,6 +37,8 @@ export interface AdmissionInputs {
   oldObject: unknown;
   request: unknown;
   namespaceObject: unknown;
+  /** values of the matchConditions and variables evaluated with these inputs */
+  memo: ExpressionMemo;
 }
 
 export function admissionInputs(a: AdmissionAttributes, store: PolicyStore): AdmissionInputs {
@@ -45,6 +48,7 @@ export function admissionInputs(a: AdmissionAttributes, store: PolicyStore): Adm
     oldObject: a.oldObject ? toCel(a.oldObject) : null,
     request: toCel(admissionRequest(a)),
     namespaceObject: ns ? toCelCached(ns) : null,
+    memo: new ExpressionMemo(),
   };
 }
 
@@ -64,16 +68,26 @@ type Named = { name: string; expression: string };
  * Evaluates matchConditions then variables; returns the variables, or undefined when a condition
  * is false. Throws on evaluation errors (the caller applies failurePolicy), CelCostError when an
  * expression passes the per-call limit or `budget` (one per policy, binding and param) runs out.
+ * A condition or variable another policy already evaluated with the same inputs is not run again
+ * (its cost is still charged: see expression-memo.ts).
  */
 export function prepare(spec: { matchConditions?: Named[]; variables?: Named[] }, inputs: AdmissionInputs, params: unknown, budget: CostBudget): Record<string, unknown> | undefined {
-  const vars: Record<string, unknown> = { ...inputs, params: params === undefined || params === null ? null : toCelCached(params), variables: {} };
+  const { memo } = inputs;
+  const vars: Record<string, unknown> = {
+    object: inputs.object,
+    oldObject: inputs.oldObject,
+    request: inputs.request,
+    namespaceObject: inputs.namespaceObject,
+    params: params === undefined || params === null ? null : toCelCached(params),
+    variables: {},
+  };
   for (const c of spec.matchConditions ?? []) {
-    const v = compile(c.expression, ADMISSION_VARIABLES).evaluate(vars, budget);
+    const v = memo.evaluate(compile(c.expression, ADMISSION_VARIABLES), vars, budget);
     if (v !== true) return undefined;
   }
   const variables: Record<string, unknown> = {};
   vars.variables = variables;
-  for (const v of spec.variables ?? []) variables[v.name] = compile(v.expression, ADMISSION_VARIABLES).evaluate(vars, budget);
+  for (const v of spec.variables ?? []) variables[v.name] = memo.evaluate(compile(v.expression, ADMISSION_VARIABLES), vars, budget);
   return vars;
 }
 
@@ -136,19 +150,36 @@ export function policyCompileErrors(spec: { matchConditions?: Named[]; variables
   return causes;
 }
 
-/** The parameter objects a binding selects, [undefined] when the policy takes none, [] to skip it. */
-export async function bindingParams(
+const WITHOUT_PARAMS: readonly undefined[] = [undefined];
+
+/**
+ * The parameter objects a binding selects, [undefined] when the policy takes none, [] to skip it.
+ * Only a policy with a paramKind waits for them: the others go on without yielding.
+ */
+export function bindingParams(
   store: PolicyStore,
   policyName: string,
   paramKind: { apiVersion?: string; kind?: string } | undefined,
   paramRef: { name?: string; namespace?: string; selector?: LabelSelector; parameterNotFoundAction?: string } | undefined,
   a: AdmissionAttributes,
   bindingName: string,
-): Promise<(KubeObject | undefined)[]> {
-  if (!paramKind?.kind) return [undefined];
+): readonly (KubeObject | undefined)[] | Promise<KubeObject[]> {
+  if (!paramKind?.kind) return WITHOUT_PARAMS;
+  return paramObjects(store, policyName, paramKind.apiVersion ?? 'v1', paramKind.kind, paramRef, a, bindingName);
+}
+
+async function paramObjects(
+  store: PolicyStore,
+  policyName: string,
+  apiVersion: string,
+  kind: string,
+  paramRef: Parameters<typeof bindingParams>[3],
+  a: AdmissionAttributes,
+  bindingName: string,
+): Promise<KubeObject[]> {
   if (!paramRef) throw new Error(`policy ${policyName} has paramKind but binding ${bindingName} has no paramRef`);
   const ns = paramRef.namespace || (a.type.namespaced ? a.namespace : undefined);
-  const found = await store.params(paramKind.apiVersion ?? 'v1', paramKind.kind, ns, paramRef.name, paramRef.selector);
+  const found = await store.params(apiVersion, kind, ns, paramRef.name, paramRef.selector);
   if (found.length > 0) return found;
   if (paramRef.parameterNotFoundAction === 'Allow') return [];
   throw new StatusError('Forbidden', `no params found for policy binding with \`Deny\` parameterNotFoundAction`);
@@ -182,11 +213,11 @@ export function validatingPolicyPlugin(opts: ValidatingPolicyOptions): Admission
       if (bindings.length === 0) return;
       let inputs: AdmissionInputs | undefined;
       const auditFailures: unknown[] = [];
+      const nsObj = a.type.namespaced ? store.namespace(a.namespace) : undefined;
       for (const b of bindings) {
         const policyName = b.spec?.policyName ?? '';
         const policy = store.get('ValidatingAdmissionPolicy', policyName) as ValidatingAdmissionPolicy | undefined;
         if (!policy?.spec) continue;
-        const nsObj = a.type.namespaced ? store.namespace(a.namespace) : undefined;
         if (!matchesResources(policy.spec.matchConstraints, a, nsObj, true)) continue;
         if (!matchesResources(b.spec?.matchResources, a, nsObj, false)) continue;
         inputs ??= admissionInputs(a, store);
@@ -195,7 +226,8 @@ export function validatingPolicyPlugin(opts: ValidatingPolicyOptions): Admission
         const fail = policy.spec.failurePolicy !== 'Ignore';
         let violations: Violation[] = [];
         try {
-          for (const params of await bindingParams(store, policyName, policy.spec.paramKind, b.spec?.paramRef, a, bindingName)) {
+          const found = bindingParams(store, policyName, policy.spec.paramKind, b.spec?.paramRef, a, bindingName);
+          for (const params of found instanceof Promise ? await found : found) {
             const budget = new CostBudget();
             const vars = prepare(policy.spec as Parameters<typeof prepare>[0], inputs, params, budget);
             if (!vars) continue;

@@ -59,6 +59,18 @@ describe('cel: safety', () => {
     expect(() => compile('object.a.all(x, object.b.all(y, x != y))', ['object'])).not.toThrow();
   });
 
+  it('tells which variables an expression reads, or that it cannot tell', () => {
+    const refs = (src: string) => {
+      const r = compile(src, ['object', 'variables']).variableRefs;
+      return r && [...r].sort();
+    };
+    expect(refs('object.spec')).toEqual([]);
+    expect(refs('variables.spec.containers + variables.spec.?initContainers.orValue([]) + variables.extra')).toEqual(['extra', 'spec']);
+    expect(refs('has(variables.a) && variables.?b.orValue(1) > 0')).toEqual(['a', 'b']);
+    expect(refs("variables['spec']")).toBeNull();
+    expect(refs("'spec' in variables")).toBeNull();
+  });
+
   it('caches compiled expressions', () => {
     expect(compile('object.x == 1', ['object'])).toBe(compile('object.x == 1', ['object']));
   });

@@ -43,6 +43,11 @@ export interface CompiledExpression {
   source: string;
   uses: ReadonlySet<string>;
   cost: number;
+  /**
+   * The fields of `variables` it reads (`variables.name`), or null when it uses `variables` any
+   * other way (`variables['name']`, the map itself), so which ones cannot be told.
+   */
+  variableRefs: ReadonlySet<string> | null;
   /** the parsed tree (nodes of `{op, args, pos}`), for analyses such as schema type checking */
   ast: unknown;
   evaluate(vars: Record<string, unknown>, budget?: CostBudget): unknown;
@@ -193,6 +198,23 @@ function estimateCost(v: unknown): number {
   return 1 + estimateCost(v.args);
 }
 
+/** The names read as `variables.name` (or `variables.?name`); null when `variables` is used otherwise. */
+function variableRefsOf(ast: unknown): Set<string> | null {
+  const refs = new Set<string>();
+  const counted = new WeakSet<object>();
+  let other = false;
+  const isVariables = (n: unknown) => isNode(n) && n.op === 'id' && n.args === 'variables';
+  walk(ast, (n) => {
+    if (other) return;
+    if ((n.op === '.' || n.op === '.?') && Array.isArray(n.args) && isVariables(n.args[0]) && typeof n.args[1] === 'string') {
+      refs.add(n.args[1]);
+      // the receiver is visited next: it is this read, not another use
+      counted.add(n.args[0] as object);
+    } else if (isVariables(n) && !counted.has(n)) other = true;
+  });
+  return other ? null : refs;
+}
+
 /** Routes `matches` to the RE2 implementation (the library's own cannot be replaced). */
 function useRe2(ast: unknown): void {
   walk(ast, (n) => {
@@ -242,7 +264,7 @@ export function compile(source: string, variables: readonly string[]): CompiledE
   if (cost > STATIC_COST_LIMIT) {
     throw new CelCompileError(source, `estimated rule cost exceeds budget by factor of ${(cost / STATIC_COST_LIMIT).toFixed(1)}x (try simplifying the rule, or adding maxItems, maxProperties, and maxLength where arrays, maps, and strings are declared)`);
   }
-  const compiled: CompiledExpression = { source, uses, cost, ast: fn.ast, evaluate: (vars, budget) => metered(source, () => fn(vars), budget) };
+  const compiled: CompiledExpression = { source, uses, variableRefs: uses.has('variables') ? variableRefsOf(fn.ast) : new Set(), cost, ast: fn.ast, evaluate: (vars, budget) => metered(source, () => fn(vars), budget) };
   if (++cached > 10_000) {
     for (const c of caches.values()) c.clear();
     cached = 1;

@@ -101,6 +101,19 @@ export function metered<T>(expression: string, run: () => T, budget?: CostBudget
   }
 }
 
+/**
+ * Takes the cost of an evaluation whose value is known (it ran before with the same inputs) as
+ * `metered` would have taken it: returns `value`, or throws the CelCostError that running it again
+ * under this limit and `budget` would throw.
+ */
+export function chargeCached<T>(expression: string, cost: number, budget: CostBudget | undefined, value: T): T {
+  const own = budget ? Math.min(PER_CALL_COST_LIMIT, budget.remaining) : PER_CALL_COST_LIMIT;
+  used = cost;
+  if (budget) budget.remaining -= Math.min(cost, own + 1);
+  if (cost > own) throw new CelCostError(expression, own < PER_CALL_COST_LIMIT);
+  return value;
+}
+
 /** Cost units the last metered evaluation used (for tests and the benchmark). */
 export function lastCost(): number {
   return used;

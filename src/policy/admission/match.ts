@@ -44,11 +44,16 @@ function selectorMatches(selector: LabelSelector, labels: Record<string, string>
   return s !== null && s.matches(labels);
 }
 
-const any = (list: readonly string[] | undefined, v: string) => (list ?? []).includes('*') || (list ?? []).includes(v);
+const any = (list: readonly string[] | undefined, v: string) => list !== undefined && (list.includes('*') || list.includes(v));
+
+/** `resources` entries split into [resource, subresource], once per stored list (replaced on update, never edited). */
+const splitResources = new WeakMap<readonly string[], [string, string | undefined][]>();
 
 function resourceMatches(resources: readonly string[] | undefined, resource: string, sub: string | undefined): boolean {
-  for (const r of resources ?? []) {
-    const [res, s] = r.split('/', 2);
+  if (!resources) return false;
+  let split = splitResources.get(resources);
+  if (!split) splitResources.set(resources, (split = resources.map((r) => r.split('/', 2) as [string, string | undefined])));
+  for (const [res, s] of split) {
     if (s === undefined) {
       if (!sub && (res === '*' || res === resource)) return true;
     } else if ((res === '*' || res === resource) && (s === '*' || s === (sub ?? '\u0000'))) return true;

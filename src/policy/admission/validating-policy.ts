@@ -41,12 +41,18 @@ export interface AdmissionInputs {
   memo: ExpressionMemo;
 }
 
+/** The `request` variable of each request: the same for its mutating and validating policies. */
+const requests = new WeakMap<AdmissionAttributes, unknown>();
+
+/** The inputs as they are now (the object as mutated so far). */
 export function admissionInputs(a: AdmissionAttributes, store: PolicyStore): AdmissionInputs {
   const ns = a.type.namespaced ? store.namespace(a.namespace) : undefined;
+  let request = requests.get(a);
+  if (request === undefined) requests.set(a, (request = toCel(admissionRequest(a))));
   return {
     object: a.object ? toCel(a.object) : null,
     oldObject: a.oldObject ? toCel(a.oldObject) : null,
-    request: toCel(admissionRequest(a)),
+    request,
     namespaceObject: ns ? toCelCached(ns) : null,
     memo: new ExpressionMemo(),
   };

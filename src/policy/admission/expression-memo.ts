@@ -44,13 +44,22 @@ export class ExpressionMemo {
     const variables = vars.variables as Record<string, unknown>;
     for (const name of expr.variableRefs) key.push(variables[name]);
     let list = this.entries.get(expr);
-    const hit = list?.find((e) => e.key.length === key.length && e.key.every((v, i) => Object.is(v, key[i])));
+    const hit = list && find(list, key);
     if (hit) return chargeCached(expr.source, hit.cost, budget, hit.value);
     const value = expr.evaluate(vars, budget);
     if (!list) this.entries.set(expr, (list = []));
     list.push({ key, value, cost: lastCost() });
     return value;
   }
+}
+
+/** The entry for `key` (same length: same expression). */
+function find(list: Entry[], key: unknown[]): Entry | undefined {
+  next: for (const e of list) {
+    for (let i = 0; i < key.length; i++) if (!Object.is(e.key[i], key[i])) continue next;
+    return e;
+  }
+  return undefined;
 }
 
 /** Reads `params` and no other input (its other identifiers are its own: comprehension variables). */

@@ -74,6 +74,29 @@ export function ruleMatches(rule: ResourceRule, a: AdmissionAttributes): boolean
 }
 
 /**
+ * Verdicts of stored rule lists (replaced on update, never edited) per kind of request: with every
+ * policy matched against every write, the rules are checked once per resource and operation. Null:
+ * a rule names resources (resourceNames), so the verdict depends on the object's name.
+ */
+const ruleVerdicts = new WeakMap<readonly ResourceRule[], Map<string, boolean> | null>();
+
+/** Whether any of `rules` matches the request. */
+function anyRuleMatches(rules: readonly ResourceRule[], a: AdmissionAttributes): boolean {
+  let verdicts = ruleVerdicts.get(rules);
+  if (verdicts === undefined) ruleVerdicts.set(rules, (verdicts = rules.some((r) => r.resourceNames?.length) ? null : new Map()));
+  const key = verdicts && `${a.operation} ${a.type.group}/${a.type.version}/${a.type.resource}/${a.subresource ?? ''} ${a.type.namespaced}`;
+  let verdict = key === null ? undefined : verdicts!.get(key);
+  if (verdict === undefined) {
+    verdict = false;
+    for (const r of rules) if ((verdict = ruleMatches(r, a))) break;
+    if (key !== null) verdicts!.set(key, verdict);
+  }
+  return verdict;
+}
+
+const NO_RULES: readonly ResourceRule[] = [];
+
+/**
  * Whether `mr` selects the request. `namespaceObject` is the request's namespace (for a Namespace
  * itself, the namespace selector looks at its own labels). `requireRules`: a policy's
  * matchConstraints must list resourceRules; a binding's may leave them out (no constraint).
@@ -81,17 +104,17 @@ export function ruleMatches(rule: ResourceRule, a: AdmissionAttributes): boolean
 export function matchesResources(mr: MatchResources | undefined, a: AdmissionAttributes, namespaceObject: KubeObject | undefined, requireRules: boolean): boolean {
   if (!mr) return !requireRules;
   if (mr.resourceRules || requireRules) {
-    if (!(mr.resourceRules ?? []).some((r) => ruleMatches(r, a))) return false;
+    if (!anyRuleMatches(mr.resourceRules ?? NO_RULES, a)) return false;
   }
-  if ((mr.excludeResourceRules ?? []).some((r) => ruleMatches(r, a))) return false;
+  if (mr.excludeResourceRules && anyRuleMatches(mr.excludeResourceRules, a)) return false;
   if (mr.namespaceSelector) {
     const nsLabels = a.type.resource === 'namespaces' && a.type.group === '' ? (a.object ?? a.oldObject)?.metadata?.labels : a.type.namespaced ? namespaceObject?.metadata?.labels : undefined;
     const applies = a.type.namespaced || (a.type.resource === 'namespaces' && a.type.group === '');
     if (applies && !selectorMatches(mr.namespaceSelector, nsLabels ?? {})) return false;
   }
   if (mr.objectSelector) {
-    const m = (o: KubeObject | undefined) => o !== undefined && selectorMatches(mr.objectSelector!, o.metadata?.labels ?? {});
-    if (!m(a.object) && !m(a.oldObject)) return false;
+    const s = mr.objectSelector;
+    if (!(a.object && selectorMatches(s, a.object.metadata?.labels ?? {})) && !(a.oldObject && selectorMatches(s, a.oldObject.metadata?.labels ?? {}))) return false;
   }
   return true;
 }

@@ -71,6 +71,19 @@ describe('cel: safety', () => {
     expect(refs("'spec' in variables")).toBeNull();
   });
 
+  it('converts integral numbers to ints and shares what has no number with the input', () => {
+    const input = { a: { b: [1, 2.5, 'x'], s: 'y' }, labels: { app: 'web' }, list: ['p', { q: 'r' }], n: null };
+    const cel = toCel(input) as typeof input;
+    expect(cel).toEqual({ a: { b: [1n, 2.5, 'x'], s: 'y' }, labels: { app: 'web' }, list: ['p', { q: 'r' }], n: null });
+    expect(Object.keys(cel)).toEqual(Object.keys(input));
+    expect(cel).not.toBe(input);
+    expect(cel.a).not.toBe(input.a);
+    expect(input.a.b).toEqual([1, 2.5, 'x']);
+    expect(cel.labels).toBe(input.labels);
+    expect(cel.list).toBe(input.list);
+    expect(toCel({ x: [[3]] })).toEqual({ x: [[3n]] });
+  });
+
   it('caches compiled expressions', () => {
     expect(compile('object.x == 1', ['object'])).toBe(compile('object.x == 1', ['object']));
   });

@@ -273,18 +273,41 @@ export function compile(source: string, variables: readonly string[]): CompiledE
   return compiled;
 }
 
-/** JSON → CEL values: integral numbers become ints (BigInt), as Kubernetes' schemas make them. */
+/**
+ * JSON → CEL values: integral numbers become ints (BigInt), as Kubernetes' schemas make them. Maps
+ * and lists with no number inside are shared with `v`, not copied (CEL never changes its inputs):
+ * do not change `v` while the result is in use.
+ */
 export function toCel(v: unknown): unknown {
   if (typeof v === 'number') return Number.isInteger(v) ? BigInt(v) : v;
   if (typeof v !== 'object' || v === null) return v;
   if (Array.isArray(v)) {
-    const out = new Array<unknown>(v.length);
-    for (let i = 0; i < v.length; i++) out[i] = toCel(v[i]);
-    return out;
+    let out: unknown[] | undefined;
+    for (let i = 0; i < v.length; i++) {
+      const c = toCel(v[i]);
+      if (out !== undefined) out[i] = c;
+      else if (c !== v[i]) {
+        out = v.slice(0, i);
+        out[i] = c;
+      }
+    }
+    return out ?? v;
   }
-  const out: Record<string, unknown> = {};
-  for (const k in v) out[k] = toCel((v as Record<string, unknown>)[k]);
-  return out;
+  const o = v as Record<string, unknown>;
+  let out: Record<string, unknown> | undefined;
+  for (const k in o) {
+    const c = toCel(o[k]);
+    if (out !== undefined) out[k] = c;
+    else if (c !== o[k]) {
+      out = {};
+      for (const before in o) {
+        if (before === k) break;
+        out[before] = o[before];
+      }
+      out[k] = c;
+    }
+  }
+  return out ?? v;
 }
 
 const converted = new WeakMap<object, unknown>();

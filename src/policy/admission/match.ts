@@ -80,11 +80,20 @@ export function ruleMatches(rule: ResourceRule, a: AdmissionAttributes): boolean
  */
 const ruleVerdicts = new WeakMap<readonly ResourceRule[], Map<string, boolean> | null>();
 
+/** The kind of each request as ruleVerdicts keys it, built once per request. */
+const requestKinds = new WeakMap<AdmissionAttributes, string>();
+
+function requestKind(a: AdmissionAttributes): string {
+  let k = requestKinds.get(a);
+  if (k === undefined) requestKinds.set(a, (k = `${a.operation} ${a.type.group}/${a.type.version}/${a.type.resource}/${a.subresource ?? ''} ${a.type.namespaced}`));
+  return k;
+}
+
 /** Whether any of `rules` matches the request. */
 function anyRuleMatches(rules: readonly ResourceRule[], a: AdmissionAttributes): boolean {
   let verdicts = ruleVerdicts.get(rules);
   if (verdicts === undefined) ruleVerdicts.set(rules, (verdicts = rules.some((r) => r.resourceNames?.length) ? null : new Map()));
-  const key = verdicts && `${a.operation} ${a.type.group}/${a.type.version}/${a.type.resource}/${a.subresource ?? ''} ${a.type.namespaced}`;
+  const key = verdicts && requestKind(a);
   let verdict = key === null ? undefined : verdicts!.get(key);
   if (verdict === undefined) {
     verdict = false;

@@ -2,7 +2,8 @@
  * ResourceQuota through the real API with the real kubectl: `kubectl create quota`, the
  * resource-quota controller keeping `kubectl get/describe quota` current, Kubernetes' "exceeded
  * quota" and "must specify" refusals, usage returned when pods go, and parallel creates — through
- * one API server and through two sharing one Redis — never passing a nearly full quota together.
+ * one API server and through two sharing one Redis — never passing a nearly full quota together;
+ * and a charge that starts from a stale quota cache neither passes nor refuses on stale data.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiServer, type RunningApiServer } from '../../src/controlplane/apiserver.js';
@@ -15,6 +16,8 @@ import { createPolicy, POLICY_USER } from '../../src/policy/policy.js';
 import { newPrefix, startManager } from '../controllers/helpers.js';
 import { startPolicyCluster, type PolicyCluster } from './harness.js';
 import type { KubeObject } from '../../src/controlplane/resources/types.js';
+import { registry } from '../../src/controlplane/resources/registry.js';
+import { resourceQuotaPlugin } from '../../src/policy/admission/resource-quota.js';
 
 let c: PolicyCluster;
 let stopManager: () => Promise<void>;
@@ -86,6 +89,53 @@ describe('ResourceQuota', () => {
     for (const r of results) if (r.status === 'rejected') expect((r.reason as StatusError).message).toMatch(/exceeded quota: three, requested: pods=1, used: pods=3, limited: pods=3/);
     expect((await admin.list(refs.pods, { namespace: 'quota-c' })).items).toHaveLength(3);
     expect(await usedOf('quota-c', 'three')).toEqual({ pods: '3' });
+  });
+
+  describe('charging from the quota cache', () => {
+    const configMap = (name: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'quota-e' }, data: {} }) as KubeObject;
+    /** The plugin's check of a ConfigMap create in quota-e, with `cached` as the quota cache. */
+    const admitWith = (cached: KubeObject, name: string) =>
+      resourceQuotaPlugin({ client: () => admin, cachedQuotas: () => [cached] }).validate!({
+        operation: 'CREATE',
+        type: registry.findKind('v1', 'ConfigMap')!,
+        namespace: 'quota-e',
+        name,
+        object: configMap(name),
+        user: ADMIN_USER,
+        dryRun: false,
+        warnings: [],
+      });
+
+    beforeAll(async () => {
+      await ok(['create', 'namespace', 'quota-e']);
+    });
+
+    it('refuses what a stale cached quota has room for (its compare-and-swap fails, the live quota is full)', async () => {
+      await ok(['create', 'quota', 'stale-room', '--hard=count/configmaps=1', '-n', 'quota-e']);
+      const stale = (await admin.find(refs.resourcequotas, 'stale-room', 'quota-e'))!;
+      await admin.create(refs.configmaps, configMap('first'), { namespace: 'quota-e' });
+      expect((await usedOf('quota-e', 'stale-room'))?.['count/configmaps']).toBe('1');
+      await expect(admitWith(stale, 'second')).rejects.toThrow(/exceeded quota: stale-room, requested: count\/configmaps=1, used: count\/configmaps=1, limited: count\/configmaps=1/);
+      await admin.delete(refs.resourcequotas, 'stale-room', { namespace: 'quota-e' });
+    });
+
+    it('charges what a stale cached quota shows as full when the live quota has room', async () => {
+      await ok(['create', 'quota', 'stale-full', '--hard=count/secrets=1', '-n', 'quota-e']);
+      const live = (await admin.find(refs.resourcequotas, 'stale-full', 'quota-e'))!;
+      const stale = { ...live, status: { hard: { 'count/secrets': '1' }, used: { 'count/secrets': '1' } } } as KubeObject;
+      const secret = (name: string) => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: 'quota-e' } }) as KubeObject;
+      await resourceQuotaPlugin({ client: () => admin, cachedQuotas: () => [stale] }).validate!({
+        operation: 'CREATE',
+        type: registry.findKind('v1', 'Secret')!,
+        namespace: 'quota-e',
+        name: 's1',
+        object: secret('s1'),
+        user: ADMIN_USER,
+        dryRun: false,
+        warnings: [],
+      });
+      expect((await usedOf('quota-e', 'stale-full'))?.['count/secrets']).toBe('1');
+    });
   });
 
   it('never lets parallel creates through two API servers on one Redis past the quota (compare-and-swap on status.used)', async () => {

@@ -3,7 +3,9 @@
  * ResourceQuotas is refused with Kubernetes' 403 ("exceeded quota: ..."), and a write that passes is
  * charged to the quotas' `status.used` before it is stored — a compare-and-swap on each quota's
  * resourceVersion, as kube-apiserver does, so two concurrent creates cannot both take the last
- * unit: the loser re-reads the quota and is checked against the new usage. The resource-quota
+ * unit: the loser re-reads the quota and is checked against the new usage. A charge starts from the
+ * quota cache (no API read per write): a stale quota fails its compare-and-swap and is read live,
+ * and a refusal is confirmed from a live read. The resource-quota
  * controller (src/controlplane/controllers/resourcequota.ts) recomputes `status.used` from the
  * objects themselves when objects go away. Runs last among the validating plugins, so a request
  * another plugin refuses is not charged.
@@ -54,12 +56,37 @@ export function resourceQuotaPlugin(opts: ResourceQuotaOptions): AdmissionPlugin
     }
   };
 
+  // The quotas this process charged, by namespace/name, until the cache has them (as kube-apiserver's
+  // quota accessor keeps the quotas it updated): the next charge in this process starts from them.
+  const written = new Map<string, KubeObject>();
+  /** The cached quotas of a namespace, each replaced by the newer version this process wrote. */
+  const newest = (namespace: string, cached: KubeObject[]): KubeObject[] => {
+    const names = new Set<string>();
+    const out = cached.map((q) => {
+      const key = `${namespace}/${q.metadata?.name}`;
+      names.add(key);
+      const mine = written.get(key);
+      if (!mine) return q;
+      if (Number(mine.metadata?.resourceVersion) > Number(q.metadata?.resourceVersion)) return mine;
+      written.delete(key);
+      return q;
+    });
+    // quotas deleted since
+    for (const key of written.keys()) if (key.startsWith(`${namespace}/`) && !names.has(key)) written.delete(key);
+    return out;
+  };
+
   const charge = async (a: AdmissionAttributes): Promise<void> => {
     const client = opts.client();
     // quotas charged by an earlier attempt stay charged; a retry re-checks only the others (as Kubernetes does)
     const charged = new Set<string>();
     for (let attempt = 0; ; attempt++) {
-      const quotas = (await client.list(refs.resourcequotas, { namespace: a.namespace })).items.filter((q) => !charged.has(q.metadata?.name ?? ''));
+      // The first attempt charges the quotas as cached (no API list per create): a stale one fails
+      // the compare-and-swap on its resourceVersion and the retry lists them live; a refusal is
+      // confirmed against a live list before it is returned.
+      const cached = attempt === 0 ? opts.cachedQuotas?.(a.namespace) : undefined;
+      const listed = cached ? newest(a.namespace, cached) : (await client.list(refs.resourcequotas, { namespace: a.namespace })).items;
+      const quotas = listed.filter((q) => !charged.has(q.metadata?.name ?? ''));
       if (quotas.length === 0) return;
       // the store will refuse it as AlreadyExists: charging it would leak until the controller recounts
       if (a.operation === 'CREATE' && attempt === 0 && (await client.find(refOf(a.type), a.name, a.namespace))) return;
@@ -74,6 +101,7 @@ export function resourceQuotaPlugin(opts: ResourceQuotaOptions): AdmissionPlugin
       try {
         changes = checkRequest(states, { operation: a.operation, subresource: a.subresource, gr: a.type, object: a.object!, oldObject: a.oldObject, now: now() });
       } catch (e) {
+        if (e instanceof QuotaDenied && cached) continue;
         if (e instanceof QuotaDenied) throw forbidden(a, e.message);
         throw e;
       }
@@ -83,7 +111,8 @@ export function resourceQuotaPlugin(opts: ResourceQuotaOptions): AdmissionPlugin
         const q = quotas.find((o) => o.metadata?.name === name)!;
         const spec = q.spec as { hard?: Record<string, string> };
         try {
-          await client.updateStatus(refs.resourcequotas, { ...q, status: { hard: spec.hard, used: formatAmounts(used) } });
+          const stored = await client.updateStatus(refs.resourcequotas, { ...q, status: { hard: spec.hard, used: formatAmounts(used) } });
+          written.set(`${a.namespace}/${name}`, stored);
           charged.add(name);
         } catch (e) {
           if (!(e instanceof StatusError && (e.reason === 'Conflict' || e.reason === 'NotFound'))) throw e;

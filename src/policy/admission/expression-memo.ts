@@ -20,7 +20,7 @@ interface Entry {
 }
 
 /** Values of expressions that read only `params`, per parameter object (replaced, never edited). */
-const byParams = new WeakMap<object, Map<CompiledExpression, { value: unknown; cost: number }>>();
+const byParams = new WeakMap<object, WeakMap<CompiledExpression, { value: unknown; cost: number }>>();
 
 /** The values one request's expressions computed; make one per request (per set of inputs). */
 export class ExpressionMemo {
@@ -35,7 +35,7 @@ export class ExpressionMemo {
       const hit = memo?.get(expr);
       if (hit) return chargeCached(expr.source, hit.cost, budget, hit.value);
       const value = expr.evaluate(vars, budget);
-      if (!memo) byParams.set(params, (memo = new Map()));
+      if (!memo) byParams.set(params, (memo = new WeakMap()));
       memo.set(expr, { value, cost: lastCost() });
       return value;
     }

@@ -18,6 +18,7 @@ import { containerLimits } from './resource-limits.js';
 import { enterPidNamespace, executableExists, inNewPidNamespace, SharedPidNamespace, type PidNamespaceTools } from './pid-namespace.js';
 import type { CommandOutput, RemoteCommandOptions, RemoteCommandSession } from '../../../controlplane/api/streaming/session.js';
 import { RuntimeError, type NodeContext, type RuntimeHost } from '../runtime.js';
+import { backoffEventMessage, backoffMessage, nextRestartDelay, restartsAfter } from '../restart-backoff.js';
 import { attachSession, startExec, type ExecTracker } from './container-streams.js';
 import { commandLine, ConfigError, containerEnv } from './container-env.js';
 import { RunLog, type LogLimits } from './container-log.js';
@@ -108,8 +109,6 @@ function isSidecar(slot: Slot): boolean {
 /** Pod condition listing the host port of each containerPort (`app/http: 8080→41234`). */
 export const HOST_PORTS_CONDITION = 'berth.dev/HostPorts';
 
-/** Back-off resets after a container ran this long without failing (kubelet: 2 × the cap, 10 min). */
-const BACKOFF_RESET_FACTOR = 2;
 const CONFIG_RETRY_MS = 2000;
 /** How long a container's exit waits for the rest of its output still in the pipes. */
 const OUTPUT_DRAIN_MS = 500;
@@ -398,7 +397,7 @@ export class PodWorker {
         await this.sleep(CONFIG_RETRY_MS);
         continue;
       }
-      const restart = slot.init && !isSidecar(slot) ? r !== 0 && policy !== 'Never' : policy === 'Always' || (policy === 'OnFailure' && r !== 0);
+      const restart = slot.init && !isSidecar(slot) ? r !== 0 && policy !== 'Never' : restartsAfter(policy, r);
       if (!restart) return r === 0;
       await this.backoff(slot);
       if (this.terminating) return false;
@@ -406,20 +405,17 @@ export class PodWorker {
   }
 
   private async backoff(slot: Slot): Promise<void> {
-    if (Date.now() - slot.lastStartMs > this.opts.backoffMaxMs * BACKOFF_RESET_FACTOR) slot.backoffMs = 0;
-    const delay = slot.backoffMs;
-    slot.backoffMs = delay === 0 ? this.opts.backoffBaseMs : Math.min(delay * 2, this.opts.backoffMaxMs);
+    const { delayMs: delay, backoffMs } = nextRestartDelay(slot.backoffMs, Date.now() - slot.lastStartMs, { baseMs: this.opts.backoffBaseMs, maxMs: this.opts.backoffMaxMs });
+    slot.backoffMs = backoffMs;
     const last = slot.status.state?.terminated;
     if (last) {
       slot.status.lastState = { terminated: last };
     }
     if (delay === 0) return;
-    const m = this.pod.metadata ?? {};
-    const secs = delay >= 1000 ? `${Math.round(delay / 1000)}s` : `${delay}ms`;
-    slot.status.state = waiting('CrashLoopBackOff', `back-off ${secs} restarting failed container=${slot.spec.name} pod=${m.name}_${m.namespace}(${m.uid})`);
+    slot.status.state = waiting('CrashLoopBackOff', backoffMessage(delay, slot.spec.name, this.pod));
     slot.status.ready = false;
     this.changed();
-    this.host.event(this.pod, 'Warning', 'BackOff', `Back-off restarting failed container ${slot.spec.name} in pod ${m.name}_${m.namespace}(${m.uid})`);
+    this.host.event(this.pod, 'Warning', 'BackOff', backoffEventMessage(slot.spec.name, this.pod));
     await this.sleep(delay);
   }
 

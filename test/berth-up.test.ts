@@ -2,10 +2,11 @@
  * `berth up` as a user runs it: it serves, the kubeconfig it writes works with kubectl at once, the
  * demo is pushed to a berth-hosted repository and synced from it, its pods run as processes and its
  * Service answers, the `kubernetes` Service points at the API, and Ctrl-C stops everything —
- * redis-server and pod processes included.
+ * redis-server and pod processes included. With `--runtime sim`, `--sim-stages` gives the pods'
+ * lifecycle.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -13,15 +14,21 @@ import { until } from './harness/wait.js';
 
 const BERTH = join(import.meta.dirname, '../bin/berth.js');
 const dataDir = mkdtempSync(join(tmpdir(), 'berth-up-'));
+const simDir = mkdtempSync(join(tmpdir(), 'berth-up-sim-'));
 let child: ChildProcess | undefined;
 
 afterAll(() => {
   if (child && child.exitCode === null) process.kill(-child.pid!, 'SIGKILL');
   rmSync(dataDir, { recursive: true, force: true });
+  rmSync(simDir, { recursive: true, force: true });
 });
 
+function kubectlIn(dir: string, ...args: string[]): string {
+  return execFileSync('kubectl', ['--kubeconfig', join(dir, 'kubeconfig'), '--cache-dir', join(dir, 'kube-cache'), ...args], { encoding: 'utf8', timeout: 30_000 });
+}
+
 function kubectl(...args: string[]): string {
-  return execFileSync('kubectl', ['--kubeconfig', join(dataDir, 'kubeconfig'), '--cache-dir', join(dataDir, 'kube-cache'), ...args], { encoding: 'utf8', timeout: 30_000 });
+  return kubectlIn(dataDir, ...args);
 }
 
 function alive(pid: number): boolean {
@@ -77,5 +84,35 @@ describe('berth up', () => {
     expect(out.slice(before)).not.toMatch(/ENOENT|Connection is closed|ECONNREFUSED/);
     await until('redis-server to exit', () => (alive(redisPid) ? undefined : true), 10_000);
     await until('the pod processes to exit', () => (pids.some(alive) ? undefined : true), 10_000);
+  }, 120_000);
+
+  it('--runtime sim --sim-stages: pods follow the stage documents; a faulty file stops it, naming the file, document and field', async () => {
+    const env = { ...process.env };
+    delete env.REDIS_URL;
+    const bad = join(simDir, 'bad.yaml');
+    writeFileSync(bad, 'name: pod-ready\nselector: {phase: [Pending]}\ndelay: {}\nnext: {phase: Running}\n');
+    const refused = spawnSync(process.execPath, [BERTH, 'up', '--runtime', 'sim', '--sim-stages', bad, '--api-port', '0', '--data-dir', join(simDir, 'refused')], { encoding: 'utf8', env, timeout: 60_000 });
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain(`berth: ${bad}: document 1 (stage "pod-ready"): delay.ms must be a number of milliseconds ≥ 0 (got nothing)`);
+
+    // pods start but never become ready: the default stages would make them ready
+    const stages = join(simDir, 'stages.yaml');
+    writeFileSync(stages, 'name: pod-started-unready\nselector: {phase: [Pending]}\ndelay: {ms: 10}\nnext: {phase: Running, ready: false}\n');
+    const dir = join(simDir, 'up');
+    const sim = spawn(process.execPath, [BERTH, 'up', '--runtime', 'sim', '--sim-stages', stages, '--api-port', '0', '--data-dir', dir, '--policies', 'off'], { stdio: ['ignore', 'pipe', 'pipe'], env, detached: true });
+    child = sim;
+    let out = '';
+    sim.stdout!.on('data', (d) => (out += d));
+    sim.stderr!.on('data', (d) => (out += d));
+    await until('the listening line', () => (/API server listening on/.test(out) ? true : undefined));
+    kubectlIn(dir, 'run', 'web', '--image=nginx');
+    const line = await until('the pod Running', () => {
+      const l = kubectlIn(dir, 'get', 'pod', 'web', '--no-headers').trim();
+      return /\sRunning\s/.test(l) ? l : undefined;
+    });
+    expect(line).toMatch(/^web\s+0\/1\s+Running\s+0\s/);
+    expect(kubectlIn(dir, 'get', 'pod', 'web', '-o', 'jsonpath={.spec.nodeName}')).toBe('node-1');
+    process.kill(-sim.pid!, 'SIGINT');
+    expect(await new Promise<number | null>((r) => sim.once('exit', (c) => r(c)))).toBe(0);
   }, 120_000);
 });

@@ -10,6 +10,7 @@ import type { UserInfo } from '../controlplane/api/request.js';
 import type { Runnable } from '../controlplane/runtime/runnable.js';
 import { createAgent, createSimNodes, nodeUser } from './agent.js';
 import { servePodSubresources } from './connector.js';
+import type { SimRuntimeOptions } from './runtime/sim/sim-runtime.js';
 import { createNodeLifecycleController, type NodeLifecycleOptions } from './node-lifecycle.js';
 import { createServiceProxy } from './proxy/service-proxy.js';
 
@@ -17,6 +18,8 @@ export interface NodeComponentsOptions {
   /** node agents to start (0: none, but the controller and proxy still run) */
   nodes: number;
   runtime: 'process' | 'sim';
+  /** the sim runtime's stages and back-off (runtime sim) */
+  sim?: SimRuntimeOptions;
   /** agents keep pods' directories and logs under `<dataDir>/agents/<node>` */
   dataDir: string;
   /** node names: `<prefix><i>` from 1 (default `node-`) */
@@ -42,6 +45,7 @@ export function nodeComponents(api: RunningApiServer, opts: NodeComponentsOption
         namePrefix: prefix,
         firstIndex: 1,
         connectors: registry,
+        sim: opts.sim,
         log: opts.log,
       }),
     );

@@ -33,12 +33,13 @@ export function program(): Command {
     .option('--data-dir <dir>', 'where redis data, the admin token and the kubeconfig live', '.berth')
     .option('--nodes <n>', 'node agents to start', intArg('--nodes', 0), 1)
     .addOption(new Option('--runtime <runtime>', 'how node agents run pods').choices(['process', 'sim']).default('process'))
+    .option('--sim-stages <file>', 'with --runtime sim: stage documents (YAML) instead of the default pod lifecycle')
     .addOption(new Option('--fsync <mode>', 'redis appendfsync: always survives a crash, everysec is faster').choices(['always', 'everysec']).default('always'))
     .option('--demo', 'create the demo objects from examples/demo', false)
     .option('--tokens-file <file>', 'more users: lines of token,user,uid,"group1,group2" (kube-apiserver --token-auth-file format)')
     .addOption(new Option('--policies <mode>', 'the policy library in policies/: warn (verdicts as kubectl warnings), enforce (deny, and mutate), off').choices(['off', 'warn', 'enforce']).default('warn'))
     .option('--service-cidr <cidr>', "the IPv4 range Services' clusterIPs come from", '10.96.0.0/12'))
-    .action(async (o: { apiPort: number; host: string; dataDir: string; nodes: number; runtime: 'process' | 'sim'; fsync: 'always' | 'everysec'; demo: boolean; tokensFile?: string; policies: 'off' | 'warn' | 'enforce'; serviceCidr: string } & AuditFlags) => {
+    .action(async (o: { apiPort: number; host: string; dataDir: string; nodes: number; runtime: 'process' | 'sim'; simStages?: string; fsync: 'always' | 'everysec'; demo: boolean; tokensFile?: string; policies: 'off' | 'warn' | 'enforce'; serviceCidr: string } & AuditFlags) => {
       const { up } = await import('./up.js');
       const cluster = await up({ ...o, serviceCIDR: o.serviceCidr, audit: o });
       let stopping = false;

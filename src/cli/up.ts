@@ -15,6 +15,7 @@ import { createControllerManager, CONTROLLER_MANAGER_USER } from '../controlplan
 import { createScheduler, SCHEDULER_USER } from '../controlplane/scheduler/scheduler.js';
 import { priorityAdmission, PriorityClassCache } from '../controlplane/scheduler/priority-admission.js';
 import { nodeComponents } from '../agent/node-components.js';
+import { loadStages } from '../agent/runtime/sim/stages.js';
 import { createSync, SYNC_USER } from '../sync/sync.js';
 import { startRedisProcess, type FsyncMode, type RedisProcess } from './redis-process.js';
 import { writeKubeconfig } from './kubeconfig.js';
@@ -33,6 +34,8 @@ export interface UpOptions {
   dataDir: string;
   nodes: number;
   runtime: 'process' | 'sim';
+  /** with runtime sim: a YAML file of stage documents replacing the default pod lifecycle */
+  simStages?: string;
   fsync: FsyncMode;
   demo: boolean;
   /** kube-apiserver token file (token,user,uid,"groups") for more users than the admin */
@@ -120,6 +123,9 @@ export async function startPolicedApi(opts: PolicedApiOptions, manager: Manager,
 }
 
 export async function up(opts: UpOptions, log: (line: string) => void = console.log): Promise<Cluster> {
+  if (opts.simStages && opts.runtime !== 'sim') throw new Error('--sim-stages needs --runtime sim');
+  // a stage file with a mistake stops `berth up` before anything starts
+  const sim = opts.simStages ? { stages: loadStages(opts.simStages) } : undefined;
   const dataDir = resolve(opts.dataDir);
   mkdirSync(dataDir, { recursive: true });
   const token = adminToken(dataDir);
@@ -136,7 +142,7 @@ export async function up(opts: UpOptions, log: (line: string) => void = console.
     await manager.add(createControllerManager({ client: (userAgent) => api.client(CONTROLLER_MANAGER_USER, userAgent), redisUrl, log, rootCA: caPem }));
     await manager.add(createSync({ client: (userAgent) => api.client(SYNC_USER, userAgent), redisUrl, dataDir, log }));
     await manager.add(createScheduler({ client: api.client(SCHEDULER_USER, 'default-scheduler'), redisUrl, log }));
-    for (const component of nodeComponents(api, { nodes: opts.nodes, runtime: opts.runtime, dataDir, log })) await manager.add(component);
+    for (const component of nodeComponents(api, { nodes: opts.nodes, runtime: opts.runtime, sim, dataDir, log })) await manager.add(component);
     const kubeconfig = join(dataDir, 'kubeconfig');
     writeKubeconfig(kubeconfig, api.url, token, caPem);
     log(`API server listening on ${api.url}`);

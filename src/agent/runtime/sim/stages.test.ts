@@ -1,7 +1,10 @@
-/** Sim stage matching, per-pod annotation overrides and durations: table tests. */
+/** Sim stage matching, per-pod annotation overrides, durations and stage validation: table tests. */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { describe, expect, it } from 'vitest';
-import { ANNOTATIONS, defaultStages, matchStage, parseDuration, stageOutcome } from './stages.js';
+import { ANNOTATIONS, defaultStages, loadStages, matchStage, parseDuration, stageOutcome, validateStage } from './stages.js';
 
 const stages = defaultStages({ runningAfterMs: 100, completeAfterMs: 1000 });
 const jobPod: Pod = { metadata: { ownerReferences: [{ apiVersion: 'batch/v1', kind: 'Job', name: 'j', uid: 'u', controller: true }] }, spec: { restartPolicy: 'Never', containers: [] } };
@@ -30,5 +33,42 @@ describe('sim stages', () => {
     ['soon', undefined],
   ])('parseDuration(%s) = %s', (v, want) => {
     expect(parseDuration(v)).toBe(want);
+  });
+});
+
+describe('stage validation', () => {
+  const ok = { name: 's', selector: { phase: ['Running'] }, delay: { ms: 100 }, next: { phase: 'Failed' } };
+  it.each<[string, unknown, string]>([
+    ['delay.ms missing', { ...ok, delay: {} }, 'f: document 1 (stage "s"): delay.ms must be a number of milliseconds ≥ 0 (got nothing)'],
+    ['delay.ms a string', { ...ok, delay: { ms: '1s' } }, 'delay.ms must be a number of milliseconds ≥ 0 (got "1s")'],
+    ['negative jitter', { ...ok, delay: { ms: 1, jitterMs: -1 } }, 'delay.jitterMs must be a number of milliseconds ≥ 0 (got -1)'],
+    ['no delay', { name: 's', next: { phase: 'Running' } }, 'delay must be an object with ms (got nothing)'],
+    ['unknown phase', { ...ok, next: { phase: 'Done' } }, 'next.phase must be Pending / Running / Succeeded / Failed (got "Done")'],
+    ['selector phase not a list', { ...ok, selector: { phase: 'Running' } }, 'selector.phase must be a list of Pending / Running / Succeeded / Failed (got "Running")'],
+    ['a typo', { ...ok, delay: { ms: 1, jiter: 5 } }, 'delay.jiter must be one of the known fields (ms, jitterMs, annotation) (got 5)'],
+    ['no name', { ...ok, name: undefined }, 'f: document 1: name must be a non-empty string (got nothing)'],
+    ['ready not a boolean', { ...ok, next: { phase: 'Running', ready: 'yes' } }, 'next.ready must be a boolean (got "yes")'],
+  ])('%s', (_what, doc, message) => {
+    expect(() => validateStage(doc, 'f: document 1')).toThrow(message);
+  });
+
+  it('accepts a valid stage, and the defaults', () => {
+    expect(validateStage(ok, 'f').delay.ms).toBe(100);
+    for (const s of defaultStages()) expect(validateStage(JSON.parse(JSON.stringify(s)), 'defaults')).toEqual(s);
+  });
+
+  it('loadStages names the file and the document', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'berth-stages-'));
+    try {
+      const file = join(dir, 'stages.yaml');
+      writeFileSync(file, 'name: a\ndelay: {ms: 5}\nnext: {phase: Running}\n---\nname: b\ndelay: {}\nnext: {phase: Failed}\n');
+      expect(() => loadStages(file)).toThrow(`${file}: document 2 (stage "b"): delay.ms must be a number of milliseconds ≥ 0 (got nothing)`);
+      writeFileSync(file, 'name: a\ndelay: {ms: 5}\nnext: {phase: Running}\n');
+      expect(loadStages(file).map((s) => s.name)).toEqual(['a']);
+      writeFileSync(file, '# nothing\n');
+      expect(() => loadStages(file)).toThrow(`${file}: holds no stage documents`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -64,9 +64,79 @@ export function defaultStages(t: StageTimings = {}): Stage[] {
   ];
 }
 
-/** Stage documents from a YAML file (one Stage per document). */
+const PHASES: readonly SimPhase[] = ['Pending', 'Running', 'Succeeded', 'Failed'];
+
+/** A stage document that is not a valid Stage: names the file, the document and the field. */
+export class StageError extends Error {}
+
+/**
+ * Checks one parsed document against Stage; throws a StageError naming `where` (file and document),
+ * the field and what it must be. Unknown fields are refused too, so a typo does not pass silently.
+ */
+export function validateStage(doc: unknown, where: string): Stage {
+  const fail = (field: string, want: string, got: unknown): never => {
+    throw new StageError(`${where}: ${field} must be ${want} (got ${JSON.stringify(got) ?? 'nothing'})`);
+  };
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const only = (o: Record<string, unknown>, field: string, keys: string[]) => {
+    for (const k of Object.keys(o)) if (!keys.includes(k)) fail(`${field}${field ? '.' : ''}${k}`, `one of the known fields (${keys.join(', ')})`, o[k]);
+  };
+  const strings = (o: Record<string, unknown>, field: string, key: string, allowed?: readonly string[]) => {
+    const v = o[key];
+    if (v === undefined) return;
+    const want = allowed ? `a list of ${allowed.join(' / ')}` : 'a list of strings';
+    if (!Array.isArray(v) || !v.every((x) => typeof x === 'string' && (!allowed || allowed.includes(x)))) fail(`${field}.${key}`, want, v);
+  };
+  const ms = (o: Record<string, unknown>, field: string, required: boolean) => {
+    const v = o[field.split('.').pop()!];
+    if (v === undefined && !required) return;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) fail(field, 'a number of milliseconds ≥ 0', v);
+  };
+  const optional = (o: Record<string, unknown>, field: string, type: 'string' | 'boolean') => {
+    const v = o[field.split('.').pop()!];
+    if (v !== undefined && typeof v !== type) fail(field, `a ${type}`, v);
+  };
+
+  if (!isObject(doc)) fail('the document', 'a Stage (name, selector, delay, next)', doc);
+  const d = doc as Record<string, unknown>;
+  where = typeof d.name === 'string' ? `${where} (stage "${d.name}")` : where;
+  only(d, '', ['name', 'selector', 'delay', 'next']);
+  if (typeof d.name !== 'string' || !d.name) fail('name', 'a non-empty string', d.name);
+  const selector = d.selector ?? {};
+  if (!isObject(selector)) fail('selector', 'an object', selector);
+  const sel = selector as Record<string, unknown>;
+  only(sel, 'selector', ['phase', 'restartPolicy', 'ownerKinds', 'annotations']);
+  strings(sel, 'selector', 'phase', PHASES);
+  strings(sel, 'selector', 'restartPolicy', ['Always', 'OnFailure', 'Never']);
+  strings(sel, 'selector', 'ownerKinds');
+  strings(sel, 'selector', 'annotations');
+  if (!isObject(d.delay)) fail('delay', 'an object with ms', d.delay);
+  const delay = d.delay as Record<string, unknown>;
+  only(delay, 'delay', ['ms', 'jitterMs', 'annotation']);
+  ms(delay, 'delay.ms', true);
+  ms(delay, 'delay.jitterMs', false);
+  optional(delay, 'delay.annotation', 'string');
+  if (!isObject(d.next)) fail('next', 'an object with phase', d.next);
+  const next = d.next as Record<string, unknown>;
+  only(next, 'next', ['phase', 'ready', 'phaseAnnotation']);
+  if (!PHASES.includes(next.phase as SimPhase)) fail('next.phase', PHASES.join(' / '), next.phase);
+  optional(next, 'next.ready', 'boolean');
+  optional(next, 'next.phaseAnnotation', 'string');
+  return { ...(d as unknown as Stage), selector: sel as Stage['selector'] };
+}
+
+/** Stage documents from a YAML file (one Stage per document), validated: a StageError names what is wrong. */
 export function loadStages(path: string): Stage[] {
-  return parseAllDocuments(readFileSync(path, 'utf8')).map((d) => d.toJS() as Stage).filter(Boolean);
+  const docs = parseAllDocuments(readFileSync(path, 'utf8'));
+  const stages: Stage[] = [];
+  docs.forEach((d, i) => {
+    const where = `${path}: document ${i + 1}`;
+    if (d.errors.length > 0) throw new StageError(`${where}: not valid YAML: ${d.errors[0].message}`);
+    const js: unknown = d.toJS();
+    if (js !== null && js !== undefined) stages.push(validateStage(js, where));
+  });
+  if (stages.length === 0) throw new StageError(`${path}: holds no stage documents`);
+  return stages;
 }
 
 /** "500ms", "3s", "2m", "1h" or a number of seconds, in ms; undefined when malformed. */

@@ -66,6 +66,13 @@ describe('process runtime', () => {
     expect(logs.stdout).toMatch(/\d{2}:\d{2}:\d{2}.*\nHello\n$/);
     const tail = await c.cluster.kubectl(['logs', 'hello', '--tail=1', '--timestamps']);
     expect(tail.stdout).toMatch(/^\d{4}-\d{2}-\d{2}T[\d:.]+Z Hello\n$/);
+    // --since: every line is within the last hour; once the last is over 2 s old, none is within 1 s
+    expect((await c.cluster.kubectl(['logs', 'hello', '--since=1h'])).stdout).toBe(logs.stdout);
+    const last = Date.parse(tail.stdout.split(' ')[0]);
+    await until(() => Date.now() > last + 2000, 5000, 'the log lines to age');
+    const recent = await c.cluster.kubectl(['logs', 'hello', '--since=1s']);
+    expect(recent.code, recent.stderr).toBe(0);
+    expect(recent.stdout).toBe('');
   });
 
   it('runs args[0] when there is no command, and fails clearly with neither', async () => {
@@ -226,6 +233,11 @@ describe('process runtime', () => {
     expect(containerStatus(p)?.lastState?.terminated).toMatchObject({ exitCode: 3, reason: 'Error' });
     expect([...messages]).toEqual(expect.arrayContaining(['200ms', '400ms', '800ms']));
     expect((await c.cluster.kubectl(['logs', 'crash', '--previous'])).stdout).toBe('run\n');
+    // only the current run's log and the previous one's stay on disk
+    const logDir = join(c.dataDir, 'node-a', 'pods', `default_crash_${p.metadata?.uid}`, 'logs', 'c');
+    const runs = readdirSync(logDir).map((f) => Number(/^(\d+)\.log$/.exec(f)?.[1]));
+    expect(runs).toHaveLength(2);
+    expect(runs.every((n) => n >= 3)).toBe(true);
     await c.client.delete(refs.pods, 'crash', { namespace: 'default', gracePeriodSeconds: 0 });
   });
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LogOptions } from '../runtime.js';
-import { logStream, RunLog } from './container-log.js';
+import { logStream, RunLog, staleRunLogs } from './container-log.js';
 
 const dirs: string[] = [];
 function newLog(maxBytes = 1 << 20, maxFiles = 3): RunLog {
@@ -71,5 +71,18 @@ describe('container logs', () => {
     expect(ended).toBe(false);
     log.end();
     expect(ended).toBe(true);
+  });
+});
+
+describe('staleRunLogs', () => {
+  it.each<[string, string[], number, string[]]>([
+    ['the first run: nothing', [], 0, []],
+    ['the second run keeps the first', ['0.log'], 1, []],
+    ['the third run drops the first, rotations included', ['0.log', '0.log.1', '0.log.2', '1.log'], 2, ['0.log', '0.log.1', '0.log.2']],
+    ['after an agent restart: every older run', ['3.log', '7.log', '8.log', '8.log.1'], 9, ['3.log', '7.log']],
+    ['not a run log: kept', ['notes.txt', '1.log.tmp', 'x.log'], 9, []],
+    ['run numbers compare as numbers', ['9.log', '10.log'], 11, ['9.log']],
+  ])('%s', (_what, files, current, want) => {
+    expect(staleRunLogs(files, current)).toEqual(want);
   });
 });

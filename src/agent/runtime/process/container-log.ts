@@ -1,11 +1,14 @@
 /**
  * Container logs as files in the CRI format (`<RFC3339Nano> <stdout|stderr> F <line>`), one file per
  * run of a container (so `--previous` is the run before), rotated by size (kubelet's
- * containerLogMaxSize / containerLogMaxFiles). Readers get tail, since, timestamps, limitBytes, and
- * follow through an in-memory feed of new lines that ends when the run ends.
+ * containerLogMaxSize / containerLogMaxFiles). Only the current run's and the previous run's files
+ * are kept — what kubectl can show, as the kubelet's container GC keeps one dead container per
+ * container — so a crash-looping container does not fill the disk. Readers get tail, since,
+ * timestamps, limitBytes, and follow through an in-memory feed of new lines that ends when the run
+ * ends.
  */
 import { EventEmitter } from 'node:events';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LogOptions, LogStream } from '../runtime.js';
 
@@ -104,6 +107,23 @@ export class RunLog {
     if (existsSync(this.path)) files.push(this.path);
     return readLines(files);
   }
+}
+
+/**
+ * The files in a container's log directory (`<run>.log` and its rotations `<run>.log.<i>`) that a
+ * new run `current` makes obsolete: every run before the previous one.
+ */
+export function staleRunLogs(files: string[], current: number): string[] {
+  return files.filter((f) => {
+    const m = /^(\d+)\.log(\.\d+)?$/.exec(f);
+    return !!m && Number(m[1]) < current - 1;
+  });
+}
+
+/** Removes the log files of runs before the previous one from `dir`, before run `current` starts. */
+export function pruneRunLogs(dir: string, current: number): void {
+  if (!existsSync(dir)) return;
+  for (const f of staleRunLogs(readdirSync(dir), current)) rmSync(join(dir, f), { force: true });
 }
 
 export function readLines(files: string[]): Line[] {

@@ -21,7 +21,7 @@ import { RuntimeError, type NodeContext, type RuntimeHost } from '../runtime.js'
 import { backoffEventMessage, backoffMessage, nextRestartDelay, restartsAfter } from '../restart-backoff.js';
 import { attachSession, startExec, type ExecTracker } from './container-streams.js';
 import { commandLine, ConfigError, containerEnv } from './container-env.js';
-import { RunLog, type LogLimits } from './container-log.js';
+import { pruneRunLogs, RunLog, type LogLimits } from './container-log.js';
 import { runHandler, type Handler, type HandlerContext } from './handlers.js';
 import { killGroup, reapGroup, removePidFile, signalGroupExcept, writePidFile } from './process-group.js';
 import { Prober, type ProbeKind } from './prober.js';
@@ -65,7 +65,7 @@ interface Slot {
   init: boolean;
   status: ContainerStatus;
   run?: Run;
-  /** run number → its log (run number = restartCount when it started) */
+  /** run number → its log (run number = restartCount when it started): the current run and the previous */
   logs: Map<number, RunLog>;
   backoffMs: number;
   lastStartMs: number;
@@ -469,6 +469,9 @@ export class PodWorker {
 
     const runNo = slot.logs.size === 0 && !slot.ranBefore ? 0 : slot.status.restartCount! + 1;
     if (runNo > 0) slot.status.restartCount = runNo;
+    // kubectl shows this run and the one before (--previous); older runs' logs go first
+    for (const n of slot.logs.keys()) if (n < runNo - 1) slot.logs.delete(n);
+    pruneRunLogs(join(this.dir, 'logs', c.name), runNo);
     const log = new RunLog(join(this.dir, 'logs', c.name, `${runNo}.log`), this.opts.logLimits);
     slot.logs.set(runNo, log);
     const quantity = (name: 'memory' | 'cpu') => (c.resources?.limits?.[name] !== undefined ? parseQuantity(String(c.resources.limits[name])) : undefined);

@@ -5,6 +5,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1.js';
@@ -323,6 +325,45 @@ describe('process runtime', () => {
     expect(readFileSync(join(scratch, 'poststart'), 'utf8')).toBe('started\n');
     expect((await c.cluster.kubectl(['logs', 'from-dir'])).stdout).toBe(`running in ${image}\n`);
     await c.client.delete(refs.pods, 'from-dir', { namespace: 'default', gracePeriodSeconds: 0 });
+  });
+
+  it('keeps a container ContainerCreating until its httpGet postStart hook returns, and runs an httpGet preStop on delete', async () => {
+    const requests: string[] = [];
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    // the hooks' server: it answers the postStart request only when the test releases it
+    const hooks = createServer((q, r) => {
+      requests.push(`${q.method} ${q.url}`);
+      void (q.url === '/post-start' ? held : Promise.resolve()).then(() => r.end('ok'));
+    });
+    await new Promise<void>((r) => hooks.listen(0, '127.0.0.1', r));
+    const port = (hooks.address() as AddressInfo).port;
+    try {
+      await c.createPod({
+        metadata: { name: 'hooked' },
+        spec: {
+          terminationGracePeriodSeconds: 5,
+          containers: [{ name: 'c', image: 'busybox', command: ['sleep', '1000'], lifecycle: { postStart: { httpGet: { path: '/post-start', port } }, preStop: { httpGet: { path: '/pre-stop', port } } } }],
+        },
+      });
+      // the process runs (containerID) and the hook is in flight: not Running yet
+      await until(() => requests.includes('GET /post-start'), 10_000, 'the postStart request');
+      const during = await c.waitPod('hooked', (p) => !!containerStatus(p)?.containerID);
+      expect(containerStatus(during)).toMatchObject({ state: { waiting: { reason: 'ContainerCreating' } }, ready: false, started: false });
+      expect(during.status?.phase).toBe('Pending');
+      const shown = await c.cluster.kubectl(['get', 'pod', 'hooked', '--no-headers']);
+      expect(shown.stdout).toMatch(/^hooked\s+0\/1\s+ContainerCreating\s/);
+      release();
+      const after = await c.waitPod('hooked', (p) => condition(p, 'Ready') === 'True');
+      expect(containerStatus(after)?.state?.running?.startedAt).toBeTruthy();
+      expect(after.status?.phase).toBe('Running');
+      await c.client.delete(refs.pods, 'hooked', { namespace: 'default' });
+      await until(async () => !(await c.getPod('hooked')), 10_000, 'pod gone');
+      expect(requests).toEqual(['GET /post-start', 'GET /pre-stop']);
+    } finally {
+      release();
+      hooks.close();
+    }
   });
 
   it('fails a pod past its activeDeadlineSeconds (DeadlineExceeded)', async () => {

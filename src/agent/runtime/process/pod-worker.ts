@@ -541,15 +541,14 @@ export class PodWorker {
     };
     slot.run = run;
     if (run.pid) {
-      slot.status.state = { running: { startedAt } };
       slot.status.containerID = `process://${run.pid}`;
-      slot.status.started = !c.startupProbe;
-      if (slot.status.started) slot.onStarted?.();
-      this.changed();
       this.host.event(this.pod, 'Normal', 'Started', `Started container ${c.name}${portsNote ? ` (host ports ${portsNote})` : ''}`);
-      this.startProbes(slot, run);
-      if (c.lifecycle?.postStart) void this.postStart(slot, run, c.lifecycle.postStart as Handler);
-      this.readyChanged(slot);
+      if (c.lifecycle?.postStart) {
+        // as the kubelet, the container is not Running (nor probed) until its postStart hook returned
+        slot.status.state = waiting('ContainerCreating');
+        this.changed();
+        void this.postStart(slot, run, c.lifecycle.postStart as Handler);
+      } else this.markRunning(slot, run);
       if (this.terminating) void this.kill(slot, 0, `Stopping container ${c.name}`);
     }
 
@@ -575,6 +574,16 @@ export class PodWorker {
     return code;
   }
 
+  /** The run is Running: started (unless a startup probe decides), probed, maybe Ready. */
+  private markRunning(slot: Slot, run: Run): void {
+    slot.status.state = { running: { startedAt: run.startedAt } };
+    slot.status.started = !slot.spec.startupProbe;
+    if (slot.status.started) slot.onStarted?.();
+    this.changed();
+    this.startProbes(slot, run);
+    this.readyChanged(slot);
+  }
+
   private async postStart(slot: Slot, run: Run, h: Handler): Promise<void> {
     const grace = this.pod.spec?.terminationGracePeriodSeconds ?? 30;
     const r = await runHandler(h, run.ctx, Math.max(1, grace) * 1000, this.stop.signal);
@@ -585,7 +594,7 @@ export class PodWorker {
       return;
     }
     run.postStartDone = true;
-    this.readyChanged(slot);
+    this.markRunning(slot, run);
   }
 
   private startProbes(slot: Slot, run: Run): void {

@@ -152,13 +152,18 @@ describe('process runtime', () => {
     expect(out[7]).toMatch(/volumes\/data$/);
   });
 
-  it('updates configMap and downwardAPI volume files when the objects change', async () => {
-    await c.client.create(refs.configmaps, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'live', namespace: 'default' }, data: { k: 'v1' } });
+  it('updates configMap, secret and downwardAPI volume files when the objects change, and removes files of removed keys', async () => {
+    await c.client.create(refs.configmaps, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'live', namespace: 'default' }, data: { k: 'v1', gone: 'soon' } });
+    await c.client.create(refs.secrets, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'live-secret', namespace: 'default' }, data: { password: Buffer.from('old').toString('base64') } });
     await c.createPod({
       metadata: { name: 'watcher', labels: { v: '1' } },
       spec: {
-        volumes: [{ name: 'cfg', configMap: { name: 'live' } }, { name: 'meta', downwardAPI: { items: [{ path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } }] } }],
-        containers: [{ name: 'c', image: 'busybox', command: ['sleep', '1000'], volumeMounts: [{ name: 'cfg', mountPath: '/cfg' }, { name: 'meta', mountPath: '/meta' }] }],
+        volumes: [
+          { name: 'cfg', configMap: { name: 'live' } },
+          { name: 'sec', secret: { secretName: 'live-secret' } },
+          { name: 'meta', downwardAPI: { items: [{ path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } }] } },
+        ],
+        containers: [{ name: 'c', image: 'busybox', command: ['sleep', '1000'], volumeMounts: [{ name: 'cfg', mountPath: '/cfg' }, { name: 'sec', mountPath: '/sec' }, { name: 'meta', mountPath: '/meta' }] }],
       },
     });
     await c.waitPod('watcher', (p) => p.status?.phase === 'Running');
@@ -169,10 +174,17 @@ describe('process runtime', () => {
     const pid = Number(env.replace('process://', ''));
     const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
     const dir = (name: string) => environ.find((e) => e.startsWith(`VOLUME_${name}=`))!.split('=')[1];
+    expect(readdirSync(dir('CFG')).sort()).toEqual(['gone', 'k']);
     expect(readFileSync(join(dir('CFG'), 'k'), 'utf8')).toBe('v1');
-    await c.client.patch(refs.configmaps, 'live', 'merge', { data: { k: 'v2' } }, { namespace: 'default' });
+    expect(readFileSync(join(dir('SEC'), 'password'), 'utf8')).toBe('old');
+    // a merge patch with null removes the key
+    await c.client.patch(refs.configmaps, 'live', 'merge', { data: { k: 'v2', gone: null } }, { namespace: 'default' });
+    await c.client.patch(refs.secrets, 'live-secret', 'merge', { data: { password: Buffer.from('new').toString('base64') } }, { namespace: 'default' });
     await c.client.patch(refs.pods, 'watcher', 'merge', { metadata: { labels: { v: '2' } } }, { namespace: 'default' });
     await until(() => readFileSync(join(dir('CFG'), 'k'), 'utf8') === 'v2', 5000, 'configMap file updated');
+    await until(() => !existsSync(join(dir('CFG'), 'gone')), 5000, 'the removed key file removed');
+    expect(readdirSync(dir('CFG'))).toEqual(['k']);
+    await until(() => readFileSync(join(dir('SEC'), 'password'), 'utf8') === 'new', 5000, 'secret file updated');
     await until(() => readFileSync(join(dir('META'), 'labels'), 'utf8') === 'v="2"', 5000, 'downwardAPI file updated');
     await c.client.delete(refs.pods, 'watcher', { namespace: 'default', gracePeriodSeconds: 0 });
   });

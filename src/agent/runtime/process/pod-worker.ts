@@ -139,6 +139,8 @@ export class PodWorker {
   private failed?: { reason: string; message: string };
   private main?: Promise<void>;
   private volumes = new Map<string, string>();
+  /** the volume refresh in progress (refreshVolumes) */
+  private refreshing: Promise<void> = Promise.resolve();
   /** the pod's one PID namespace, with `shareProcessNamespace: true` */
   private sharedPid?: SharedPidNamespace;
   private readonly startTime: string;
@@ -316,15 +318,21 @@ export class PodWorker {
 
   /**
    * Rewrites configMap, secret and downwardAPI volumes from the current objects (the kubelet's
-   * periodic sync does the same); a failure leaves the files as they were.
+   * periodic sync does the same), removing files of keys that are gone; a failure leaves the files
+   * as they were. One refresh at a time, so an older read of an object never lands last.
    */
-  async refreshVolumes(): Promise<void> {
-    if (this.terminating || this.volumes.size === 0) return;
-    try {
-      this.volumes = await prepareVolumes(this.pod, this.dir, this.node, this.host);
-    } catch (e) {
-      if (!(e instanceof ConfigError)) throw e;
-    }
+  refreshVolumes(): Promise<void> {
+    this.refreshing = this.refreshing.then(async () => {
+      if (this.terminating || this.volumes.size === 0) return;
+      try {
+        this.volumes = await prepareVolumes(this.pod, this.dir, this.node, this.host);
+      } catch (e) {
+        if (!(e instanceof ConfigError)) throw e;
+      }
+    });
+    const done = this.refreshing;
+    this.refreshing = done.catch(() => {});
+    return done;
   }
 
   /**

@@ -7,7 +7,7 @@
  * `VOLUME_<NAME>` in its env and through its mountPath: arguments, env values and workingDir that
  * start with a mountPath are rewritten to the volume's directory (no mount namespace needed).
  */
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, normalize } from 'node:path';
 import type { Container, DownwardAPIVolumeFile, KeyToPath, Pod, Volume } from 'kubernetes-types/core/v1.js';
 import type { NodeContext, RuntimeHost } from '../runtime.js';
@@ -33,10 +33,34 @@ function safeRelative(p: string): string {
   return n;
 }
 
-function writeItems(dir: string, entries: Map<string, Buffer>, items: KeyToPath[] | undefined, defaultMode: number | undefined, optional: boolean, what: string): void {
+/** A configMap, secret, downwardAPI or projected volume's files: relative path → content and mode. */
+export type VolumeFiles = Map<string, { content: string | Buffer; mode: number }>;
+
+/**
+ * Makes `dir` hold exactly `files`: writes each (atomically, so a reader sees the old or the new
+ * content) and removes every other file and emptied directory — a key removed from a ConfigMap or
+ * Secret loses its file, as the kubelet's atomic writer does.
+ */
+export function syncVolumeFiles(dir: string, files: VolumeFiles): void {
+  mkdirSync(dir, { recursive: true });
+  for (const [rel, f] of files) writeAtomically(join(dir, rel), f.content, f.mode);
+  const prune = (sub: string): boolean => {
+    let empty = true;
+    for (const e of readdirSync(join(dir, sub), { withFileTypes: true })) {
+      const rel = join(sub, e.name);
+      if (e.isDirectory() && prune(rel)) rmSync(join(dir, rel), { recursive: true, force: true });
+      else if (e.isDirectory() || files.has(rel)) empty = false;
+      else rmSync(join(dir, rel), { force: true });
+    }
+    return empty;
+  };
+  prune('');
+}
+
+function addItems(files: VolumeFiles, entries: Map<string, Buffer>, items: KeyToPath[] | undefined, defaultMode: number | undefined, optional: boolean, what: string): void {
   const mode = defaultMode ?? 0o644;
   if (!items || items.length === 0) {
-    for (const [k, v] of entries) writeAtomically(join(dir, safeRelative(k)), v, mode);
+    for (const [k, v] of entries) files.set(safeRelative(k), { content: v, mode });
     return;
   }
   for (const it of items) {
@@ -45,7 +69,7 @@ function writeItems(dir: string, entries: Map<string, Buffer>, items: KeyToPath[
       if (optional) continue;
       throw new ConfigError(`${what}: key "${it.key}" not found`);
     }
-    writeAtomically(join(dir, safeRelative(it.path)), v, it.mode ?? mode);
+    files.set(safeRelative(it.path), { content: v, mode: it.mode ?? mode });
   }
 }
 
@@ -75,20 +99,19 @@ async function claimDir(claimName: string, ns: string, node: NodeContext, host: 
   return path;
 }
 
-/** Writes (or rewrites, when objects changed) one volume; returns its directory. */
 type VolumeHost = Pick<RuntimeHost, 'lookup' | 'lookupClaim' | 'serviceAccountToken'>;
 
-/** Writes configMap/secret entries into `dir`; false when the object is missing and optional. */
-async function writeObject(dir: string, kind: 'ConfigMap' | 'Secret', ns: string, name: string, items: KeyToPath[] | undefined, mode: number | undefined, optional: boolean, what: string, host: VolumeHost): Promise<void> {
+/** Adds a configMap's or secret's entries to `files` (none when the object is missing and optional). */
+async function addObject(files: VolumeFiles, kind: 'ConfigMap' | 'Secret', ns: string, name: string, items: KeyToPath[] | undefined, mode: number | undefined, optional: boolean, what: string, host: VolumeHost): Promise<void> {
   const entries = await objectEntries(host, kind, ns, name);
   if (!entries) {
     if (optional) return;
     throw new ConfigError(`${kind.toLowerCase()} "${name}" not found (${what})`);
   }
-  writeItems(dir, entries, items, mode, optional, what);
+  addItems(files, entries, items, mode, optional, what);
 }
 
-function writeDownward(dir: string, items: DownwardAPIVolumeFile[], mode: number | undefined, pod: Pod, node: NodeContext): void {
+function addDownward(files: VolumeFiles, items: DownwardAPIVolumeFile[], mode: number | undefined, pod: Pod, node: NodeContext): void {
   for (const it of items) {
     let value = '';
     if (it.fieldRef) value = fieldValue(pod, it.fieldRef.fieldPath, node);
@@ -96,10 +119,11 @@ function writeDownward(dir: string, items: DownwardAPIVolumeFile[], mode: number
       const c = pod.spec?.containers.find((x) => x.name === it.resourceFieldRef!.containerName) ?? pod.spec!.containers[0];
       value = resourceValue(c, it.resourceFieldRef.resource, it.resourceFieldRef.divisor, node);
     }
-    writeAtomically(join(dir, safeRelative(it.path)), value, it.mode ?? mode ?? 0o644);
+    files.set(safeRelative(it.path), { content: value, mode: it.mode ?? mode ?? 0o644 });
   }
 }
 
+/** Writes (or rewrites, when objects changed) one volume; returns its directory. */
 async function writeVolume(v: Volume, pod: Pod, podDir: string, node: NodeContext, host: VolumeHost): Promise<string> {
   const ns = pod.metadata?.namespace ?? 'default';
   const dir = join(podDir, 'volumes', v.name);
@@ -110,24 +134,16 @@ async function writeVolume(v: Volume, pod: Pod, podDir: string, node: NodeContex
   mkdirSync(dir, { recursive: true });
   if (v.emptyDir) return dir;
   const what = `volume "${v.name}"`;
-  if (v.configMap) {
-    await writeObject(dir, 'ConfigMap', ns, v.configMap.name ?? '', v.configMap.items, v.configMap.defaultMode, v.configMap.optional ?? false, what, host);
-    return dir;
-  }
-  if (v.secret) {
-    await writeObject(dir, 'Secret', ns, v.secret.secretName ?? '', v.secret.items, v.secret.defaultMode, v.secret.optional ?? false, what, host);
-    return dir;
-  }
-  if (v.downwardAPI) {
-    writeDownward(dir, v.downwardAPI.items ?? [], v.downwardAPI.defaultMode, pod, node);
-    return dir;
-  }
-  if (v.projected) {
+  const files: VolumeFiles = new Map();
+  if (v.configMap) await addObject(files, 'ConfigMap', ns, v.configMap.name ?? '', v.configMap.items, v.configMap.defaultMode, v.configMap.optional ?? false, what, host);
+  else if (v.secret) await addObject(files, 'Secret', ns, v.secret.secretName ?? '', v.secret.items, v.secret.defaultMode, v.secret.optional ?? false, what, host);
+  else if (v.downwardAPI) addDownward(files, v.downwardAPI.items ?? [], v.downwardAPI.defaultMode, pod, node);
+  else if (v.projected) {
     const mode = v.projected.defaultMode;
     for (const src of v.projected.sources ?? []) {
-      if (src.configMap) await writeObject(dir, 'ConfigMap', ns, src.configMap.name ?? '', src.configMap.items, mode, src.configMap.optional ?? false, what, host);
-      if (src.secret) await writeObject(dir, 'Secret', ns, src.secret.name ?? '', src.secret.items, mode, src.secret.optional ?? false, what, host);
-      if (src.downwardAPI) writeDownward(dir, src.downwardAPI.items ?? [], mode, pod, node);
+      if (src.configMap) await addObject(files, 'ConfigMap', ns, src.configMap.name ?? '', src.configMap.items, mode, src.configMap.optional ?? false, what, host);
+      if (src.secret) await addObject(files, 'Secret', ns, src.secret.name ?? '', src.secret.items, mode, src.secret.optional ?? false, what, host);
+      if (src.downwardAPI) addDownward(files, src.downwardAPI.items ?? [], mode, pod, node);
       if (src.serviceAccountToken) {
         const t = src.serviceAccountToken;
         let token: string;
@@ -136,9 +152,12 @@ async function writeVolume(v: Volume, pod: Pod, podDir: string, node: NodeContex
         } catch (e) {
           throw new ConfigError(`${what}: requesting a token for serviceaccount "${pod.spec?.serviceAccountName ?? 'default'}" failed: ${(e as Error).message}`);
         }
-        writeAtomically(join(dir, safeRelative(t.path)), token, mode ?? 0o644);
+        files.set(safeRelative(t.path), { content: token, mode: mode ?? 0o644 });
       }
     }
+  }
+  if (v.configMap || v.secret || v.downwardAPI || v.projected) {
+    syncVolumeFiles(dir, files);
     return dir;
   }
   if (v.persistentVolumeClaim) return claimDir(v.persistentVolumeClaim.claimName, ns, node, host);

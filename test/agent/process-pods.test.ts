@@ -428,7 +428,8 @@ describe('process runtime', () => {
     }
     // the background sleep leaves the container's process group with setsid: only the namespace ends
     // it ($$$$ is $$ after $(VAR) expansion)
-    const marker = '1001.4242';
+    // unique per run: the check below scans the whole machine
+    const marker = `1001.${process.pid}`;
     await c.createPod({
       metadata: { name: 'isolated' },
       spec: {
@@ -465,7 +466,7 @@ describe('process runtime', () => {
       console.log('skipped shareProcessNamespace: the agent is not root on Linux with util-linux unshare/nsenter');
       ctx.skip();
     }
-    const marker = '1002.4242';
+    const marker = `1002.${process.pid}`;
     const stopped = join(scratch, 'app-stopped');
     await c.createPod({
       metadata: { name: 'shared-pid' },

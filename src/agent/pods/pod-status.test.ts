@@ -33,6 +33,9 @@ describe('podPhase', () => {
     [{ ...running, name: 'side', started: true }, [running], 'Running'],
     [{ ...creating, name: 'side', started: false }, [creating], 'Pending'],
     [{ ...failed, name: 'side' }, [ok], 'Succeeded'],
+    // terminal only once every container stopped, sidecars too (kubelet since 1.27)
+    [{ ...running, name: 'side', started: true }, [ok], 'Running'],
+    [{ ...running, name: 'side', started: true }, [failed], 'Running'],
   ] as const)('a sidecar %j counts as initialized once started; app=%j → %s', (side, app, want) => {
     expect(podPhase('Never', [side], [...app], new Set(['side']))).toBe(want);
   });

@@ -51,6 +51,9 @@ export function podPhase(restartPolicy: string, init: ContainerStatus[], contain
   if (waiting > 0) return 'Pending';
   if (running > 0) return 'Running';
   if (succeeded + failed === 0) return 'Pending';
+  // the kubelet reports a terminal phase only once every container stopped: a sidecar still
+  // running (being stopped after the app containers ended) keeps the pod Running
+  if (restartPolicy !== 'Always' && init.some((s) => sidecars?.has(s.name) && s.state?.running)) return 'Running';
   if (restartPolicy === 'Always') return 'Running';
   if (restartPolicy === 'OnFailure') return failed > 0 ? 'Running' : 'Succeeded';
   return failed > 0 ? 'Failed' : 'Succeeded';

@@ -38,6 +38,16 @@ describe('kubectl', () => {
     expect(await ok(['get', 'ns', 'x', '-o', 'jsonpath={.status.phase}'])).toBe('Active');
   });
 
+  it('folds a Secret\'s stringData into data, as kubectl users write Secrets by hand', async () => {
+    const manifest = 'apiVersion: v1\nkind: Secret\nmetadata: {name: db, namespace: default}\ndata: {user: YWRtaW4=}\nstringData: {password: "s3cr3t ünïcode"}\n';
+    expect((await c.kubectl(['apply', '-f', '-'], manifest)).stdout).toBe('secret/db created\n');
+    const got = JSON.parse((await c.kubectl(['get', 'secret', 'db', '-o', 'json'])).stdout) as { data: Record<string, string>; stringData?: unknown };
+    expect(got.stringData).toBeUndefined();
+    expect(Buffer.from(got.data.password, 'base64').toString('utf8')).toBe('s3cr3t ünïcode');
+    expect(got.data.user).toBe('YWRtaW4=');
+    await c.kubectl(['delete', 'secret', 'db']);
+  });
+
   it('applies every seed manifest, and a second apply changes nothing', async () => {
     for (const f of seedFiles) {
       const out = await ok(['apply', '-f', join(SEEDS, f)]);

@@ -1,6 +1,6 @@
 /**
  * Defaults of core/v1 kinds other than pods and controllers (SetDefaults_Service, _Namespace,
- * _Secret, _PersistentVolume(Claim), _Endpoints, _NodeStatus, _LimitRangeItem), plus the
+ * _Secret with stringData folded into data, _PersistentVolume(Claim), _Endpoints, _NodeStatus, _LimitRangeItem), plus the
  * Namespace `kubernetes` finalizer the namespace strategy adds. Idempotent.
  */
 import { ensureObject, isObject, objects, setDefault, type JsonObject } from '../object.js';
@@ -36,8 +36,17 @@ export function defaultNamespace(obj: JsonObject): void {
   setDefault(ensureObject(obj, 'status'), 'phase', 'Active');
 }
 
+/**
+ * `stringData` is write-only: its keys are folded into `data` (base64), winning over the same key
+ * there, and the field dropped — Kubernetes does it converting v1 to its internal version.
+ */
 export function defaultSecret(obj: JsonObject): void {
   setDefault(obj, 'type', 'Opaque');
+  if (isObject(obj.stringData)) {
+    const data = ensureObject(obj, 'data');
+    for (const [k, v] of Object.entries(obj.stringData)) if (typeof v === 'string') data[k] = Buffer.from(v, 'utf8').toString('base64');
+  }
+  delete obj.stringData;
 }
 
 export function defaultPersistentVolumeClaim(obj: JsonObject): void {

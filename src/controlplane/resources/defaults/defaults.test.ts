@@ -141,6 +141,7 @@ describe('defaults', () => {
     ],
     [{ apiVersion: 'v1', kind: 'Namespace' }, { metadata: { labels: { 'kubernetes.io/metadata.name': 'x' } }, spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } }],
     [{ apiVersion: 'v1', kind: 'Secret' }, { type: 'Opaque' }],
+    [{ apiVersion: 'v1', kind: 'Secret', data: { a: 'MQ==', b: 'Mg==' }, stringData: { b: 'två', c: '' } }, { data: { a: 'MQ==', b: 'dHbDpQ==', c: '' } }],
     [{ apiVersion: 'v1', kind: 'PersistentVolumeClaim', spec: {} }, { spec: { volumeMode: 'Filesystem' }, status: { phase: 'Pending' } }],
     [{ apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', value: 10 }, { preemptionPolicy: 'PreemptLowerPriority' }],
     [
@@ -149,6 +150,10 @@ describe('defaults', () => {
     ],
   ])('%j', (input, expected) => {
     expect(defaulted({ ...input, metadata: { name: 'x' } } as KubeObject)).toMatchObject(expected);
+  });
+
+  it('drops a Secret\'s stringData once folded into data', () => {
+    expect(defaulted({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'x' }, stringData: { k: 'v' } } as KubeObject)).not.toHaveProperty('stringData');
   });
 
   it('does not bring back the namespace finalizer while the namespace is being deleted', () => {

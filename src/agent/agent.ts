@@ -30,6 +30,10 @@ import { RuntimeError } from './runtime/runtime.js';
 import { SimRuntime, type SimRuntimeOptions } from './runtime/sim/sim-runtime.js';
 
 /** The identity an agent for `nodeName` runs as. */
+function readyOf(status: Pod['status']): string | undefined {
+  return status?.conditions?.find((c) => c.type === 'Ready')?.status;
+}
+
 export function nodeUser(nodeName: string): UserInfo {
   return { username: `system:node:${nodeName}`, groups: ['system:nodes', 'system:authenticated'] };
 }
@@ -341,6 +345,13 @@ class AgentCore implements Agent {
     // A pod that finished before this agent (re)started stays finished.
     if ((phase === 'Succeeded' || phase === 'Failed') && !slot.runtime.status(uid)) return;
     slot.runtime.sync(pod);
+    // Someone else rewrote readiness (the node lifecycle controller marks pods not ready while this
+    // agent is unreachable): post this agent's view again, as the kubelet's status manager does.
+    const mine = this.written.has(uid) ? slot.runtime.status(uid) : undefined;
+    if (mine && readyOf(mine) !== readyOf(pod.status)) {
+      this.written.delete(uid);
+      this.markDirty(slot, uid);
+    }
   }
 
   private terminate(slot: NodeSlot, pod: Pod): void {

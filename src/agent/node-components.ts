@@ -1,8 +1,8 @@
 /**
  * Everything node-side that `berth up` runs in its process, in one call: the pods/log registry on
- * the API handler, N node agents (process: one agent per node; sim: one process hosting all), the
- * node lifecycle controller and the Service proxy — each a Runnable for the Manager, each with its
- * own identity.
+ * the API handler, N node agents (process: one agent per node; sim: one process hosting all) and
+ * the Service proxy — each a Runnable for the Manager, each with its own identity. (The node
+ * lifecycle controller runs in the controller-manager, as in Kubernetes.)
  */
 import { join } from 'node:path';
 import type { RunningApiServer } from '../controlplane/apiserver.js';
@@ -11,11 +11,10 @@ import type { Runnable } from '../controlplane/runtime/runnable.js';
 import { createAgent, createSimNodes, nodeUser } from './agent.js';
 import { servePodSubresources } from './connector.js';
 import type { SimRuntimeOptions } from './runtime/sim/sim-runtime.js';
-import { createNodeLifecycleController, type NodeLifecycleOptions } from './node-lifecycle.js';
 import { createServiceProxy } from './proxy/service-proxy.js';
 
 export interface NodeComponentsOptions {
-  /** node agents to start (0: none, but the controller and proxy still run) */
+  /** node agents to start (0: none, but the proxy still runs) */
   nodes: number;
   runtime: 'process' | 'sim';
   /** the sim runtime's stages and back-off (runtime sim) */
@@ -24,11 +23,9 @@ export interface NodeComponentsOptions {
   dataDir: string;
   /** node names: `<prefix><i>` from 1 (default `node-`) */
   namePrefix?: string;
-  lifecycle?: Omit<NodeLifecycleOptions, 'client' | 'log'>;
   log?: (line: string) => void;
 }
 
-const CONTROLLER_USER: UserInfo = { username: 'system:serviceaccount:kube-system:node-controller', groups: ['system:serviceaccounts', 'system:serviceaccounts:kube-system', 'system:authenticated'] };
 const PROXY_USER: UserInfo = { username: 'system:kube-proxy', groups: ['system:authenticated'] };
 
 /** The components in start order; add each to the Manager (`await manager.add(r)`). */
@@ -55,7 +52,6 @@ export function nodeComponents(api: RunningApiServer, opts: NodeComponentsOption
       out.push(createAgent({ client: api.client(nodeUser(name), 'berth-agent'), name, runtime: opts.runtime, dataDir: join(opts.dataDir, 'agents', name), connectors: registry, process: { gitRepos: join(opts.dataDir, 'repos') }, log: opts.log }));
     }
   }
-  out.push(createNodeLifecycleController({ client: api.client(CONTROLLER_USER, 'node-controller'), ...opts.lifecycle, log: opts.log }));
   out.push(createServiceProxy({ client: api.client(PROXY_USER, 'berth-proxy'), log: opts.log }));
   return out;
 }

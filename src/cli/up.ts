@@ -1,7 +1,7 @@
 /**
  * `berth up`: a one-machine cluster in one process — redis-server (unless REDIS_URL), the API
- * server with the policy engine, and the components (controllers, GitOps sync, scheduler, node
- * agents, Service proxy) as their Runnables. Writes the kubeconfig, prints where the API listens, and on Ctrl-C stops everything in
+ * server with the policy engine, and the components (controllers, the node lifecycle controller
+ * among them; GitOps sync; scheduler; node agents; Service proxy) as their Runnables. Writes the kubeconfig, prints where the API listens, and on Ctrl-C stops everything in
  * reverse order, redis last.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';

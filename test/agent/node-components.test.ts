@@ -1,7 +1,6 @@
 /**
- * What `berth up` runs node-side, through nodeComponents: agents named node-1..N (process or sim),
- * the node lifecycle controller and the Service proxy, started by the Manager; kubectl sees the
- * nodes and reads logs.
+ * What `berth up` runs node-side, through nodeComponents: agents named node-1..N (process or sim)
+ * and the Service proxy, started by the Manager; kubectl sees the nodes and reads logs.
  */
 import type { Node } from 'kubernetes-types/core/v1.js';
 import { afterEach, describe, expect, it } from 'vitest';

@@ -1,7 +1,9 @@
 /**
  * A remote agent (`berth agent`, its own process, over HTTPS) serving pods/log to the API server;
- * `kill -9` of it: the node lifecycle controller marks the Node Ready=Unknown, taints it unreachable
- * and evicts its pods; the restarted agent kills what the dead one left running, the Node recovers.
+ * `kill -9` of it: the node lifecycle controller (in a controller-manager, as berth runs it) marks the
+ * Node Ready=Unknown, its pods not ready, taints it unreachable and evicts its pods; the restarted
+ * agent kills what the dead one left running, the Node recovers. A frozen agent (SIGSTOP): its pod
+ * leaves the Service's ready endpoints at once and, when the agent thaws, is posted ready again.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
@@ -10,7 +12,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refs } from '../../src/controlplane/client/refs.js';
 import type { KubeObject } from '../../src/controlplane/resources/types.js';
 import { servePodSubresources } from '../../src/agent/connector.js';
-import { createNodeLifecycleController, UNREACHABLE_TAINT } from '../../src/agent/node-lifecycle.js';
+import { UNREACHABLE_TAINT } from '../../src/controlplane/controllers/node-lifecycle.js';
+import { createControllerManager, CONTROLLER_MANAGER_USER } from '../../src/controlplane/controllers/index.js';
+import { endpointsController } from '../../src/controlplane/controllers/endpoints.js';
+import type { Endpoints } from 'kubernetes-types/core/v1.js';
 import { groupMembers } from '../../src/agent/runtime/process/process-group.js';
 import { startCluster, type TestCluster } from '../harness/cluster.js';
 import { until } from './agent-harness.js';
@@ -36,7 +41,13 @@ const ready = (n: Node) => n.status?.conditions?.find((c) => c.type === 'Ready')
 beforeAll(async () => {
   cluster = await startCluster({ tls: true });
   servePodSubresources(cluster.api.handler, { client: cluster.api.client() });
-  await createNodeLifecycleController({ client: cluster.api.client(), gracePeriodMs: 1500, checkIntervalMs: 200, defaultTolerationSeconds: 1 }).start(ac.signal);
+  await createControllerManager({
+    client: (ua) => cluster.api.client(CONTROLLER_MANAGER_USER, ua),
+    redisUrl: cluster.redis.url,
+    controllers: [endpointsController()],
+    nodeLifecycleController: true,
+    nodeLifecycle: { gracePeriodMs: 1500, checkIntervalMs: 200, defaultTolerationSeconds: 1 },
+  }).start(ac.signal);
 });
 afterAll(async () => {
   ac.abort();
@@ -52,8 +63,8 @@ describe('remote agent and node health', () => {
     await client.create(refs.pods, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'default' }, spec: { nodeName: 'remote-1', containers: [{ name: 'c', image: 'busybox', command: ['sh', '-c', 'echo hi-remote; sleep 1000'] }] } });
     const running = await until(async () => {
       const p = await client.get<Pod & KubeObject>(refs.pods, 'p', 'default');
-      return p.status?.containerStatuses?.[0]?.state?.running ? p : undefined;
-    }, 10_000, 'pod running');
+      return p.status?.containerStatuses?.[0]?.state?.running && p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ? p : undefined;
+    }, 10_000, 'pod running and ready');
     const pgid = Number(running.status!.containerStatuses![0].containerID!.replace('process://', ''));
     const logs = await until(async () => {
       const r = await cluster.kubectl(['logs', 'p']);
@@ -67,7 +78,18 @@ describe('remote agent and node health', () => {
       return ready(m) === 'Unknown' && m.spec?.taints?.length ? m : undefined;
     }, 10_000, 'node Unknown and tainted');
     expect(n.spec?.taints?.filter((t) => t.key === UNREACHABLE_TAINT).map((t) => t.effect).sort()).toEqual(['NoExecute', 'NoSchedule']);
-    await until(async () => (await client.get<Pod & KubeObject>(refs.pods, 'p', 'default')).metadata?.deletionTimestamp, 10_000, 'pod evicted');
+    const evicted = await until(async () => {
+      const p = await client.get<Pod & KubeObject>(refs.pods, 'p', 'default');
+      return p.metadata?.deletionTimestamp ? p : undefined;
+    }, 10_000, 'pod evicted');
+    // MarkPodsNotReady: Ready went False (status only) when the node went Unknown, before the eviction
+    const readyCond = evicted.status?.conditions?.find((c) => c.type === 'Ready');
+    expect(readyCond?.status).toBe('False');
+    const before = running.status!.conditions!.find((c) => c.type === 'Ready')!;
+    expect([readyCond?.reason, readyCond?.message]).toEqual([before.reason, before.message]);
+    expect(Date.parse(readyCond!.lastTransitionTime!)).toBeGreaterThan(Date.parse(before.lastTransitionTime!));
+    const events = await cluster.kubectl(['get', 'events', '--field-selector', 'involvedObject.name=p,reason=NodeNotReady', '-o', 'jsonpath={.items[*].message}']);
+    expect(events.stdout).toContain('Node is not ready');
     expect(groupMembers(pgid).length).toBeGreaterThan(0);
 
     agent = startRemoteAgent();
@@ -77,5 +99,35 @@ describe('remote agent and node health', () => {
     }, 20_000, 'node recovered');
     await until(async () => !(await client.find(refs.pods, 'p', 'default')), 10_000, 'evicted pod finalized');
     expect(groupMembers(pgid)).toEqual([]);
+  }, 60_000);
+
+  it('a frozen agent: its pod leaves the ready endpoints at once and is posted ready again when the agent thaws', async () => {
+    const client = cluster.api.client();
+    const agent = children.at(-1)!;
+    await until(async () => ready(await node()) === 'True', 20_000, 'node ready');
+    // tolerates the unreachable taint forever: marked not ready, never evicted
+    await client.create(refs.pods, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'frozen', namespace: 'default', labels: { app: 'frozen' } }, spec: { nodeName: 'remote-1', tolerations: [{ key: UNREACHABLE_TAINT, operator: 'Exists', effect: 'NoExecute' }], containers: [{ name: 'c', image: 'busybox', command: ['sh', '-c', 'sleep 1000'] }] } });
+    await client.create(refs.services, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'frozen', namespace: 'default' }, spec: { selector: { app: 'frozen' }, ports: [{ port: 80 }] } });
+    const endpoints = async () => {
+      const e = await client.find<Endpoints & KubeObject>(refs.endpoints, 'frozen', 'default');
+      return { ready: (e?.subsets ?? []).flatMap((s) => s.addresses ?? []).map((a) => a.targetRef?.name), notReady: (e?.subsets ?? []).flatMap((s) => s.notReadyAddresses ?? []).map((a) => a.targetRef?.name) };
+    };
+    await until(async () => (await endpoints()).ready.includes('frozen'), 10_000, 'pod in the ready endpoints');
+
+    agent.kill('SIGSTOP');
+    try {
+      const e = await until(async () => {
+        const x = await endpoints();
+        return x.notReady.includes('frozen') ? x : undefined;
+      }, 10_000, 'pod moved to notReadyAddresses');
+      expect(e.ready).toEqual([]);
+      expect(ready(await node())).toBe('Unknown');
+      expect((await client.get<Pod & KubeObject>(refs.pods, 'frozen', 'default')).metadata?.deletionTimestamp).toBeUndefined();
+    } finally {
+      agent.kill('SIGCONT');
+    }
+    // the agent's status manager sees readiness rewritten by someone else and posts its own again
+    await until(async () => (await endpoints()).ready.includes('frozen'), 15_000, 'pod ready again after the agent thawed');
+    expect(ready(await node())).toBe('True');
   }, 60_000);
 });

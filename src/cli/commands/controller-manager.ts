@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
 import { Client } from '../../controlplane/client/client.js';
 import { HttpTransport } from '../../controlplane/client/transport.js';
-import { createControllerManager, defaultControllers } from '../../controlplane/controllers/index.js';
+import { controllerNames, createControllerManager, defaultControllers } from '../../controlplane/controllers/index.js';
+import { NODE_LIFECYCLE_CONTROLLER } from '../../controlplane/controllers/node-lifecycle.js';
 import { Manager } from '../../controlplane/runtime/runnable.js';
 
 interface Options {
@@ -31,7 +32,7 @@ function positiveInt(name: string) {
 export function register(program: Command): void {
   program
     .command('controller-manager')
-    .description('run the controllers (Deployment, ReplicaSet, garbage collector, ...) against an API server; any number may share one Redis')
+    .description('run the controllers (Deployment, ReplicaSet, garbage collector, node lifecycle, ...) against an API server; any number may share one Redis')
     .requiredOption('--server <url>', 'API server URL, e.g. https://127.0.0.1:6443')
     .option('--token <token>', 'bearer token for the API server')
     .option('--ca <file>', 'PEM file of the CA that signed the API server certificate')
@@ -44,15 +45,19 @@ export function register(program: Command): void {
       const ca = o.ca ? readFileSync(o.ca, 'utf8') : undefined;
       if (!ca) console.log('controller-manager: no --ca: the kube-root-ca.crt ConfigMaps are not published, and pods with a service-account token volume wait for theirs (pass --ca or run one controller-manager with it)');
       // the CA the API is served with is the one pods' kube-root-ca.crt ConfigMaps publish
-      const all = defaultControllers({ rootCA: ca });
+      const settings = { rootCA: ca };
+      const all = defaultControllers(settings);
+      const known = controllerNames(settings);
       const wanted = o.controllers?.split(',').map((s) => s.trim()).filter(Boolean);
-      const unknown = wanted?.filter((n) => !all.some((c) => c.name === n));
-      if (unknown?.length) throw new Error(`unknown controllers: ${unknown.join(', ')} (known: ${all.map((c) => c.name).join(', ')})`);
+      const unknown = wanted?.filter((n) => !known.includes(n));
+      if (unknown?.length) throw new Error(`unknown controllers: ${unknown.join(', ')} (known: ${known.join(', ')})`);
       const manager = createControllerManager({
         client: (userAgent) => new Client(new HttpTransport(o.server, o.token, ca, userAgent)),
         redisUrl: o.redisUrl,
         prefix: o.prefix,
+        ...settings,
         controllers: wanted ? all.filter((c) => wanted.includes(c.name)) : all,
+        nodeLifecycleController: !wanted || wanted.includes(NODE_LIFECYCLE_CONTROLLER),
         concurrency: o.concurrency,
         lockDurationMs: o.lockDuration,
         log: (line) => console.log(line),

@@ -25,6 +25,11 @@ export interface ControllerManagerOptions {
   prefix?: string;
   /** controllers to run (../index.ts defaults this to every built-in one) */
   controllers: Controller[];
+  /**
+   * controllers that run their own loop instead of a work queue (the node lifecycle controller's
+   * periodic scan): started once the queues run, stopped with the manager
+   */
+  loops?: Runnable[];
   /** keys each controller reconciles at once in this process (default 8) */
   concurrency?: number;
   /** lock time after which a dead process's keys are taken over (default 30 s) */
@@ -49,6 +54,7 @@ export function createControllerManager(opts: ControllerManagerOptions): Control
   const redis = new Redis(bullConnection(opts.redisUrl) as never);
   redis.on('error', (e: Error) => log(`controller-manager: redis: ${e.message}`));
   const queues = new Map<string, WorkQueue>();
+  const loops = opts.loops ?? [];
   let informersStarted = false;
 
   for (const c of opts.controllers) {
@@ -84,6 +90,7 @@ export function createControllerManager(opts: ControllerManagerOptions): Control
 
   async function shutdown(force: boolean): Promise<void> {
     await Promise.all([...queues.values()].map((q) => q.close(force)));
+    await Promise.all(loops.map((l) => l.stopped()));
     if (informersStarted) await informers.stopped();
     redis.disconnect();
   }
@@ -98,7 +105,8 @@ export function createControllerManager(opts: ControllerManagerOptions): Control
       await informers.start(abortInformers.signal);
       informersStarted = true;
       for (const q of queues.values()) q.start();
-      log(`controller-manager: ${[...queues.keys()].join(', ')} running`);
+      for (const l of loops) await l.start(abortInformers.signal);
+      log(`controller-manager: ${[...queues.keys(), ...loops.map((l) => l.name)].join(', ')} running`);
       stoppedPromise = new Promise((resolve) => {
         signal.addEventListener('abort', () => void shutdown(false).then(resolve, resolve), { once: true });
       });

@@ -1,7 +1,7 @@
-/** When NoExecute taints evict a pod, by its tolerations: table tests. */
+/** When NoExecute taints evict a pod, by its tolerations, and how a pod is marked not ready: table tests. */
 import type { Pod, Taint } from 'kubernetes-types/core/v1.js';
 import { describe, expect, it } from 'vitest';
-import { evictionTime, UNREACHABLE_TAINT } from './node-lifecycle.js';
+import { evictionTime, notReadyConditions, UNREACHABLE_TAINT } from './node-lifecycle.js';
 
 const added = '2025-01-01T00:00:00Z';
 const t0 = Date.parse(added);
@@ -19,5 +19,18 @@ describe('evictionTime', () => {
   ] as const)('%s', (_what, taints, tolerations, want) => {
     const pod: Pod = { spec: { containers: [], tolerations: [...tolerations] } };
     expect(evictionTime(pod, [...taints], 300)).toBe(want);
+  });
+});
+
+describe('notReadyConditions (MarkPodsNotReady)', () => {
+  const now = '2025-01-01T00:01:00Z';
+  it('turns Ready False, keeping reason and message, with a new transition time', () => {
+    const pod: Pod = { status: { conditions: [{ type: 'PodScheduled', status: 'True' }, { type: 'Ready', status: 'True', reason: 'r', message: 'm', lastTransitionTime: added }] } };
+    expect(notReadyConditions(pod, now)).toEqual([{ type: 'PodScheduled', status: 'True' }, { type: 'Ready', status: 'False', reason: 'r', message: 'm', lastTransitionTime: now }]);
+  });
+  it('leaves a pod already not ready, or without a Ready condition, alone', () => {
+    expect(notReadyConditions({ status: { conditions: [{ type: 'Ready', status: 'False', lastTransitionTime: added }] } }, now)).toBeUndefined();
+    expect(notReadyConditions({ status: { conditions: [{ type: 'PodScheduled', status: 'True' }] } }, now)).toBeUndefined();
+    expect(notReadyConditions({}, now)).toBeUndefined();
   });
 });

@@ -1,20 +1,29 @@
 /**
- * The node lifecycle controller: a Node whose Lease has not been renewed within the grace period
- * becomes Ready=Unknown and gets the node.kubernetes.io/unreachable taints (NoSchedule, NoExecute);
- * pods on it are evicted once their toleration of that taint runs out (pods without one get the
- * DefaultTolerationSeconds admission's 300 s); when the agent is back (fresh Lease, Ready=True
- * again) the taints go. Lease freshness is judged on this controller's clock, as upstream does.
+ * The node lifecycle controller (kube-controller-manager's node-lifecycle-controller): a Node whose
+ * Lease has not been renewed within the grace period (--node-monitor-grace-period) becomes
+ * Ready=Unknown and gets the node.kubernetes.io/unreachable taints (NoSchedule, NoExecute); every pod
+ * on a Node that is not Ready is marked not ready at once (upstream's MarkPodsNotReady), so Endpoints
+ * and the Service proxy stop sending it traffic long before eviction; pods are evicted once their
+ * toleration of the taint runs out (pods without one get the DefaultTolerationSeconds admission's
+ * 300 s); when the agent is back (fresh Lease, Ready=True again) the taints go and the agent posts
+ * its pods' readiness again. Lease freshness is judged on this controller's clock, as upstream does.
+ *
+ * A periodic scan (upstream's monitorNodeHealth every --node-monitor-period), not a work queue: it
+ * runs in each controller-manager that selects it, and its writes are idempotent (conditions and
+ * taints computed from the same state, deletes and status writes preconditioned).
  */
 import type { Lease } from 'kubernetes-types/coordination/v1.js';
-import type { Node, NodeCondition, Pod, Taint } from 'kubernetes-types/core/v1.js';
-import { StatusError } from '../controlplane/api/errors.js';
-import type { Client } from '../controlplane/client/client.js';
-import { EventRecorder } from '../controlplane/client/events.js';
-import { Informer } from '../controlplane/client/informer.js';
-import { refs } from '../controlplane/client/refs.js';
-import type { KubeObject } from '../controlplane/resources/types.js';
-import type { Runnable } from '../controlplane/runtime/runnable.js';
-import { LeanClient } from './lean-client.js';
+import type { Node, NodeCondition, Pod, PodCondition, Taint } from 'kubernetes-types/core/v1.js';
+import { StatusError } from '../api/errors.js';
+import type { Client } from '../client/client.js';
+import { EventRecorder } from '../client/events.js';
+import { Informer } from '../client/informer.js';
+import { refs } from '../client/refs.js';
+import type { KubeObject } from '../resources/types.js';
+import type { Runnable } from '../runtime/runnable.js';
+import { LeanClient } from '../../agent/lean-client.js';
+
+export const NODE_LIFECYCLE_CONTROLLER = 'node-lifecycle-controller';
 
 export const UNREACHABLE_TAINT = 'node.kubernetes.io/unreachable';
 
@@ -22,7 +31,7 @@ export interface NodeLifecycleOptions {
   client: Client;
   /** a Lease older than this makes its Node unreachable (Kubernetes 1.32: 50 s) */
   gracePeriodMs?: number;
-  /** how often nodes are checked (upstream: 5 s) */
+  /** how often nodes are checked (upstream --node-monitor-period: 5 s) */
   checkIntervalMs?: number;
   /** tolerationSeconds for pods without a toleration of the unreachable taint (upstream: 300) */
   defaultTolerationSeconds?: number;
@@ -44,6 +53,18 @@ export function evictionTime(pod: Pod, taints: Taint[], defaultTolerationSeconds
     if (when !== undefined) at = at === undefined ? when : Math.min(at, when);
   }
   return at;
+}
+
+/**
+ * The pod's conditions with Ready turned False, as MarkPodsNotReady does (status only: reason and
+ * message stay, lastTransitionTime is `now`); undefined when it has no Ready condition or it is
+ * already False.
+ */
+export function notReadyConditions(pod: Pod, now: string): PodCondition[] | undefined {
+  const conds = pod.status?.conditions;
+  const ready = conds?.find((c) => c.type === 'Ready');
+  if (!conds || !ready || ready.status === 'False') return undefined;
+  return conds.map((c) => (c === ready ? { ...c, status: 'False', lastTransitionTime: now } : c));
 }
 
 function unknownConditions(conds: NodeCondition[] | undefined, now: string): NodeCondition[] {
@@ -70,6 +91,8 @@ export function createNodeLifecycleController(opts: NodeLifecycleOptions): Runna
   /** node → [last renewTime seen, when we saw it change (our clock)] */
   const seen = new Map<string, { renew: string; at: number }>();
   const evicted = new Set<string>();
+  /** pod uid → the resourceVersion its not-ready write was based on (not rewritten until it changes) */
+  const marked = new Map<string, string>();
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();
   let done: Promise<void> = Promise.resolve();
@@ -77,6 +100,7 @@ export function createNodeLifecycleController(opts: NodeLifecycleOptions): Runna
   const check = async () => {
     const now = Date.now();
     const stamp = new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const notReady = new Set<string>();
     for (const node of nodes.list()) {
       const name = node.metadata!.name!;
       const renew = leases.get(`kube-node-lease/${name}`)?.spec?.renewTime ?? node.metadata?.creationTimestamp ?? '';
@@ -86,6 +110,7 @@ export function createNodeLifecycleController(opts: NodeLifecycleOptions): Runna
       const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
       const taints = node.spec?.taints ?? [];
       const tainted = taints.some((t) => t.key === UNREACHABLE_TAINT);
+      if (!healthy || (ready !== undefined && ready.status !== 'True')) notReady.add(name);
       try {
         if (!healthy && ready?.status !== 'Unknown') {
           log(`node-lifecycle: node ${name} stopped renewing its Lease: Ready=Unknown`);
@@ -107,6 +132,7 @@ export function createNodeLifecycleController(opts: NodeLifecycleOptions): Runna
         if (!(e instanceof StatusError && e.reason === 'NotFound')) log(`node-lifecycle: node ${name}: ${(e as Error).message}`);
       }
     }
+    for (const pod of pods.list()) if (notReady.has(pod.spec?.nodeName ?? '')) await markNotReady(pod, stamp);
     for (const pod of pods.list()) {
       const node = nodes.get(pod.spec?.nodeName ?? '');
       const uid = pod.metadata?.uid ?? '';
@@ -126,10 +152,29 @@ export function createNodeLifecycleController(opts: NodeLifecycleOptions): Runna
       }
     }
     if (evicted.size > 10_000) evicted.clear();
+    if (marked.size > 10_000) marked.clear();
+  };
+
+  /** MarkPodsNotReady for one pod: Ready=False through pods/status, preconditioned on what was read. */
+  const markNotReady = async (pod: Pod & KubeObject, stamp: string) => {
+    const conditions = notReadyConditions(pod, stamp);
+    const rv = pod.metadata?.resourceVersion ?? '';
+    const uid = pod.metadata?.uid ?? '';
+    if (!conditions || marked.get(uid) === rv) return;
+    const key = `${pod.metadata?.namespace}/${pod.metadata?.name}`;
+    try {
+      // the resourceVersion makes a write based on a stale read fail (Conflict) instead of undoing a newer status
+      await client.patch(refs.pods, pod.metadata!.name!, 'merge', { metadata: { resourceVersion: rv }, status: { conditions } }, { namespace: pod.metadata?.namespace, subresource: 'status' });
+      marked.set(uid, rv);
+      log(`node-lifecycle: pod ${key} on node ${pod.spec?.nodeName}: Ready=False`);
+      void events.record(pod, 'Warning', 'NodeNotReady', 'Node is not ready');
+    } catch (e) {
+      if (!(e instanceof StatusError && (e.reason === 'NotFound' || e.reason === 'Conflict'))) log(`node-lifecycle: marking pod ${key} not ready: ${(e as Error).message}`);
+    }
   };
 
   return {
-    name: 'node-lifecycle-controller',
+    name: NODE_LIFECYCLE_CONTROLLER,
     async start(signal) {
       await Promise.all([nodes.start(signal), leases.start(signal), pods.start(signal)]);
       const tick = () => {

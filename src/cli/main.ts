@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { addAuditFlags, type AuditFlags } from './audit-flags.js';
+import { addControllerFlags, addTolerationFlags, controllerSettings, defaultTolerations, type ControllerFlags, type TolerationFlags } from './node-health-flags.js';
 
 /** How long `berth up` may take to stop on a signal before it gives up on a component that hangs. */
 const STOP_TIMEOUT_MS = 30_000;
@@ -25,7 +26,7 @@ export function intArg(name: string, min: number) {
 export function program(): Command {
   const cmd = new Command('berth').description('A Kubernetes-compatible cluster whose desired state lives in Git').showHelpAfterError();
 
-  addAuditFlags(cmd
+  addControllerFlags(addTolerationFlags(addAuditFlags(cmd
     .command('up')
     .description('start a one-machine cluster: redis-server (unless REDIS_URL is set), the API server and its components')
     .option('--api-port <port>', 'API server port (0 picks a free one)', intArg('--api-port', 0), 6443)
@@ -38,10 +39,10 @@ export function program(): Command {
     .option('--demo', 'create the demo objects from examples/demo', false)
     .option('--tokens-file <file>', 'more users: lines of token,user,uid,"group1,group2" (kube-apiserver --token-auth-file format)')
     .addOption(new Option('--policies <mode>', 'the policy library in policies/: warn (verdicts as kubectl warnings), enforce (deny, and mutate), off').choices(['off', 'warn', 'enforce']).default('warn'))
-    .option('--service-cidr <cidr>', "the IPv4 range Services' clusterIPs come from", '10.96.0.0/12'))
-    .action(async (o: { apiPort: number; host: string; dataDir: string; nodes: number; runtime: 'process' | 'sim'; simStages?: string; fsync: 'always' | 'everysec'; demo: boolean; tokensFile?: string; policies: 'off' | 'warn' | 'enforce'; serviceCidr: string } & AuditFlags) => {
+    .option('--service-cidr <cidr>', "the IPv4 range Services' clusterIPs come from", '10.96.0.0/12'))))
+    .action(async (o: { apiPort: number; host: string; dataDir: string; nodes: number; runtime: 'process' | 'sim'; simStages?: string; fsync: 'always' | 'everysec'; demo: boolean; tokensFile?: string; policies: 'off' | 'warn' | 'enforce'; serviceCidr: string } & AuditFlags & ControllerFlags & TolerationFlags) => {
       const { up } = await import('./up.js');
-      const cluster = await up({ ...o, serviceCIDR: o.serviceCidr, audit: o });
+      const cluster = await up({ ...o, serviceCIDR: o.serviceCidr, audit: o, defaultTolerations: defaultTolerations(o), controllers: controllerSettings(o) });
       let stopping = false;
       const stop = async (signal: string) => {
         if (stopping) return;

@@ -11,7 +11,8 @@ import { ensureServingCerts, servingNames } from '../controlplane/pki.js';
 import { Manager, type Runnable } from '../controlplane/runtime/runnable.js';
 import { ADMIN_USER, newToken } from '../policy/authn/tokens.js';
 import { createPolicy } from '../policy/policy.js';
-import { createControllerManager, CONTROLLER_MANAGER_USER } from '../controlplane/controllers/index.js';
+import { createControllerManager, CONTROLLER_MANAGER_USER, type ControllerSettings } from '../controlplane/controllers/index.js';
+import type { DefaultTolerations } from '../policy/admission/builtin.js';
 import { createScheduler, SCHEDULER_USER } from '../controlplane/scheduler/scheduler.js';
 import { priorityAdmission, PriorityClassCache } from '../controlplane/scheduler/priority-admission.js';
 import { nodeComponents } from '../agent/node-components.js';
@@ -46,6 +47,10 @@ export interface UpOptions {
   audit?: AuditFlags;
   /** Services' clusterIPs come from this CIDR (default 10.96.0.0/12) */
   serviceCIDR?: string;
+  /** the DefaultTolerationSeconds admission's tolerations (default 300 s each) */
+  defaultTolerations?: DefaultTolerations;
+  /** the node lifecycle controller's and podgc's settings */
+  controllers?: Omit<ControllerSettings, 'rootCA'>;
 }
 
 /** The admin token survives restarts so an existing kubeconfig keeps working. */
@@ -86,6 +91,7 @@ export interface PolicedApiOptions {
   policies: PolicyMode;
   auditLog?: AuditLog;
   serviceCIDR?: string;
+  defaultTolerations?: DefaultTolerations;
 }
 
 /**
@@ -102,6 +108,7 @@ export async function startPolicedApi(opts: PolicedApiOptions, manager: Manager,
     dataDir: opts.dataDir,
     tokensFile: opts.tokensFile,
     staticTokens: { [opts.adminToken]: ADMIN_USER },
+    defaultTolerations: opts.defaultTolerations,
     log,
   });
   const serverOptions = policy.apiServerOptions();
@@ -138,8 +145,8 @@ export async function up(opts: UpOptions, log: (line: string) => void = console.
   }
   const manager = new Manager();
   try {
-    const { api, caPem } = await startPolicedApi({ dataDir, redisUrl, host: opts.host, port: opts.apiPort, tokensFile: opts.tokensFile, policies: opts.policies, adminToken: token, auditLog: opts.audit && auditLogOf(dataDir, opts.audit), serviceCIDR: opts.serviceCIDR }, manager, log);
-    await manager.add(createControllerManager({ client: (userAgent) => api.client(CONTROLLER_MANAGER_USER, userAgent), redisUrl, log, rootCA: caPem }));
+    const { api, caPem } = await startPolicedApi({ dataDir, redisUrl, host: opts.host, port: opts.apiPort, tokensFile: opts.tokensFile, policies: opts.policies, adminToken: token, auditLog: opts.audit && auditLogOf(dataDir, opts.audit), serviceCIDR: opts.serviceCIDR, defaultTolerations: opts.defaultTolerations }, manager, log);
+    await manager.add(createControllerManager({ client: (userAgent) => api.client(CONTROLLER_MANAGER_USER, userAgent), redisUrl, log, rootCA: caPem, ...opts.controllers }));
     await manager.add(createSync({ client: (userAgent) => api.client(SYNC_USER, userAgent), redisUrl, dataDir, log }));
     await manager.add(createScheduler({ client: api.client(SCHEDULER_USER, 'default-scheduler'), redisUrl, log }));
     for (const component of nodeComponents(api, { nodes: opts.nodes, runtime: opts.runtime, sim, dataDir, log })) await manager.add(component);

@@ -38,7 +38,7 @@ import { mutatingPolicyPlugin } from './admission/mutating-policy.js';
 import { statusUpdate } from './admission/policy-status.js';
 import type { ValidatingAdmissionPolicy } from 'kubernetes-types/admissionregistration/v1.js';
 import { StatusError } from '../controlplane/api/errors.js';
-import { alwaysPullImagesPlugin, defaultTolerationSecondsPlugin, serviceAccountPlugin } from './admission/builtin.js';
+import { alwaysPullImagesPlugin, defaultTolerationSecondsPlugin, serviceAccountPlugin, type DefaultTolerations } from './admission/builtin.js';
 import { resourceQuotaPlugin } from './admission/resource-quota.js';
 import { limitRangerPlugin } from './admission/limit-ranger.js';
 import { podSecurityPlugin } from './admission/pod-security.js';
@@ -61,6 +61,8 @@ export interface PolicyOptions {
   /** let requests without credentials in as system:anonymous */
   allowAnonymous?: boolean;
   log?: (line: string) => void;
+  /** the DefaultTolerationSeconds admission's tolerationSeconds (kube-apiserver flags; default 300 each) */
+  defaultTolerations?: DefaultTolerations;
   /** AlwaysPullImages is opt-in, as in Kubernetes */
   alwaysPullImages?: boolean;
   /** receives ValidatingAdmissionPolicy failures of bindings with the Audit action */
@@ -174,7 +176,7 @@ export async function createPolicy(opts: PolicyOptions): Promise<Policy> {
   // mutate hooks run first (built-ins, then MutatingAdmissionPolicy), validate hooks after schema validation
   const admission: AdmissionPlugin[] = [
     serviceAccountPlugin({ serviceAccount: (ns, name) => (serviceAccounts?.synced ? serviceAccounts.get(`${ns}/${name}`) : undefined) as { automountServiceAccountToken?: boolean } | undefined }),
-    defaultTolerationSecondsPlugin(),
+    defaultTolerationSecondsPlugin(opts.defaultTolerations),
     limitRangerPlugin({ client: () => (client ??= opts.client(POLICY_USER)), cachedRanges: (ns) => cachedIn('LimitRange', ns) }),
     ...(opts.alwaysPullImages ? [alwaysPullImagesPlugin] : []),
     mutatingPolicyPlugin({ store }),

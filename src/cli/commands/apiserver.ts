@@ -11,8 +11,9 @@ import { intArg } from '../main.js';
 import { writeKubeconfig } from '../kubeconfig.js';
 import { adminToken, startPolicedApi } from '../up.js';
 import { addAuditFlags, auditLogOf, type AuditFlags } from '../audit-flags.js';
+import { addTolerationFlags, defaultTolerations, type TolerationFlags } from '../node-health-flags.js';
 
-interface ApiserverOptions extends AuditFlags {
+interface ApiserverOptions extends AuditFlags, TolerationFlags {
   redisUrl?: string;
   host: string;
   port: number;
@@ -23,7 +24,7 @@ interface ApiserverOptions extends AuditFlags {
 }
 
 export function register(program: Command): void {
-  addAuditFlags(program
+  addTolerationFlags(addAuditFlags(program
     .command('apiserver')
     .description('run only the API server (with the policy engine) against a Redis; stateless, any number may share one Redis')
     .option('--redis-url <url>', 'the Redis to use: redis://host:port or a unix socket path (default: $REDIS_URL)')
@@ -32,7 +33,7 @@ export function register(program: Command): void {
     .option('--data-dir <dir>', 'where the CA, the admin token and the kubeconfig live (share it between API servers)', '.berth')
     .option('--tokens-file <file>', 'more users: lines of token,user,uid,"group1,group2"')
     .addOption(new Option('--policies <mode>', 'the policy library in policies/').choices(['off', 'warn', 'enforce']).default('warn'))
-    .option('--service-cidr <cidr>', "the IPv4 range Services' clusterIPs come from (the same for every API server of a cluster)", '10.96.0.0/12'))
+    .option('--service-cidr <cidr>', "the IPv4 range Services' clusterIPs come from (the same for every API server of a cluster)", '10.96.0.0/12')))
     .action(async (o: ApiserverOptions) => {
       const redisUrl = o.redisUrl ?? process.env.REDIS_URL;
       if (!redisUrl) throw new Error('berth apiserver needs a Redis: pass --redis-url or set REDIS_URL');
@@ -40,7 +41,7 @@ export function register(program: Command): void {
       mkdirSync(dataDir, { recursive: true });
       const token = adminToken(dataDir);
       const manager = new Manager();
-      const { api, caPem } = await startPolicedApi({ dataDir, redisUrl, host: o.host, port: o.port, tokensFile: o.tokensFile, policies: o.policies, adminToken: token, auditLog: auditLogOf(dataDir, o), serviceCIDR: o.serviceCidr }, manager, console.log);
+      const { api, caPem } = await startPolicedApi({ dataDir, redisUrl, host: o.host, port: o.port, tokensFile: o.tokensFile, policies: o.policies, adminToken: token, auditLog: auditLogOf(dataDir, o), serviceCIDR: o.serviceCidr, defaultTolerations: defaultTolerations(o) }, manager, console.log);
       const kubeconfig = join(dataDir, 'kubeconfig');
       writeKubeconfig(kubeconfig, api.url, token, caPem);
       console.log(`API server listening on ${api.url}`);

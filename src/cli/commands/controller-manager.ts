@@ -8,9 +8,10 @@ import { Client } from '../../controlplane/client/client.js';
 import { HttpTransport } from '../../controlplane/client/transport.js';
 import { controllerNames, createControllerManager, defaultControllers } from '../../controlplane/controllers/index.js';
 import { NODE_LIFECYCLE_CONTROLLER } from '../../controlplane/controllers/node-lifecycle.js';
+import { addControllerFlags, controllerSettings, type ControllerFlags } from '../node-health-flags.js';
 import { Manager } from '../../controlplane/runtime/runnable.js';
 
-interface Options {
+interface Options extends ControllerFlags {
   server: string;
   token?: string;
   ca?: string;
@@ -30,7 +31,7 @@ function positiveInt(name: string) {
 }
 
 export function register(program: Command): void {
-  program
+  addControllerFlags(program
     .command('controller-manager')
     .description('run the controllers (Deployment, ReplicaSet, garbage collector, node lifecycle, ...) against an API server; any number may share one Redis')
     .requiredOption('--server <url>', 'API server URL, e.g. https://127.0.0.1:6443')
@@ -40,12 +41,12 @@ export function register(program: Command): void {
     .option('--prefix <prefix>', 'queue key prefix; every controller-manager of one cluster uses the same', '{berth-controllers}')
     .option('--controllers <names>', 'comma-separated controllers to run (default: all)')
     .option('--concurrency <n>', 'keys each controller reconciles at once in this process', positiveInt('--concurrency'))
-    .option('--lock-duration <ms>', 'after this long without renewal a dead process\'s keys are taken over', positiveInt('--lock-duration'))
+    .option('--lock-duration <ms>', 'after this long without renewal a dead process\'s keys are taken over', positiveInt('--lock-duration')))
     .action(async (o: Options) => {
       const ca = o.ca ? readFileSync(o.ca, 'utf8') : undefined;
       if (!ca) console.log('controller-manager: no --ca: the kube-root-ca.crt ConfigMaps are not published, and pods with a service-account token volume wait for theirs (pass --ca or run one controller-manager with it)');
       // the CA the API is served with is the one pods' kube-root-ca.crt ConfigMaps publish
-      const settings = { rootCA: ca };
+      const settings = { ...controllerSettings(o), rootCA: ca };
       const all = defaultControllers(settings);
       const known = controllerNames(settings);
       const wanted = o.controllers?.split(',').map((s) => s.trim()).filter(Boolean);

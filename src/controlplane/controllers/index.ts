@@ -20,12 +20,15 @@ import { replicationControllerController } from './replicationcontroller.js';
 import { serviceAccountController } from './serviceaccount.js';
 import { resourceQuotaController } from './resourcequota.js';
 import { rootCAPublisherController } from './root-ca-publisher.js';
+import { podGCController } from './podgc.js';
 import { createNodeLifecycleController, NODE_LIFECYCLE_CONTROLLER, type NodeLifecycleOptions } from './node-lifecycle.js';
 
 /** Settings of the built-in controllers that `berth up` and `berth controller-manager` expose as flags. */
 export interface ControllerSettings {
   /** the PEM of the CA the API server is served with: adds the root-ca-cert-publisher, which pods' service-account volumes need */
   rootCA?: string;
+  /** how long a pod's Node must be missing before podgc deletes the pod (upstream: 40 s) */
+  podGCQuarantineMs?: number;
   /** the node lifecycle controller's grace period, check period and default toleration */
   nodeLifecycle?: Omit<NodeLifecycleOptions, 'client' | 'log'>;
 }
@@ -34,7 +37,7 @@ export interface ControllerSettings {
 export function defaultControllers(opts: ControllerSettings = {}): Controller[] {
   return [deploymentController(), replicaSetController(), replicationControllerController(), garbageCollector(), namespaceController(), serviceAccountController(), endpointsController(),
     daemonSetController(), jobController(), cronJobController(), statefulSetController(), ttlAfterFinishedController(), persistentVolumeController(), pvcProtectionController(), pvProtectionController(), resourceQuotaController(),
-    disruptionController(), ...(opts.rootCA ? [rootCAPublisherController(opts.rootCA)] : [])];
+    disruptionController(), podGCController({ quarantineMs: opts.podGCQuarantineMs }), ...(opts.rootCA ? [rootCAPublisherController(opts.rootCA)] : [])];
 }
 
 /** The names `--controllers` accepts: the queue-driven controllers and the node lifecycle controller. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { AdmissionAttributes } from '../../controlplane/api/admission.js';
 import { registry } from '../../controlplane/resources/registry.js';
 import type { KubeObject } from '../../controlplane/resources/types.js';
-import { SERVICE_ACCOUNT_MOUNT_PATH, serviceAccountPlugin } from './builtin.js';
+import { defaultTolerationSecondsPlugin, SERVICE_ACCOUNT_MOUNT_PATH, serviceAccountPlugin } from './builtin.js';
 
 const podType = registry.findKind('v1', 'Pod')!;
 
@@ -38,5 +38,26 @@ describe('ServiceAccount admission', () => {
 
   it('the pod setting wins over its ServiceAccount', () => {
     expect(admit({ serviceAccountName: 'quiet', automountServiceAccountToken: true, containers: [{ name: 'a' }] }, { quiet: { automountServiceAccountToken: false } }).volumes).toHaveLength(1);
+  });
+});
+
+describe('DefaultTolerationSeconds admission', () => {
+  const tolerate = (tolerations: unknown[] | undefined, opts?: Parameters<typeof defaultTolerationSecondsPlugin>[0]) => {
+    const object = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'ns' }, spec: { containers: [], tolerations } } as KubeObject;
+    const attrs = { operation: 'CREATE', type: podType, namespace: 'ns', name: 'p', object, user: { username: 'u', groups: [] }, dryRun: false, warnings: [] } as AdmissionAttributes;
+    void defaultTolerationSecondsPlugin(opts).mutate!(attrs);
+    return (object.spec as { tolerations: unknown[] }).tolerations;
+  };
+  const notReady = (s: number) => ({ key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: s });
+  const unreachable = (s: number) => ({ key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: s });
+
+  it('adds 300 s for each taint by default, and the flags\' seconds when given', () => {
+    expect(tolerate(undefined)).toEqual([notReady(300), unreachable(300)]);
+    expect(tolerate(undefined, { notReadySeconds: 7, unreachableSeconds: 3 })).toEqual([notReady(7), unreachable(3)]);
+  });
+  it("keeps a pod's own toleration of a taint", () => {
+    const own = { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 10 };
+    expect(tolerate([own], { unreachableSeconds: 3 })).toEqual([own, notReady(300)]);
+    expect(tolerate([{ operator: 'Exists' }])).toEqual([{ operator: 'Exists' }]);
   });
 });

@@ -63,16 +63,24 @@ export function serviceAccountPlugin(opts: ServiceAccountPluginOptions = {}): Ad
   };
 }
 
-const TAINTS = ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable'];
+/** kube-apiserver's --default-not-ready-toleration-seconds and --default-unreachable-toleration-seconds (both 300). */
+export interface DefaultTolerations {
+  notReadySeconds?: number;
+  unreachableSeconds?: number;
+}
 
-export function defaultTolerationSecondsPlugin(seconds = 300): AdmissionPlugin {
+export function defaultTolerationSecondsPlugin(opts: DefaultTolerations = {}): AdmissionPlugin {
+  const taints: [string, number][] = [
+    ['node.kubernetes.io/not-ready', opts.notReadySeconds ?? 300],
+    ['node.kubernetes.io/unreachable', opts.unreachableSeconds ?? 300],
+  ];
   return {
     name: 'DefaultTolerationSeconds',
     mutate(a) {
       const pod = podOf(a);
       if (!pod?.spec) return;
       const tolerations: Toleration[] = (pod.spec.tolerations ??= []);
-      for (const key of TAINTS) {
+      for (const [key, seconds] of taints) {
         const covered = tolerations.some((t) => (t.operator === 'Exists' && !t.key) || (t.key === key && (!t.effect || t.effect === 'NoExecute')));
         if (!covered) tolerations.push({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: seconds });
       }

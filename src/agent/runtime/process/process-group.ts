@@ -18,13 +18,19 @@ export function killGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
 
 const HAS_PROC = existsSync('/proc/self/stat');
 
-/**
- * Live (non-zombie) members of the group. On Linux read from /proc, since an orphaned zombie (whose
- * reaper is slow or absent) still answers signals but runs nothing.
- */
-export function groupMembers(pgid: number): number[] {
-  if (!HAS_PROC) return killGroup(pgid, 0) ? [pgid] : [];
-  const out: number[] = [];
+/** One process as /proc/PID/stat shows it (the fields berth reads). */
+export interface ProcStat {
+  pid: number;
+  /** R, S, D, Z (zombie), X (dead), … */
+  state: string;
+  pgrp: number;
+  /** resident set, in pages */
+  rssPages: number;
+}
+
+/** Every process on this machine, from /proc (Linux only; nothing elsewhere). */
+export function* procStats(): Generator<ProcStat> {
+  if (!HAS_PROC) return;
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
     let stat: string;
@@ -33,10 +39,20 @@ export function groupMembers(pgid: number): number[] {
     } catch {
       continue;
     }
-    // pid (comm) state ppid pgrp ...; comm may hold spaces and parentheses
+    // pid (comm) state ppid pgrp … rss (field 24); comm may hold spaces and parentheses
     const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(rest[2]) === pgid && rest[0] !== 'Z' && rest[0] !== 'X') out.push(Number(d));
+    yield { pid: Number(d), state: rest[0], pgrp: Number(rest[2]), rssPages: Number(rest[21]) };
   }
+}
+
+/**
+ * Live (non-zombie) members of the group. On Linux read from /proc, since an orphaned zombie (whose
+ * reaper is slow or absent) still answers signals but runs nothing.
+ */
+export function groupMembers(pgid: number): number[] {
+  if (!HAS_PROC) return killGroup(pgid, 0) ? [pgid] : [];
+  const out: number[] = [];
+  for (const p of procStats()) if (p.pgrp === pgid && p.state !== 'Z' && p.state !== 'X') out.push(p.pid);
   return out;
 }
 

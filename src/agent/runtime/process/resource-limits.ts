@@ -11,9 +11,9 @@
  * starting at all. Without a cpu cgroup, cpu limits are not enforced.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { killGroup } from './process-group.js';
+import { killGroup, procStats } from './process-group.js';
 
 type Controller = 'memory' | 'cpu';
 
@@ -194,19 +194,7 @@ export class MemoryPoller {
 
   private scan(): void {
     const rss = new Map<number, number>();
-    for (const d of readdirSync('/proc')) {
-      if (d.charCodeAt(0) > 57) continue;
-      let stat: string;
-      try {
-        stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      } catch {
-        continue;
-      }
-      // pid (comm) state ppid pgrp … rss is field 24; comm may hold spaces and parentheses
-      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const pgrp = Number(rest[2]);
-      if (this.watched.has(pgrp)) rss.set(pgrp, (rss.get(pgrp) ?? 0) + Number(rest[21]) * pageSize());
-    }
+    for (const p of procStats()) if (this.watched.has(p.pgrp)) rss.set(p.pgrp, (rss.get(p.pgrp) ?? 0) + p.rssPages * pageSize());
     for (const [pgid, w] of this.watched) {
       if ((rss.get(pgid) ?? 0) > w.limit) {
         w.onKill();

@@ -2,6 +2,7 @@
  * An API server on real Redis with node agents attached (pods/log served through the registry),
  * and helpers to create pods and wait for what the agent does with them.
  */
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,6 +38,20 @@ export async function until<T>(fn: () => Promise<T | undefined | false> | T | un
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/**
+ * Stops a `berth agent` (or other) child process with SIGTERM, which stops its pods too (SIGKILL would
+ * leave them running), and waits for it to exit; SIGKILL after `ms`. A child that already exited is left.
+ */
+export async function stopChild(child: ChildProcess, ms = 15_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  child.kill('SIGCONT');
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), ms);
+  await exited;
+  clearTimeout(timer);
 }
 
 export async function startAgentCluster(agent: Partial<AgentOptions> & { name: string }): Promise<AgentCluster> {

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import type { Event, Pod } from 'kubernetes-types/core/v1.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { until } from '../harness/wait.js';
+import { stopChild } from './agent-harness.js';
 
 const BERTH = join(import.meta.dirname, '../../bin/berth.js');
 const dataDir = mkdtempSync(join(tmpdir(), 'berth-failover-'));
@@ -28,7 +29,7 @@ afterAll(async () => {
       /* already gone */
     }
   }
-  for (const c of children.slice(1)) if (c.exitCode === null) c.kill('SIGTERM');
+  await Promise.all(children.slice(1).map((c) => stopChild(c)));
   const up = children[0];
   if (up && up.exitCode === null) {
     process.kill(-up.pid!, 'SIGINT');

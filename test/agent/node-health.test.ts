@@ -18,7 +18,7 @@ import { endpointsController } from '../../src/controlplane/controllers/endpoint
 import type { Endpoints } from 'kubernetes-types/core/v1.js';
 import { groupMembers } from '../../src/agent/runtime/process/process-group.js';
 import { startCluster, type TestCluster } from '../harness/cluster.js';
-import { until } from './agent-harness.js';
+import { stopChild, until } from './agent-harness.js';
 
 let cluster: TestCluster;
 const ac = new AbortController();
@@ -51,7 +51,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   ac.abort();
-  for (const c of children) c.kill('SIGKILL');
+  await Promise.all(children.map((c) => stopChild(c)));
   await cluster?.stop();
 });
 

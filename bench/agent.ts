@@ -2,7 +2,8 @@
  * `npm run bench -- agent`: (1) process runtime: pod created → Running and Ready, p50/p99 over N
  * pods, next to the limit measured in the same run: spawning the same command directly with
  * child_process. (2) sim: M sim nodes × K pods in one `berth agent --runtime sim --sim-nodes M`
- * process over HTTP: every Lease stays fresh; the agent's RSS and CPU. Prints PASS/MISS against the
+ * process over HTTP: every Lease stays fresh, sampled from registration through the pod burst; the
+ * agent's peak RSS, and its CPU during the burst and once every pod runs. Prints PASS/MISS against the
  * issue's targets; exits 1 only when the benchmark itself broke.
  *
  * Flags: --pods N (100) --sim-nodes M (2000) --pods-per-node K (30) --observe S (30)
@@ -129,10 +130,27 @@ async function benchSim(nodes: number, perNode: number, observeS: number): Promi
     { timeoutMs: 600_000 },
   );
   console.log(`sim: ${nodes} nodes registered in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  // Leases and RSS are sampled from registration on: the pod burst is when renewals are most at risk
+  let maxAge = 0;
+  let peakRss = 0;
+  let sampling = true;
+  const sample = async () => {
+    const leases = await client.list<Lease & KubeObject>(refs.leases, { namespace: 'kube-node-lease' });
+    const now = Date.now();
+    for (const l of leases.items) maxAge = Math.max(maxAge, now - Date.parse(l.spec?.renewTime ?? '1970-01-01T00:00:00Z'));
+    peakRss = Math.max(peakRss, rssBytes(agent.pid));
+  };
+  const sampler = (async () => {
+    while (sampling) {
+      await sample();
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+  })();
   const total = nodes * perNode;
   const runningWatch = new AbortController();
   const allRunning = countRunning(client, total, runningWatch.signal);
   const t1 = performance.now();
+  const burstCpu0 = cpuMs(agent.pid);
   let next = 0;
   await Promise.all(
     Array.from({ length: 64 }, async () => {
@@ -144,21 +162,18 @@ async function benchSim(nodes: number, perNode: number, observeS: number): Promi
   );
   await allRunning;
   runningWatch.abort();
-  console.log(`sim: ${total} pods created and Running in ${((performance.now() - t1) / 1000).toFixed(1)} s`);
+  const burstMs = performance.now() - t1;
+  const burstCores = (cpuMs(agent.pid) - burstCpu0) / burstMs;
+  console.log(`sim: ${total} pods created and Running in ${(burstMs / 1000).toFixed(1)} s; agent CPU meanwhile ${burstCores.toFixed(2)} cores`);
   const cpu0 = cpuMs(agent.pid);
   const start = Date.now();
-  let maxAge = 0;
-  let peakRss = 0;
-  while (Date.now() - start < observeS * 1000) {
-    await new Promise((r) => setTimeout(r, 2000));
-    const leases = await client.list<Lease & KubeObject>(refs.leases, { namespace: 'kube-node-lease' });
-    const now = Date.now();
-    for (const l of leases.items) maxAge = Math.max(maxAge, now - Date.parse(l.spec?.renewTime ?? '1970-01-01T00:00:00Z'));
-    peakRss = Math.max(peakRss, rssBytes(agent.pid));
-  }
+  await new Promise((r) => setTimeout(r, observeS * 1000));
+  sampling = false;
+  await sampler;
+  await sample();
   const cores = (cpuMs(agent.pid) - cpu0) / (Date.now() - start);
-  console.log(`sim: ${nodes} nodes × ${perNode} pods, observed ${observeS} s: oldest Lease renewal ${(maxAge / 1000).toFixed(1)} s ago (lease duration 40 s): ${verdict(maxAge < 40_000)}`);
-  console.log(`  agent RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB (target < 1024): ${verdict(peakRss < 2 ** 30)}; CPU ${cores.toFixed(2)} cores (target < 1): ${verdict(cores < 1)}`);
+  console.log(`sim: ${nodes} nodes × ${perNode} pods, from registration through the pod burst and ${observeS} s after: oldest Lease renewal ${(maxAge / 1000).toFixed(1)} s ago (lease duration 40 s): ${verdict(maxAge < 40_000)}`);
+  console.log(`  agent peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB (target < 1024): ${verdict(peakRss < 2 ** 30)}; CPU with every pod Running ${cores.toFixed(2)} cores (target < 1): ${verdict(cores < 1)}`);
   await agent.stop();
   await api.close();
   await redis.stop();

@@ -7,6 +7,7 @@ import { existsSync, readFileSync, statfsSync } from 'node:fs';
 import os from 'node:os';
 import type { Node, NodeCondition, NodeStatus, Taint } from 'kubernetes-types/core/v1.js';
 import { LOCAL_VOLUME_ROOT_ANNOTATION } from '../controlplane/controllers/persistentvolume.js';
+import { labelKeyError, labelValueError } from '../controlplane/store/selectors.js';
 
 export interface NodeCapacity {
   cpu: string;
@@ -129,20 +130,27 @@ export function nodeStatus(o: NodeSpecOptions, now: string, prev: NodeCondition[
   };
 }
 
-/** `k=v:Effect` (or `k:Effect`) as a Taint; throws on a malformed one. */
+/** `k=v:Effect` (or `k:Effect`) as a Taint; throws on a malformed one, naming what is wrong. */
 export function parseTaint(s: string): Taint {
   const m = /^([^=:]+)(?:=([^:]*))?:(NoSchedule|PreferNoSchedule|NoExecute)$/.exec(s.trim());
   if (!m) throw new Error(`invalid taint "${s}": want key=value:Effect with Effect NoSchedule, PreferNoSchedule or NoExecute`);
+  // taint keys and values follow the label rules (kubectl taint and the API server check the same)
+  const bad = labelKeyError(m[1]) ?? (m[2] === undefined ? undefined : labelValueError(m[2]));
+  if (bad) throw new Error(bad.replace(/^invalid label/, 'invalid taint'));
   return m[2] === undefined ? { key: m[1], effect: m[3] } : { key: m[1], value: m[2], effect: m[3] };
 }
 
-/** `k=v,k2=v2` as labels. */
+/** `k=v,k2=v2` as labels; throws on a malformed pair or an invalid key or value. */
 export function parseLabels(s: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const part of s.split(',').filter(Boolean)) {
     const i = part.indexOf('=');
     if (i <= 0) throw new Error(`invalid label "${part}": want key=value`);
-    out[part.slice(0, i).trim()] = part.slice(i + 1).trim();
+    const key = part.slice(0, i).trim();
+    const value = part.slice(i + 1).trim();
+    const bad = labelKeyError(key) ?? labelValueError(value);
+    if (bad) throw new Error(bad);
+    out[key] = value;
   }
   return out;
 }

@@ -7,11 +7,13 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import type { Taint } from 'kubernetes-types/core/v1.js';
 import { Client } from '../../controlplane/client/client.js';
 import { HttpTransport } from '../../controlplane/client/transport.js';
 import { createAgent, createSimNodes, type Agent } from '../../agent/agent.js';
 import { publishAgentKey, startAgentServer } from '../../agent/agent-server.js';
 import { machineAddress, parseLabels, parseTaint } from '../../agent/node-object.js';
+import { parseQuantity } from '../../agent/quantity.js';
 import { loadStages } from '../../agent/runtime/sim/stages.js';
 
 interface AgentFlags {
@@ -19,15 +21,15 @@ interface AgentFlags {
   token: string;
   ca?: string;
   name: string;
-  labels?: string;
-  taints?: string;
+  labels?: Record<string, string>;
+  taints?: Taint[];
   runtime: 'process' | 'sim';
   dataDir: string;
   address?: string;
   port: number;
   cpu?: string;
   memory?: string;
-  pods?: string;
+  pods?: number;
   simNodes?: number;
   simStages?: string;
   leaseRenewSeconds: number;
@@ -40,6 +42,29 @@ function count(v: string): number {
   return n;
 }
 
+/** A capacity quantity (`4`, `1500m`, `8Gi`), checked here so a typo stops the agent before it registers. */
+function quantity(v: string): string {
+  let n: number;
+  try {
+    n = parseQuantity(v);
+  } catch {
+    throw new InvalidArgumentError(`must be a Kubernetes quantity such as 4, 1500m or 8Gi (got "${v}")`);
+  }
+  if (n < 0) throw new InvalidArgumentError(`must be a quantity ≥ 0 (got "${v}")`);
+  return v.trim();
+}
+
+/** Runs a node-object parser as a commander argument parser, so its error names the flag and value. */
+function flag<T>(parse: (v: string) => T): (v: string) => T {
+  return (v) => {
+    try {
+      return parse(v);
+    } catch (e) {
+      throw new InvalidArgumentError((e as Error).message);
+    }
+  };
+}
+
 export function register(program: Command): void {
   program
     .command('agent')
@@ -48,25 +73,24 @@ export function register(program: Command): void {
     .requiredOption('--token <token>', 'bearer token of the node identity (system:node:NAME)')
     .option('--ca <file>', 'PEM of the CA that signed the API server certificate')
     .option('--name <name>', 'node name', hostname().toLowerCase())
-    .option('--labels <k=v,...>', 'extra node labels')
-    .option('--taints <k=v:Effect,...>', 'taints to register the node with')
+    .option('--labels <k=v,...>', 'extra node labels', flag(parseLabels))
+    .option('--taints <k=v:Effect,...>', 'taints to register the node with', flag((v) => v.split(',').filter(Boolean).map(parseTaint)))
     .addOption(new Option('--runtime <runtime>', 'how pods run').choices(['process', 'sim']).default('process'))
     .option('--data-dir <dir>', "where pods' directories and logs live", '.berth-agent')
     .option('--git-repos <dir>', "berth's hosted repositories (the server's <data dir>/repos), for git.berth.local/NAME@REV images")
     .option('--address <ip>', "the node's InternalIP (and pods' IP); default: the first non-loopback IPv4")
     .option('--port <port>', 'port of the agent server the API server reaches for pods/log (0 = any free)', (v) => Number(v), 10250)
-    .option('--cpu <quantity>', 'cpu capacity (default: the cores of this machine)')
-    .option('--memory <quantity>', 'memory capacity (default: the memory of this machine)')
-    .option('--pods <n>', 'pod capacity (default 110)')
+    .option('--cpu <quantity>', 'cpu capacity (default: the cores of this machine)', quantity)
+    .option('--memory <quantity>', 'memory capacity (default: the memory of this machine)', quantity)
+    .option('--pods <n>', 'pod capacity (default 110)', count)
     .option('--sim-nodes <n>', 'with --runtime sim: host this many nodes named NAME-0..NAME-(n-1)', count)
     .option('--lease-renew-seconds <s>', 'Lease renewal period', (v) => Number(v), 10)
     .option('--sim-stages <file>', 'with --runtime sim: stage documents (YAML) instead of the defaults')
     .action(async (o: AgentFlags) => {
       const ca = o.ca ? readFileSync(o.ca, 'utf8') : undefined;
       const client = new Client(new HttpTransport(o.server, o.token, ca, `berth-agent/${o.name}`));
-      const labels = o.labels ? parseLabels(o.labels) : undefined;
-      const taints = o.taints ? o.taints.split(',').filter(Boolean).map(parseTaint) : undefined;
-      const capacity = { ...(o.cpu && { cpu: o.cpu }), ...(o.memory && { memory: o.memory }), ...(o.pods && { pods: o.pods }) };
+      const { labels, taints } = o;
+      const capacity = { ...(o.cpu && { cpu: o.cpu }), ...(o.memory && { memory: o.memory }), ...(o.pods && { pods: String(o.pods) }) };
       const sim = o.simStages ? { stages: loadStages(o.simStages) } : undefined;
       let agent: Agent | undefined;
       const server = await startAgentServer(() => agent, { port: o.port });

@@ -16,7 +16,7 @@ import type { KubeObject } from '../../src/controlplane/resources/types.js';
 import { Manager } from '../../src/controlplane/runtime/runnable.js';
 import { createScheduler, SCHEDULER_USER } from '../../src/controlplane/scheduler/scheduler.js';
 import { startCluster, type TestCluster } from '../harness/cluster.js';
-import { until } from './agent-harness.js';
+import { stopChild, until } from './agent-harness.js';
 
 const BERTH = join(import.meta.dirname, '../../bin/berth.js');
 let c: TestCluster;
@@ -36,11 +36,7 @@ beforeAll(async () => {
   await components.add(createScheduler({ client: c.api.client(SCHEDULER_USER, 'default-scheduler'), redisUrl: c.redis.url, prefix: 'agent-flags' }));
 });
 afterAll(async () => {
-  if (agent && agent.exitCode === null) {
-    const exited = new Promise((r) => agent!.once('exit', r));
-    agent.kill('SIGTERM');
-    await exited;
-  }
+  if (agent) await stopChild(agent);
   await components.stop();
   await c?.stop();
   rmSync(dataDir, { recursive: true, force: true });

@@ -20,6 +20,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
+import { ConfigError } from './container-env.js';
 import { reapGroup, removePidFile, writePidFile } from './process-group.js';
 
 /** The absolute path of `file` in one of `path`'s directories, if there is one. */
@@ -102,12 +103,11 @@ export class SharedPidNamespace {
     });
     holder.unref();
     writePidFile(podDir, HOLDER_PID_FILE, pid);
-    // the namespace exists once unshare has forked its PID 1; joining earlier would join the host's
-    for (let i = 0; i < 250 && !hasChild(pid); i++) await new Promise((r) => setTimeout(r, 4));
-    if (!hasChild(pid)) {
+    const exited = new Promise<unknown>((r) => holder.once('exit', r));
+    if (!(await pidNamespaceReady(pid, exited))) {
       await reapGroup(pid);
       removePidFile(podDir, HOLDER_PID_FILE);
-      throw new Error(`the shared PID namespace did not start (${t.unshare} pid ${pid})`);
+      throw new ConfigError(`the pod's shared PID namespace did not start (${t.unshare} pid ${pid}); retrying`);
     }
     return new SharedPidNamespace(t, podDir, pid);
   }
@@ -130,9 +130,27 @@ export class SharedPidNamespace {
   }
 }
 
-function hasChild(pid: number): boolean {
+/**
+ * Resolves true once the namespace of the `unshare` at `pid` exists with its own /proc: unshare has
+ * forked PID 1 and PID 1 has exec'd the shell (it mounts /proc first). Until then
+ * /proc/PID/ns/pid_for_children is still the host's, and nsenter would join the host's namespaces.
+ * False if `exited` comes first or it takes longer than `timeoutMs`.
+ */
+export async function pidNamespaceReady(pid: number, exited: Promise<unknown>, timeoutMs = 5000): Promise<boolean> {
+  let gone = false;
+  void exited.then(() => (gone = true));
+  const deadline = Date.now() + timeoutMs;
+  while (!gone && Date.now() < deadline) {
+    if (initExecd(pid)) return true;
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  return initExecd(pid);
+}
+
+function initExecd(pid: number): boolean {
   try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim() !== '';
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+    return children.some((c) => readFileSync(`/proc/${c}/cmdline`, 'utf8').startsWith('/bin/sh\0'));
   } catch {
     return false;
   }

@@ -15,7 +15,7 @@ import { timestamp } from '../../../controlplane/api/metadata.js';
 import { computePodStatus } from '../../pods/pod-status.js';
 import { parseQuantity } from '../../quantity.js';
 import { containerLimits } from './resource-limits.js';
-import { enterPidNamespace, executableExists, inNewPidNamespace, SharedPidNamespace, type PidNamespaceTools } from './pid-namespace.js';
+import { enterPidNamespace, executableExists, inNewPidNamespace, pidNamespaceReady, SharedPidNamespace, type PidNamespaceTools } from './pid-namespace.js';
 import type { CommandOutput, RemoteCommandOptions, RemoteCommandSession } from '../../../controlplane/api/streaming/session.js';
 import { RuntimeError, type NodeContext, type RuntimeHost } from '../runtime.js';
 import { backoffEventMessage, backoffMessage, nextRestartDelay, restartsAfter } from '../restart-backoff.js';
@@ -547,6 +547,8 @@ export class PodWorker {
       outputs,
       execs: { podDir: this.dir, container: c.name, groups: new Set() },
     };
+    // exec, probes and hooks may only enter the namespace once it exists with its /proc
+    if (ns && run.pid) await pidNamespaceReady(run.pid, exited);
     slot.run = run;
     if (run.pid) {
       slot.status.containerID = `process://${run.pid}`;

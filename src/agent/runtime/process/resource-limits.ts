@@ -60,11 +60,6 @@ export function cgroupRoot(controller: Controller): Root | null {
   return found;
 }
 
-/** A memory cgroup is what makes OOMKilled exact; tests ask whether this machine has one. */
-export function memoryCgroupRoot(): Root | null {
-  return cgroupRoot('memory');
-}
-
 /** The limits of one container run. */
 export interface ContainerLimits {
   /** the command line that puts the process in its cgroups before it execs the container's */
@@ -80,13 +75,21 @@ export interface ContainerLimits {
 /** The limits of run `name` (unique per pod, container and run); undefined when there are none. */
 export function containerLimits(name: string, limits: { memoryBytes?: number; cpuMillis?: number }): ContainerLimits | undefined {
   const groups: { controller: Controller; root: Root; dir: string }[] = [];
-  const dirName = `berth-${name}`.replace(/[^A-Za-z0-9_.-]/g, '_');
+  // a name never used before: a directory an earlier agent left would bring its oom_kill count
+  const dirName = `berth-${name}-${Date.now().toString(36)}`.replace(/[^A-Za-z0-9_.-]/g, '_');
   const make = (controller: Controller, write: (dir: string, v: 1 | 2) => void) => {
     const root = cgroupRoot(controller);
     if (!root) return false;
     const dir = join(root.dir, dirName);
-    mkdirSync(dir, { recursive: true });
-    write(dir, root.version);
+    const existed = existsSync(dir);
+    try {
+      mkdirSync(dir, { recursive: true });
+      write(dir, root.version);
+    } catch {
+      // the limit cannot be set here after all: not enforced rather than a container that cannot start
+      if (!existed) removeWhenEmpty(dir);
+      return false;
+    }
     // v2: one directory holds every controller; join it once
     if (!groups.some((g) => g.dir === dir)) groups.push({ controller, root, dir });
     return true;
@@ -143,15 +146,22 @@ export function containerLimits(name: string, limits: { memoryBytes?: number; cp
     },
     release: () => {
       if (watching !== undefined) memoryPoller.unwatch(watching);
-      for (const g of groups) {
-        try {
-          rmdirSync(g.dir);
-        } catch {
-          // still busy or already gone
-        }
-      }
+      for (const g of groups) removeWhenEmpty(g.dir);
     },
   };
+}
+
+/**
+ * Removes a cgroup directory once its last process is gone: processes a namespace teardown is still
+ * killing keep it busy for a moment. Gives up after about 10 s.
+ */
+function removeWhenEmpty(dir: string, attempt = 0): void {
+  try {
+    rmdirSync(dir);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EBUSY' && attempt < 50) setTimeout(() => removeWhenEmpty(dir, attempt + 1), 200).unref();
+  }
 }
 
 const HAS_PROC = existsSync('/proc/self/stat');

@@ -11,7 +11,7 @@ import type { Runnable } from '../controlplane/runtime/runnable.js';
 import { createAgent, createSimNodes, nodeUser } from './agent.js';
 import { servePodSubresources } from './connector.js';
 import type { SimRuntimeOptions } from './runtime/sim/sim-runtime.js';
-import { createServiceProxy } from './proxy/service-proxy.js';
+import { createServiceProxy, type ServiceProxyOptions } from './proxy/service-proxy.js';
 
 export interface NodeComponentsOptions {
   /** node agents to start (0: none, but the proxy still runs) */
@@ -23,6 +23,8 @@ export interface NodeComponentsOptions {
   dataDir: string;
   /** node names: `<prefix><i>` from 1 (default `node-`) */
   namePrefix?: string;
+  /** where the Service proxy listens and which range its ports come from */
+  proxy?: Pick<ServiceProxyOptions, 'host' | 'nodePortAddresses' | 'portRange'>;
   log?: (line: string) => void;
 }
 
@@ -52,6 +54,6 @@ export function nodeComponents(api: RunningApiServer, opts: NodeComponentsOption
       out.push(createAgent({ client: api.client(nodeUser(name), 'berth-agent'), name, runtime: opts.runtime, dataDir: join(opts.dataDir, 'agents', name), connectors: registry, process: { gitRepos: join(opts.dataDir, 'repos') }, log: opts.log }));
     }
   }
-  out.push(createServiceProxy({ client: api.client(PROXY_USER, 'berth-proxy'), log: opts.log }));
+  out.push(createServiceProxy({ client: api.client(PROXY_USER, 'berth-proxy'), ...opts.proxy, log: opts.log }));
   return out;
 }

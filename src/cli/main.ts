@@ -11,6 +11,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { addAuditFlags, type AuditFlags } from './audit-flags.js';
 import { addControllerFlags, addTolerationFlags, controllerSettings, defaultTolerations, type ControllerFlags, type TolerationFlags } from './node-health-flags.js';
+import { DEFAULT_PROXY_PORT_RANGE, parseNodePortAddresses } from '../agent/proxy/proxy-ports.js';
 
 /** How long `berth up` may take to stop on a signal before it gives up on a component that hangs. */
 const STOP_TIMEOUT_MS = 30_000;
@@ -21,6 +22,15 @@ export function intArg(name: string, min: number) {
     if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be a whole number ≥ ${min} (got "${v}")`);
     return n;
   };
+}
+
+/** `--nodeport-addresses` as commander takes it (a bad CIDR is a usage error). */
+export function nodePortAddressesArg(v: string): string[] {
+  try {
+    return parseNodePortAddresses(v);
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
 }
 
 export function program(): Command {
@@ -39,10 +49,13 @@ export function program(): Command {
     .option('--demo', 'create the demo objects from examples/demo', false)
     .option('--tokens-file <file>', 'more users: lines of token,user,uid,"group1,group2" (kube-apiserver --token-auth-file format)')
     .addOption(new Option('--policies <mode>', 'the policy library in policies/: warn (verdicts as kubectl warnings), enforce (deny, and mutate), off').choices(['off', 'warn', 'enforce']).default('warn'))
-    .option('--service-cidr <cidr>', "the IPv4 range Services' clusterIPs come from", '10.96.0.0/12'))))
-    .action(async (o: { apiPort: number; host: string; dataDir: string; nodes: number; runtime: 'process' | 'sim'; simStages?: string; fsync: 'always' | 'everysec'; demo: boolean; tokensFile?: string; policies: 'off' | 'warn' | 'enforce'; serviceCidr: string } & AuditFlags & ControllerFlags & TolerationFlags) => {
+    .option('--service-cidr <cidr>', "the IPv4 range Services' clusterIPs come from", '10.96.0.0/12')
+    .option('--proxy-host <address>', "address the Service proxy serves ClusterIP Services' ports on (default: --host)")
+    .option('--nodeport-addresses <cidrs>', "serve nodePorts only on this machine's addresses in these CIDRs (kube-proxy's flag; default: every address)", nodePortAddressesArg)
+    .option('--proxy-port-range <first-last>', "the range the Service proxy's ports come from (outside the ephemeral and nodePort ranges)", DEFAULT_PROXY_PORT_RANGE))))
+    .action(async (o: { apiPort: number; host: string; dataDir: string; nodes: number; runtime: 'process' | 'sim'; simStages?: string; fsync: 'always' | 'everysec'; demo: boolean; tokensFile?: string; policies: 'off' | 'warn' | 'enforce'; serviceCidr: string; proxyHost?: string; nodeportAddresses?: string[]; proxyPortRange: string } & AuditFlags & ControllerFlags & TolerationFlags) => {
       const { up } = await import('./up.js');
-      const cluster = await up({ ...o, serviceCIDR: o.serviceCidr, audit: o, defaultTolerations: defaultTolerations(o), controllers: controllerSettings(o) });
+      const cluster = await up({ ...o, serviceCIDR: o.serviceCidr, nodePortAddresses: o.nodeportAddresses, audit: o, defaultTolerations: defaultTolerations(o), controllers: controllerSettings(o) });
       let stopping = false;
       const stop = async (signal: string) => {
         if (stopping) return;

@@ -17,6 +17,7 @@ import { createScheduler, SCHEDULER_USER } from '../controlplane/scheduler/sched
 import { priorityAdmission, PriorityClassCache } from '../controlplane/scheduler/priority-admission.js';
 import { nodeComponents } from '../agent/node-components.js';
 import { loadStages } from '../agent/runtime/sim/stages.js';
+import { DEFAULT_PROXY_PORT_RANGE, proxyPortSpan } from '../agent/proxy/proxy-ports.js';
 import { createSync, SYNC_USER } from '../sync/sync.js';
 import { startRedisProcess, type FsyncMode, type RedisProcess } from './redis-process.js';
 import { writeKubeconfig } from './kubeconfig.js';
@@ -51,6 +52,10 @@ export interface UpOptions {
   defaultTolerations?: DefaultTolerations;
   /** the node lifecycle controller's and podgc's settings */
   controllers?: Omit<ControllerSettings, 'rootCA'>;
+  /** the Service proxy: the address ClusterIP Service ports listen on (default: `host`), the CIDRs nodePorts listen in (default: every address), the range its ports come from */
+  proxyHost?: string;
+  nodePortAddresses?: string[];
+  proxyPortRange?: string;
 }
 
 /** The admin token survives restarts so an existing kubeconfig keeps working. */
@@ -133,6 +138,8 @@ export async function up(opts: UpOptions, log: (line: string) => void = console.
   if (opts.simStages && opts.runtime !== 'sim') throw new Error('--sim-stages needs --runtime sim');
   // a stage file with a mistake stops `berth up` before anything starts
   const sim = opts.simStages ? { stages: loadStages(opts.simStages) } : undefined;
+  // so does a proxy port range overlapping the ephemeral or nodePort range
+  proxyPortSpan(opts.proxyPortRange ?? DEFAULT_PROXY_PORT_RANGE, '--proxy-port-range');
   const dataDir = resolve(opts.dataDir);
   mkdirSync(dataDir, { recursive: true });
   const token = adminToken(dataDir);
@@ -149,7 +156,7 @@ export async function up(opts: UpOptions, log: (line: string) => void = console.
     await manager.add(createControllerManager({ client: (userAgent) => api.client(CONTROLLER_MANAGER_USER, userAgent), redisUrl, log, rootCA: caPem, ...opts.controllers }));
     await manager.add(createSync({ client: (userAgent) => api.client(SYNC_USER, userAgent), redisUrl, dataDir, log }));
     await manager.add(createScheduler({ client: api.client(SCHEDULER_USER, 'default-scheduler'), redisUrl, log }));
-    for (const component of nodeComponents(api, { nodes: opts.nodes, runtime: opts.runtime, sim, dataDir, log })) await manager.add(component);
+    for (const component of nodeComponents(api, { nodes: opts.nodes, runtime: opts.runtime, sim, dataDir, proxy: { host: opts.proxyHost ?? opts.host, nodePortAddresses: opts.nodePortAddresses, portRange: opts.proxyPortRange }, log })) await manager.add(component);
     const kubeconfig = join(dataDir, 'kubeconfig');
     writeKubeconfig(kubeconfig, api.url, token, caPem);
     log(`API server listening on ${api.url}`);

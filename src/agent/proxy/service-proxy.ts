@@ -1,10 +1,12 @@
 /**
  * The Service proxy: every TCP port of every Service is reachable on this machine — a ClusterIP
- * Service port on a stable port berth allocates and records on the Service (annotation
- * `proxy.berth.dev/ports`, e.g. `{"80/TCP":40123}`), a NodePort Service also on its nodePort — and
- * each connection goes to the next ready backend (round robin). Backends are computed at connection
- * time from the pod cache, so a pod that fails readiness gets no new connection from then on; a
- * Service without a selector (e.g. `kubernetes`) goes to the addresses of its Endpoints.
+ * Service port on a stable port from a range of its own (proxy-ports.ts), recorded on the Service
+ * (annotation `proxy.berth.dev/ports`, e.g. `{"80/TCP":20412}`) and kept across restarts, a
+ * NodePort Service also on its nodePort on the node's addresses — and each connection goes to the
+ * next ready backend (round robin). A recorded port something else holds is reported (Warning Event
+ * ProxyPortUnavailable on the Service) and tried again, never silently moved. Backends are computed at
+ * connection time from the pod cache, so a pod that fails readiness gets no new connection from then
+ * on; a Service without a selector (e.g. `kubernetes`) goes to the addresses of its Endpoints.
  */
 import net from 'node:net';
 import type { EndpointSubset, Pod, Service, ServicePort } from 'kubernetes-types/core/v1.js';
@@ -14,15 +16,31 @@ import { Informer, objectKey } from '../../controlplane/client/informer.js';
 import { refs } from '../../controlplane/client/refs.js';
 import type { KubeObject } from '../../controlplane/resources/types.js';
 import type { Runnable } from '../../controlplane/runtime/runnable.js';
+import { EventRecorder } from '../../controlplane/client/events.js';
 import { LeanClient } from '../lean-client.js';
 import { backends, endpointsBackends, type Backend } from './endpoints.js';
+import { candidates, DEFAULT_PROXY_PORT_RANGE, nodePortHosts, proxyPortSpan } from './proxy-ports.js';
 
 export const PROXY_PORTS_ANNOTATION = 'proxy.berth.dev/ports';
 
 export interface ServiceProxyOptions {
   client: Client;
-  /** the address the proxy listens on (default 127.0.0.1) */
+  /** the address ClusterIP Service ports listen on (default 127.0.0.1) */
   host?: string;
+  /** CIDRs whose addresses of this machine nodePorts listen on (kube-proxy's --nodeport-addresses); default every address */
+  nodePortAddresses?: string[];
+  /**
+   * Pick a port for a Service port without one (or with one outside `portRange`) and record it on
+   * the Service, which needs `patch` on services (default true). A proxy that does not allocate
+   * serves the ports an allocating proxy recorded, and nothing for a Service without one yet.
+   */
+  allocate?: boolean;
+  /** `FIRST-LAST` the allocated ports come from (default 20000-29999); checked against the ephemeral and nodePort ranges */
+  portRange?: string;
+  /** how often a port that could not be listened on is tried again (default 5000 ms) */
+  retryMs?: number;
+  /** the node this proxy runs for, as the source host of its Events */
+  nodeName?: string;
   log?: (line: string) => void;
 }
 
@@ -30,13 +48,22 @@ type ServiceObject = Service & KubeObject;
 type PodObject = Pod & KubeObject;
 type EndpointsObject = KubeObject & { subsets?: EndpointSubset[] };
 
+/** One Service port served on one port, on one or more addresses. */
 interface Listener {
-  server: net.Server;
-  port: number;
-  /** service key and port name or number, to find backends */
+  /** `<service key>|<port key>|cluster` or `|node` */
+  id: string;
+  /** service key and port key, to find backends */
   key: string;
   portKey: string;
+  port: number;
+  /** the addresses to listen on (undefined: every address) */
+  hosts: (string | undefined)[];
+  /** servers listening, by address */
+  servers: Map<string, net.Server>;
   next: number;
+  /** the failure last reported, so one failure is reported once */
+  reported?: string;
+  retry?: NodeJS.Timeout;
 }
 
 function portKey(sp: ServicePort): string {
@@ -51,15 +78,22 @@ function recorded(svc: Service): Record<string, number> {
   }
 }
 
+const label = (host: string | undefined) => host ?? '*';
+
 export function createServiceProxy(opts: ServiceProxyOptions): Runnable {
   const host = opts.host ?? '127.0.0.1';
+  const allocate = opts.allocate ?? true;
+  // checked only where ports are picked: a proxy that serves recorded ports does not need a range
+  const span = allocate ? proxyPortSpan(opts.portRange ?? DEFAULT_PROXY_PORT_RANGE, 'service proxy port range') : { first: 0, last: -1 };
+  const retryMs = opts.retryMs ?? 5000;
   const log = opts.log ?? (() => {});
   const lean = new LeanClient(opts.client);
+  const events = new EventRecorder(opts.client, 'berth-proxy', opts.nodeName);
   const services = new Informer<ServiceObject>(lean, refs.services, { log });
   const pods = new Informer<PodObject>(lean, refs.pods, { fieldSelector: 'spec.nodeName!=', log });
   const endpoints = new Informer<EndpointsObject>(lean, refs.endpoints, { log });
-  /** `<service key>|<port key>|cluster` or `|node` → listener */
   const listeners = new Map<string, Listener>();
+  let stopping = false;
   let done: Promise<void> = Promise.resolve();
 
   const pick = (l: Listener): Backend[] => {
@@ -91,25 +125,86 @@ export function createServiceProxy(opts: ServiceProxyOptions): Runnable {
     tryAt(0);
   };
 
-  const listen = (key: string, pk: string, port: number): Promise<Listener | undefined> =>
-    new Promise((resolve) => {
-      const l: Listener = { server: net.createServer({ pauseOnConnect: true }, (s) => handle(l, s)), port, key, portKey: pk, next: 0 };
-      l.server.once('error', (e) => {
-        log(`service-proxy: ${key} ${pk}: cannot listen on ${host}:${port}: ${e.message}`);
-        resolve(undefined);
-      });
-      l.server.listen(port, host, () => {
-        l.port = (l.server.address() as net.AddressInfo).port;
-        resolve(l);
-      });
-    });
+  const listener = (id: string, key: string, pk: string, port: number, hosts: (string | undefined)[]): Listener => ({ id, key, portKey: pk, port, hosts, servers: new Map(), next: 0 });
 
-  const close = (id: string) => {
-    listeners.get(id)?.server.close();
-    listeners.delete(id);
+  /** Listens on every address of `l` not yet listened on; the errors of those that failed. */
+  const bind = async (l: Listener): Promise<string[]> => {
+    const errs: string[] = [];
+    for (const h of l.hosts) {
+      if (l.servers.has(label(h))) continue;
+      const err = await new Promise<Error | undefined>((resolve) => {
+        const server = net.createServer({ pauseOnConnect: true }, (s) => handle(l, s));
+        server.once('error', resolve);
+        server.listen(l.port, h, () => {
+          server.removeAllListeners('error');
+          server.on('error', (e) => log(`service-proxy: ${l.key} ${l.portKey} on ${label(h)}:${l.port}: ${e.message}`));
+          l.servers.set(label(h), server);
+          resolve(undefined);
+        });
+      });
+      if (err) errs.push(`${label(h)}:${l.port} (${(err as NodeJS.ErrnoException).code ?? err.message})`);
+    }
+    return errs;
   };
 
+  const close = (l: Listener) => {
+    clearTimeout(l.retry);
+    for (const s of l.servers.values()) s.close();
+    l.servers.clear();
+    if (listeners.get(l.id) === l) listeners.delete(l.id);
+  };
+
+  const asEventObject = (svc: ServiceObject): KubeObject => ({ ...svc, apiVersion: 'v1', kind: 'Service' });
+
+  /**
+   * Listens on `l`'s addresses; one that cannot is reported (log and a Warning Event on the Service,
+   * once per failure) and tried again every retryMs, never moved to another port.
+   */
+  const ensureBound = async (svc: ServiceObject, l: Listener, what: string, fix: string) => {
+    const errs = await bind(l);
+    if (!errs.length) {
+      if (l.reported) log(`service-proxy: ${l.key}: listening for ${what} again`);
+      l.reported = undefined;
+      return;
+    }
+    const msg = `cannot listen for ${what} on ${errs.join(', ')}: berth keeps this port and tries again every ${retryMs / 1000} s; free the port, or ${fix}`;
+    if (l.reported !== msg) {
+      l.reported = msg;
+      log(`service-proxy: ${l.key}: ${msg}`);
+      void events.record(asEventObject(svc), 'Warning', 'ProxyPortUnavailable', msg);
+    }
+    if (!l.retry && !stopping) {
+      l.retry = setTimeout(() => {
+        l.retry = undefined;
+        const s = services.get(l.key);
+        if (s && listeners.get(l.id) === l) enqueue(s, () => sync(s));
+      }, retryMs);
+      l.retry.unref();
+    }
+  };
+
+  /** A new port from the range for a Service port: not recorded on another Service, and free here. */
+  const allocatePort = async (svc: ServiceObject, key: string, pk: string, id: string): Promise<Listener | undefined> => {
+    const taken = new Set<number>();
+    for (const s of services.list()) if (objectKey(s) !== key) for (const p of Object.values(recorded(s))) taken.add(p);
+    for (const l of listeners.values()) if (l.id.endsWith('|cluster')) taken.add(l.port);
+    for (const port of candidates(span, `${svc.metadata?.uid}/${pk}`)) {
+      if (taken.has(port)) continue;
+      const l = listener(id, key, pk, port, [host]);
+      if ((await bind(l)).length) continue;
+      listeners.set(id, l);
+      return l;
+    }
+    const msg = `no free port for ${pk} in the service proxy port range ${span.first}-${span.last}`;
+    log(`service-proxy: ${key}: ${msg}`);
+    void events.record(asEventObject(svc), 'Warning', 'ProxyPortUnavailable', msg);
+    return undefined;
+  };
+
+  const inSpan = (port: number) => port >= span.first && port <= span.last;
+
   const sync = async (svc: ServiceObject) => {
+    if (stopping) return;
     const key = objectKey(svc);
     const want = new Set<string>();
     const ports = recorded(svc);
@@ -119,24 +214,35 @@ export function createServiceProxy(opts: ServiceProxyOptions): Runnable {
       const pk = portKey(sp);
       const cluster = `${key}|${pk}|cluster`;
       want.add(cluster);
+      // the recorded port is kept; an allocating proxy replaces one from outside its range (picked
+      // before ranges existed) and picks another when the entry of a port it cannot listen on is removed
+      const rec = ports[pk];
+      const usable = typeof rec === 'number' && (!allocate || inSpan(rec));
       let l = listeners.get(cluster);
-      if (!l) {
-        l = (ports[pk] ? await listen(key, pk, ports[pk]) : undefined) ?? (await listen(key, pk, 0));
-        if (l) listeners.set(cluster, l);
+      if (l && (usable ? l.port !== rec : !allocate || l.servers.size === 0)) {
+        close(l);
+        l = undefined;
       }
-      if (l) next[pk] = l.port;
+      if (!l && usable) listeners.set(cluster, (l = listener(cluster, key, pk, rec, [host])));
+      if (!l && allocate) l = await allocatePort(svc, key, pk, cluster);
+      if (l) {
+        next[pk] = l.port;
+        await ensureBound(svc, l, `${pk} on its proxy port ${l.port}`, `remove "${pk}" from the Service's annotation ${PROXY_PORTS_ANNOTATION} to have berth pick another port`);
+      }
       if ((svc.spec?.type === 'NodePort' || svc.spec?.type === 'LoadBalancer') && sp.nodePort) {
         const node = `${key}|${pk}|node`;
         want.add(node);
-        if (listeners.get(node)?.port !== sp.nodePort) {
-          close(node);
-          const nl = await listen(key, pk, sp.nodePort);
-          if (nl) listeners.set(node, nl);
+        let nl = listeners.get(node);
+        if (nl && nl.port !== sp.nodePort) {
+          close(nl);
+          nl = undefined;
         }
+        if (!nl) listeners.set(node, (nl = listener(node, key, pk, sp.nodePort, nodePortHosts(opts.nodePortAddresses))));
+        await ensureBound(svc, nl, `${pk} on its nodePort ${sp.nodePort}`, 'change the Service\'s nodePort');
       }
     }
-    for (const id of [...listeners.keys()]) if (id.startsWith(`${key}|`) && !want.has(id)) close(id);
-    if (JSON.stringify(next) !== JSON.stringify(ports)) {
+    for (const l of [...listeners.values()]) if (l.key === key && !want.has(l.id)) close(l);
+    if (allocate && JSON.stringify(next) !== JSON.stringify(ports)) {
       try {
         await opts.client.patch(refs.services, svc.metadata!.name!, 'merge', { metadata: { annotations: { [PROXY_PORTS_ANNOTATION]: JSON.stringify(next) } } }, { namespace: svc.metadata?.namespace });
       } catch (e) {
@@ -163,15 +269,16 @@ export function createServiceProxy(opts: ServiceProxyOptions): Runnable {
         onUpdate: (_o, s) => enqueue(s, () => sync(s)),
         onDelete: (s) =>
           enqueue(s, () => {
-            for (const id of [...listeners.keys()]) if (id.startsWith(`${objectKey(s)}|`)) close(id);
+            for (const l of [...listeners.values()]) if (l.key === objectKey(s)) close(l);
           }),
       });
       await services.start(signal);
       done = new Promise((resolve) => {
         signal.addEventListener('abort', () => {
           void (async () => {
+            stopping = true;
             await Promise.all([...chains.values(), services.stopped(), pods.stopped(), endpoints.stopped()]);
-            for (const id of [...listeners.keys()]) close(id);
+            for (const l of [...listeners.values()]) close(l);
             resolve();
           })();
         }, { once: true });

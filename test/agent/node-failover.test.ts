@@ -51,7 +51,8 @@ const nodeReady = (name: string) => kubectl('get', 'node', name, '-o', 'jsonpath
 
 function startAgent(name: string, server: string): ChildProcess {
   const token = readFileSync(join(dataDir, 'admin-token'), 'utf8').trim();
-  const child = spawn(process.execPath, [BERTH, 'agent', '--server', server, '--token', token, '--ca', join(dataDir, 'pki', 'ca.crt'), '--name', name, '--port', '0', '--address', '127.0.0.1', '--data-dir', join(dataDir, name), '--lease-renew-seconds', '0.5'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // berth up on this machine runs the Service proxy already
+  const child = spawn(process.execPath, [BERTH, 'agent', '--server', server, '--token', token, '--ca', join(dataDir, 'pki', 'ca.crt'), '--name', name, '--port', '0', '--address', '127.0.0.1', '--data-dir', join(dataDir, name), '--lease-renew-seconds', '0.5', '--no-service-proxy'], { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stderr!.on('data', (b: Buffer) => process.stderr.write(`${name}: ${b.toString()}`));
   children.push(child);
   return child;

@@ -1,7 +1,8 @@
 /**
  * `berth agent`: a node agent joining a cluster from another process or machine. Registers the
  * Node, renews its Lease, runs the pods bound to it (process or sim runtime), and serves pods/log
- * to the API server on its own port.
+ * to the API server on its own port. With the process runtime it also runs the Service proxy, as
+ * kube-proxy runs on every node: Services' ports on this machine, nodePorts on its addresses.
  */
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -15,6 +16,9 @@ import { publishAgentKey, startAgentServer } from '../../agent/agent-server.js';
 import { machineAddress, parseLabels, parseTaint } from '../../agent/node-object.js';
 import { parseQuantity } from '../../agent/quantity.js';
 import { loadStages } from '../../agent/runtime/sim/stages.js';
+import { createServiceProxy } from '../../agent/proxy/service-proxy.js';
+import type { Runnable } from '../../controlplane/runtime/runnable.js';
+import { nodePortAddressesArg } from '../main.js';
 
 interface AgentFlags {
   server: string;
@@ -34,6 +38,9 @@ interface AgentFlags {
   simStages?: string;
   leaseRenewSeconds: number;
   gitRepos?: string;
+  serviceProxy: boolean;
+  proxyHost: string;
+  nodeportAddresses?: string[];
 }
 
 function count(v: string): number {
@@ -86,6 +93,9 @@ export function register(program: Command): void {
     .option('--sim-nodes <n>', 'with --runtime sim: host this many nodes named NAME-0..NAME-(n-1)', count)
     .option('--lease-renew-seconds <s>', 'Lease renewal period', (v) => Number(v), 10)
     .option('--sim-stages <file>', 'with --runtime sim: stage documents (YAML) instead of the defaults')
+    .option('--no-service-proxy', 'with --runtime process: run no Service proxy (e.g. on the machine of `berth up`, which runs one)')
+    .option('--proxy-host <address>', "address the Service proxy serves ClusterIP Services' ports on", '127.0.0.1')
+    .option('--nodeport-addresses <cidrs>', "serve nodePorts only on this machine's addresses in these CIDRs (kube-proxy's flag; default: every address)", nodePortAddressesArg)
     .action(async (o: AgentFlags) => {
       const ca = o.ca ? readFileSync(o.ca, 'utf8') : undefined;
       const client = new Client(new HttpTransport(o.server, o.token, ca, `berth-agent/${o.name}`));
@@ -101,16 +111,22 @@ export function register(program: Command): void {
         agent = createAgent({ client, name: o.name, runtime: o.runtime, labels, taints, capacity, sim, dataDir: resolve(o.dataDir), process: { gitRepos: o.gitRepos && resolve(o.gitRepos) }, address: o.address ?? machineAddress(), agentPort: server.port, leaseRenewMs: o.leaseRenewSeconds * 1000, log: console.log });
         await publishAgentKey(client, o.name, server.key);
       }
+      // the node's identity may not write Services: this proxy serves the ports berth up's proxy records
+      const proxy: Runnable | undefined =
+        o.runtime === 'process' && o.serviceProxy
+          ? createServiceProxy({ client, host: o.proxyHost, nodePortAddresses: o.nodeportAddresses, allocate: false, nodeName: o.name, log: console.log })
+          : undefined;
       const ac = new AbortController();
       await agent.start(ac.signal);
-      console.log(`${agent.name}: running (${o.runtime} runtime; pods/log on port ${server.port})`);
+      await proxy?.start(ac.signal);
+      console.log(`${agent.name}: running (${o.runtime} runtime; pods/log on port ${server.port}${proxy ? `; Service proxy on ${o.proxyHost}, nodePorts on ${o.nodeportAddresses?.join(',') ?? 'every address'}` : ''})`);
       let stopping = false;
       const stop = async (signal: string) => {
         if (stopping) return;
         stopping = true;
         console.log(`\n${signal}: stopping the agent (its pods stop with it)`);
         ac.abort();
-        await agent!.stopped();
+        await Promise.all([agent!.stopped(), proxy?.stopped()]);
         await server.close();
         process.exit(0);
       };

@@ -2,8 +2,8 @@
  * An API server on real Redis with node agents attached (pods/log served through the registry),
  * and helpers to create pods and wait for what the agent does with them.
  */
-import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1.js';
@@ -117,4 +117,31 @@ export function containerStatus(p: Pod, name?: string) {
 
 export function condition(p: Pod, type: string): string | undefined {
   return p.status?.conditions?.find((c) => c.type === type)?.status;
+}
+
+/**
+ * Runs kubectl on a terminal of its own (under util-linux `script`), `rows`×`cols` at the start,
+ * with `input` typed into it; `resize` changes that terminal's size, which kubectl sees as SIGWINCH.
+ */
+export function kubectlOnTerminal(c: AgentCluster, args: string[], rows: number, cols: number) {
+  const dir = mkdtempSync(join(tmpdir(), 'berth-tty-'));
+  const quote = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
+  const kubectl = ['kubectl', '--kubeconfig', c.cluster.kubeconfig, '--cache-dir', join(c.cluster.dir, 'kube-cache'), ...args].map(quote).join(' ');
+  const child = spawn('script', ['-q', '-f', '-e', '-c', `tty > ${join(dir, 'tty')}; stty rows ${rows} cols ${cols}; exec ${kubectl}`, '/dev/null'], { detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+  child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
+  return {
+    output: () => out,
+    type: (text: string) => child.stdin!.write(text),
+    resize: async (r: number, cl: number) => {
+      const tty = await until(() => readFileSync(join(dir, 'tty'), 'utf8').trim() || undefined, 10_000, 'the terminal of kubectl');
+      const stty = spawn('stty', ['-F', tty, 'rows', String(r), 'cols', String(cl)]);
+      await new Promise((resolve) => stty.once('close', resolve));
+    },
+    stop: () => {
+      if (child.pid && child.exitCode === null) process.kill(-child.pid, 'SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

@@ -6,7 +6,8 @@
  * It joins the container's PID namespace where it has one (pid-namespace.ts). An attach joins the container process's own output and, when the spec asks for `stdin`, its
  * stdin pipe. No pseudo-terminal library is used: with `tty` the command runs under util-linux
  * `script`, which gives it a terminal; window resizes are set on that terminal (pty-size.ts). An
- * attach joins a container that runs on pipes, not a terminal: its resizes have nothing to resize.
+ * attach resizes the terminal of a `tty: true` container (which runs under `script` too); one on
+ * pipes has nothing to resize.
  */
 import { spawn } from 'node:child_process';
 import type { Writable } from 'node:stream';
@@ -92,6 +93,8 @@ export interface AttachTarget {
   stdinOnce: boolean;
   outputs: Set<CommandOutput>;
   exited: Promise<unknown>;
+  /** sets the container's terminal size (a `tty: true` container); none for one on pipes */
+  resize?: (width: number, height: number) => void;
 }
 
 export function attachSession(target: AttachTarget, opts: RemoteCommandOptions, output: CommandOutput): RemoteCommandSession {
@@ -110,7 +113,7 @@ export function attachSession(target: AttachTarget, opts: RemoteCommandOptions, 
     endStdin: () => {
       if (stdin && target.stdinOnce) stdin.end();
     },
-    resize: () => {},
+    resize: (width, height) => target.resize?.(width, height),
     // the container ending ends the attach with success, as the kubelet's attach returns
     done: Promise.race([target.exited, detached]).then(() => {
       leave();

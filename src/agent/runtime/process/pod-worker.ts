@@ -15,11 +15,12 @@ import { timestamp } from '../../../controlplane/api/metadata.js';
 import { computePodStatus } from '../../pods/pod-status.js';
 import { parseQuantity } from '../../quantity.js';
 import { containerLimits } from './resource-limits.js';
-import { enterPidNamespace, executableExists, inNewPidNamespace, pidNamespaceReady, SharedPidNamespace, type PidNamespaceTools } from './pid-namespace.js';
+import { enterPidNamespace, executableExists, inNewPidNamespace, onPath, pidNamespaceReady, SharedPidNamespace, type PidNamespaceTools } from './pid-namespace.js';
 import type { CommandOutput, RemoteCommandOptions, RemoteCommandSession } from '../../../controlplane/api/streaming/session.js';
 import { RuntimeError, type NodeContext, type RuntimeHost } from '../runtime.js';
 import { backoffEventMessage, backoffMessage, nextRestartDelay, restartsAfter } from '../restart-backoff.js';
-import { attachSession, startExec, type ExecTracker } from './container-streams.js';
+import { attachSession, execArgv, startExec, type ExecTracker } from './container-streams.js';
+import { terminalResizer } from './pty-size.js';
 import { commandLine, ConfigError, containerEnv } from './container-env.js';
 import { pruneRunLogs, RunLog, type LogLimits } from './container-log.js';
 import { runHandler, type Handler, type HandlerContext } from './handlers.js';
@@ -250,8 +251,12 @@ export class PodWorker {
   /** pods/attach: the running container process's streams. */
   attach(container: string, opts: RemoteCommandOptions, output: CommandOutput): RemoteCommandSession {
     const run = this.running(container);
-    const spec = this.slots.find((s) => s.spec.name === container)!.spec;
-    return attachSession({ stdin: run.proc.stdin ?? undefined, stdinOnce: !!spec.stdinOnce, outputs: run.outputs, exited: run.exited }, opts, output);
+    const slot = this.slots.find((s) => s.spec.name === container)!;
+    const spec = slot.spec;
+    // a container with a terminal follows the client's window size
+    const stty = spec.tty ? (onPath('stty', run.ctx.env.PATH) ?? onPath('stty', process.env.PATH)) : undefined;
+    const resize = stty ? terminalResizer(run.pid, stty, () => slot.run === run) : undefined;
+    return attachSession({ stdin: run.proc.stdin ?? undefined, stdinOnce: !!spec.stdinOnce, outputs: run.outputs, exited: run.exited, resize }, opts, output);
   }
 
   /** The host port a pod port is reached on: the one given to a containerPort, else the port itself. */
@@ -455,6 +460,7 @@ export class PodWorker {
     }
     try {
       cmd = commandLine(c, env);
+      if (c.tty && !onPath('script', env.PATH)) throw new ConfigError('tty: true needs util-linux `script` on the node (not found on PATH); set tty: false');
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
       slot.status.state = waiting('CreateContainerError', e.message);
@@ -491,7 +497,9 @@ export class PodWorker {
     const found = executableExists(argv.file, cwd, env.PATH);
     const shared = found ? this.sharedPid : undefined;
     const ns = found && !shared ? this.opts.pidNamespaces : undefined;
-    const isolated = shared ? shared.wrap(argv.file, argv.args, cwd) : ns ? inNewPidNamespace(ns, argv.file, argv.args) : argv;
+    // tty: true gives the command a pseudo-terminal (util-linux script), as a container runtime does
+    const [file, ...args] = execArgv([argv.file, ...argv.args], !!c.tty, env.PATH);
+    const isolated = shared ? shared.wrap(file, args, cwd) : ns ? inNewPidNamespace(ns, file, args) : { file, args };
     const exe = limits ? limits.wrap(isolated.file, isolated.args) : isolated;
     // a container whose spec asks for stdin keeps a pipe open that attach writes to
     const proc = spawn(exe.file, exe.args, { cwd, env, detached: true, stdio: [c.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });

@@ -2,11 +2,12 @@
  * The node lifecycle controller (kube-controller-manager's node-lifecycle-controller): a Node whose
  * Lease has not been renewed within the grace period (--node-monitor-grace-period) becomes
  * Ready=Unknown and gets the node.kubernetes.io/unreachable taints (NoSchedule, NoExecute); every pod
- * on a Node that is not Ready is marked not ready at once (upstream's MarkPodsNotReady), so Endpoints
- * and the Service proxy stop sending it traffic long before eviction; pods are evicted once their
- * toleration of the taint runs out (pods without one get the DefaultTolerationSeconds admission's
- * 300 s); when the agent is back (fresh Lease, Ready=True again) the taints go and the agent posts
- * its pods' readiness again. Lease freshness is judged on this controller's clock, as upstream does.
+ * on a Node that is not Ready is marked not ready at once (upstream's MarkPodsNotReady; once per
+ * not-ready episode, see `episodes`), so Endpoints and the Service proxy stop sending it traffic long
+ * before eviction; pods are evicted once their toleration of the taint runs out (pods without one
+ * get the DefaultTolerationSeconds admission's 300 s); when the agent is back (fresh Lease,
+ * Ready=True again) the taints go and the agent posts its pods' readiness again. Lease freshness is
+ * judged on this controller's clock, as upstream does.
  *
  * A periodic scan (upstream's monitorNodeHealth every --node-monitor-period), not a work queue: it
  * runs in each controller-manager that selects it, and its writes are idempotent (conditions and
@@ -91,8 +92,14 @@ export function createNodeLifecycleController(opts: NodeLifecycleOptions): Runna
   /** node → [last renewTime seen, when we saw it change (our clock)] */
   const seen = new Map<string, { renew: string; at: number }>();
   const evicted = new Set<string>();
-  /** pod uid → the resourceVersion its not-ready write was based on (not rewritten until it changes) */
-  const marked = new Map<string, string>();
+  /**
+   * Node → the pods (uids) already handled in its current not-ready episode. Upstream marks pods not
+   * ready when their node turns not ready, and a pod bound to a node that is not ready once; a pod is
+   * not marked again in the same episode, so an agent that is alive but renewing late and posts its
+   * pods' readiness back is not answered with another write (two status writes and an event per pod
+   * per check, and flapping Endpoints). The entry goes when the node is Ready again or gone.
+   */
+  const episodes = new Map<string, Set<string>>();
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();
   let done: Promise<void> = Promise.resolve();
@@ -132,7 +139,18 @@ export function createNodeLifecycleController(opts: NodeLifecycleOptions): Runna
         if (!(e instanceof StatusError && e.reason === 'NotFound')) log(`node-lifecycle: node ${name}: ${(e as Error).message}`);
       }
     }
-    for (const pod of pods.list()) if (notReady.has(pod.spec?.nodeName ?? '')) await markNotReady(pod, stamp);
+    for (const name of episodes.keys()) if (!notReady.has(name)) episodes.delete(name);
+    const stillThere = new Set<string>();
+    for (const pod of pods.list()) {
+      const name = pod.spec?.nodeName ?? '';
+      if (!notReady.has(name)) continue;
+      const uid = pod.metadata?.uid ?? '';
+      stillThere.add(uid);
+      if (!episodes.has(name)) episodes.set(name, new Set());
+      const handled = episodes.get(name)!;
+      if (!handled.has(uid) && (await markNotReady(pod, stamp))) handled.add(uid);
+    }
+    for (const handled of episodes.values()) for (const uid of handled) if (!stillThere.has(uid)) handled.delete(uid);
     for (const pod of pods.list()) {
       const node = nodes.get(pod.spec?.nodeName ?? '');
       const uid = pod.metadata?.uid ?? '';
@@ -152,24 +170,28 @@ export function createNodeLifecycleController(opts: NodeLifecycleOptions): Runna
       }
     }
     if (evicted.size > 10_000) evicted.clear();
-    if (marked.size > 10_000) marked.clear();
   };
 
-  /** MarkPodsNotReady for one pod: Ready=False through pods/status, preconditioned on what was read. */
-  const markNotReady = async (pod: Pod & KubeObject, stamp: string) => {
+  /**
+   * MarkPodsNotReady for one pod: Ready=False through pods/status, preconditioned on what was read.
+   * True when the pod is handled (written, already not ready, or gone); false to try again at the
+   * next check (a Conflict: the write was based on a stale read; or another error).
+   */
+  const markNotReady = async (pod: Pod & KubeObject, stamp: string): Promise<boolean> => {
     const conditions = notReadyConditions(pod, stamp);
+    if (!conditions) return true;
     const rv = pod.metadata?.resourceVersion ?? '';
-    const uid = pod.metadata?.uid ?? '';
-    if (!conditions || marked.get(uid) === rv) return;
     const key = `${pod.metadata?.namespace}/${pod.metadata?.name}`;
     try {
       // the resourceVersion makes a write based on a stale read fail (Conflict) instead of undoing a newer status
       await client.patch(refs.pods, pod.metadata!.name!, 'merge', { metadata: { resourceVersion: rv }, status: { conditions } }, { namespace: pod.metadata?.namespace, subresource: 'status' });
-      marked.set(uid, rv);
       log(`node-lifecycle: pod ${key} on node ${pod.spec?.nodeName}: Ready=False`);
       void events.record(pod, 'Warning', 'NodeNotReady', 'Node is not ready');
+      return true;
     } catch (e) {
-      if (!(e instanceof StatusError && (e.reason === 'NotFound' || e.reason === 'Conflict'))) log(`node-lifecycle: marking pod ${key} not ready: ${(e as Error).message}`);
+      if (e instanceof StatusError && e.reason === 'NotFound') return true;
+      if (!(e instanceof StatusError && e.reason === 'Conflict')) log(`node-lifecycle: marking pod ${key} not ready: ${(e as Error).message}`);
+      return false;
     }
   };
 

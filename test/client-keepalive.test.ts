@@ -1,8 +1,8 @@
 /**
  * The kubeconfig (HTTPS) client when the server has closed a kept-alive connection the client is
- * about to reuse: a request safe to repeat (a read, a watch, a DELETE, a write conditioned on a
- * resourceVersion, a dry run) is sent again on a new connection and succeeds; a plain create is not
- * repeated. A TCP proxy in front of a real API server closes the server side of the connections.
+ * about to reuse: a request that writes nothing (a read, a watch, a dry run) is sent again on a new
+ * connection and succeeds; a write (a create, a PUT naming its resourceVersion, a DELETE) is not
+ * repeated — the server may have applied it — and fails with the reset. A TCP proxy in front of a real API server closes the server side of the connections.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Client } from '../src/controlplane/client/client.js';
@@ -67,21 +67,6 @@ describe('kubeconfig client on a kept-alive connection the server closed', () =>
     expect([ev.type, ev.object.metadata?.name, ev.object.data]).toEqual(['MODIFIED', 'kept', { v: '2' }]);
   });
 
-  it('sends a PUT naming its resourceVersion again', async () => {
-    const live = await admin.get<ConfigMap>(refs.configmaps, 'kept', 'default');
-    await pooled();
-    proxy.dropAll('reset');
-    await client.update(refs.configmaps, { ...live, data: { v: '3' } });
-    expect((await admin.get<ConfigMap>(refs.configmaps, 'kept', 'default')).data).toEqual({ v: '3' });
-  });
-
-  it('sends a DELETE again', async () => {
-    await pooled();
-    proxy.dropAll('hangup');
-    await client.delete(refs.configmaps, 'kept', { namespace: 'default' });
-    expect(await admin.find(refs.configmaps, 'kept', 'default')).toBeUndefined();
-  });
-
   it('sends a server-side apply dry run again', async () => {
     await pooled();
     proxy.dropAll('reset');
@@ -90,12 +75,17 @@ describe('kubeconfig client on a kept-alive connection the server closed', () =>
     expect((await admin.get<ConfigMap>(refs.configmaps, 'kept', 'default')).data).toEqual({ v: '1' });
   });
 
-  it('does not send a create again: it fails with the reset and creates nothing', async () => {
+  it.each([
+    ['create', () => client.create(refs.configmaps, cm('once'))],
+    ['PUT naming its resourceVersion', async () => client.update(refs.configmaps, { ...(await admin.get<ConfigMap>(refs.configmaps, 'kept', 'default')), data: { v: '3' } })],
+    ['DELETE', () => client.delete(refs.configmaps, 'kept', { namespace: 'default' })],
+  ] as const)('does not send a %s again: it fails with the reset and writes nothing', async (_what, write) => {
     const before = await pooled();
     proxy.dropAll('reset');
-    const err = await client.create(refs.configmaps, cm('once')).catch((e: unknown) => e);
+    const err = await write().catch((e: unknown) => e);
     expect((err as { code?: string }).code).toBe('ECONNRESET');
     expect(proxy.accepted).toBe(before);
     expect(await admin.find(refs.configmaps, 'once', 'default')).toBeUndefined();
+    expect((await admin.get<ConfigMap>(refs.configmaps, 'kept', 'default')).data).toEqual({ v: '1' });
   });
 });

@@ -25,9 +25,9 @@ export interface TransportResponse {
 
 /**
  * Contract: `request` resolves with any HTTP status (the client maps errors); it rejects only when
- * the API cannot be reached. A transport may send a request again when it is safe to repeat
- * (`replayable`) and its first attempt cannot have been answered. `stream` yields the body of a streaming response line by line and
- * stops when the signal aborts or the server ends the stream.
+ * the API cannot be reached. A transport may send a request again only when it writes nothing
+ * (`replayable`) and its first attempt was not answered. `stream` yields the body of a streaming
+ * response line by line and stops when the signal aborts or the server ends the stream.
  */
 export interface Transport {
   request(req: TransportRequest): Promise<TransportResponse>;
@@ -107,8 +107,8 @@ export class InProcessTransport implements Transport {
 
 /**
  * Talks to an API server over HTTP(S) with a bearer token, keeping connections alive. A replayable
- * request (see replay.ts) whose kept-alive connection the server had closed — it fails with a reset
- * or a hang-up before any response — is sent once more on a new connection, as Go's net/http does.
+ * request (a read or a dry run, see replay.ts) whose kept-alive connection the server had closed — it
+ * fails with a reset or a hang-up before any response — is sent once more on a new connection.
  */
 export class HttpTransport implements Transport {
   private readonly url: URL;

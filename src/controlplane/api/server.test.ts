@@ -1,4 +1,4 @@
-import { request } from 'node:http';
+import { createServer, request } from 'node:http';
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ApiHandler } from './handler.js';
@@ -164,5 +164,61 @@ describe('streamed responses', () => {
     const expected = Buffer.concat(lines).toString();
     expect(a).toEqual({ status: 200, body: expected });
     expect(b).toEqual({ status: 200, body: expected });
+  });
+
+  it('writes no chunk for a batch of empty chunks (a size-0 chunk would end the response)', async () => {
+    server = await serve(async () => ({
+      status: 200,
+      headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
+      stream: (sink) => {
+        sink.write('');
+        sink.write(Buffer.alloc(0));
+        setTimeout(() => (sink.write('{"n":1}\n'), sink.end()), 20);
+        return () => {};
+      },
+    }));
+    expect(await get(server.url, '/watch')).toEqual({ status: 200, body: '{"n":1}\n' });
+  });
+});
+
+describe('node:http internals the streamed responses rely on', () => {
+  // writeResponse frames chunks itself: it reads ServerResponse.chunkedEncoding after writeHead and
+  // sets it to false so node:http writes the bytes as they are. Neither is public API; if a Node
+  // upgrade changes them, this fails (and streamed responses would be framed twice or not at all).
+  it('chunkedEncoding is true after writeHead of a response without a length, and false makes writes unframed', async () => {
+    const seen: Array<boolean | undefined> = [];
+    const http = createServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain', ...(req.url === '/sized' ? { 'content-length': '3' } : {}) });
+      seen.push(res.chunkedEncoding);
+      if (req.url === '/sized') return res.end('abc');
+      res.chunkedEncoding = false;
+      res.flushHeaders();
+      res.end('3\r\nabc\r\n0\r\n\r\n');
+    });
+    await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+    try {
+      const port = (http.address() as { port: number }).port;
+      const raw = await new Promise<string>((resolve, reject) => {
+        const socket = connect(port, '127.0.0.1');
+        let got = '';
+        socket.on('data', (c: Buffer) => {
+          got += c.toString('latin1');
+          if (got.endsWith('abc') && got.includes('0\r\n\r\n')) {
+            socket.end();
+            resolve(got);
+          }
+        });
+        socket.on('error', reject);
+        socket.write('GET /chunked HTTP/1.1\r\nHost: x\r\n\r\nGET /sized HTTP/1.1\r\nHost: x\r\n\r\n');
+        setTimeout(() => reject(new Error(`no second response; got ${JSON.stringify(got)}`)), 30_000).unref();
+      });
+      expect(seen).toEqual([true, false]);
+      const [chunked, sized] = raw.split('HTTP/1.1 200 OK').slice(1);
+      expect(chunked.toLowerCase()).toContain('transfer-encoding: chunked');
+      expect(chunked.slice(chunked.indexOf('\r\n\r\n') + 4)).toBe('3\r\nabc\r\n0\r\n\r\n');
+      expect(sized.endsWith('\r\n\r\nabc')).toBe(true);
+    } finally {
+      await new Promise((r) => http.close(r));
+    }
   });
 });

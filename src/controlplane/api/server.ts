@@ -69,12 +69,16 @@ const LAST_CHUNK = Buffer.from('0\r\n\r\n');
  */
 let lastBatch: { chunks: Buffer[]; framed: boolean; bytes: Buffer } | undefined;
 
-/** `chunks` as one write: one HTTP/1.1 chunk when `framed`, else their concatenation. */
-function batchBytes(chunks: Buffer[], framed: boolean): Buffer {
+/**
+ * `chunks` as one write: one HTTP/1.1 chunk when `framed`, else their concatenation; undefined when
+ * they hold no bytes (framed, a chunk of size 0 is the last chunk and would end the response).
+ */
+function batchBytes(chunks: Buffer[], framed: boolean): Buffer | undefined {
   const last = lastBatch;
   if (last && last.framed === framed && last.chunks.length === chunks.length && last.chunks.every((c, i) => c === chunks[i])) return last.bytes;
   let size = 0;
   for (const c of chunks) size += c.length;
+  if (size === 0) return undefined;
   const parts = framed ? [Buffer.from(`${size.toString(16)}\r\n`, 'latin1'), ...chunks, CRLF] : chunks;
   const bytes = parts.length === 1 ? parts[0] : Buffer.concat(parts);
   lastBatch = { chunks, framed, bytes };
@@ -88,7 +92,8 @@ function writeResponse(res: ServerResponse, response: ApiResponse): void {
     res.writeHead(response.status, response.headers);
     // Chunked encoding is done here rather than by node:http, which writes a chunk as four buffers
     // that TLS then copies into one: a batch is framed once and the same Buffer goes to every
-    // watcher that gets the same batch (see batchBytes).
+    // watcher that gets the same batch (see batchBytes). chunkedEncoding is node:http's internal
+    // (set by writeHead, read when writing); server.test.ts pins the behaviour this relies on.
     const framed = res.chunkedEncoding;
     res.chunkedEncoding = false;
     res.flushHeaders();
@@ -104,7 +109,8 @@ function writeResponse(res: ServerResponse, response: ApiResponse): void {
       lastFlush = performance.now();
       const batch = pending;
       pending = [];
-      if (!ended && batch.length > 0) res.write(batchBytes(batch, framed));
+      const bytes = ended ? undefined : batchBytes(batch, framed);
+      if (bytes) res.write(bytes);
     };
     const schedule = () => {
       const wait = lastFlush + STREAM_COALESCE_MS - performance.now();

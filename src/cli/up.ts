@@ -4,7 +4,9 @@
  * among them; GitOps sync; scheduler; node agents; Service proxy) as their Runnables. Writes the kubeconfig, prints where the API listens, and on Ctrl-C stops everything in
  * reverse order, redis last.
  */
+import { lookup } from 'node:dns/promises';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { startApiServer, type RunningApiServer } from '../controlplane/apiserver.js';
 import { ensureServingCerts, servingNames } from '../controlplane/pki.js';
@@ -100,6 +102,17 @@ export interface PolicedApiOptions {
 }
 
 /**
+ * The IP the `kubernetes` Service's Endpoints list for an API server listening on `host` (they hold
+ * IPs): this machine's address for an unspecified one (0.0.0.0, ::), a hostname resolved as the
+ * server's listen resolved it (the first address, in the resolver's order), an IP as it is.
+ */
+export async function advertisedAddress(host: string): Promise<string> {
+  if (host === '0.0.0.0' || host === '::') return machineAddress();
+  if (isIP(host)) return host;
+  return (await lookup(host)).address;
+}
+
+/**
  * The API server as `berth up` and `berth apiserver` run it: HTTPS with the data dir's CA, the policy
  * engine (tokens, RBAC, CEL admission), the Priority and DefaultStorageClass admission plugins, the
  * `kubernetes` Service kept pointing at it, the policy library and (in a cluster without one) the
@@ -123,9 +136,8 @@ export async function startPolicedApi(opts: PolicedApiOptions, manager: Manager,
   const admission = [...serverOptions.admission, priorityAdmission(priorityClasses), defaultStorageClassAdmission(storageClasses), storageProtectionAdmission];
   api = await startApiServer({ ...serverOptions, admission, redisUrl: opts.redisUrl, tls: { cert: certs.cert, key: certs.key }, host: opts.host, port: opts.port, auditLog: opts.auditLog, services: { serviceCIDR: opts.serviceCIDR } });
   await manager.add(apiRunnable(api));
-  // kube-apiserver's `kubernetes` Service, pointing at this server (an unspecified listen address advertises this machine's)
-  const advertise = opts.host === '0.0.0.0' || opts.host === '::' ? machineAddress() : opts.host;
-  await manager.add(createKubernetesService({ client: api.client(), self: { ip: advertise, port: api.http.port }, serviceCIDR: opts.serviceCIDR, log }));
+  // kube-apiserver's `kubernetes` Service, pointing at this server
+  await manager.add(createKubernetesService({ client: api.client(), self: { ip: await advertisedAddress(opts.host), port: api.http.port }, serviceCIDR: opts.serviceCIDR, log }));
   await manager.add(policy.runnable);
   await manager.add(priorityClasses);
   await manager.add(storageClasses);

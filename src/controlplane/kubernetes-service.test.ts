@@ -1,6 +1,6 @@
 /** The `kubernetes` Service's objects: the Service for a CIDR, each API server's place in the Endpoints and slices. */
 import { describe, expect, it } from 'vitest';
-import { endpointSlicesOf, endpointSubsets, kubernetesService, listedAddresses } from './kubernetes-service.js';
+import { createKubernetesService, endpointSlicesOf, endpointSubsets, kubernetesService, listedAddresses } from './kubernetes-service.js';
 
 describe('kubernetes service objects', () => {
   it.each([
@@ -35,5 +35,19 @@ describe('kubernetes service objects', () => {
     ]);
     expect(slices(7443).map((s) => s[0])).toEqual(['kubernetes-6443', 'kubernetes']);
     expect(slices(undefined).map((s) => s[0])).toEqual(['kubernetes', 'kubernetes-7443']);
+  });
+
+  it('gives each slice the address family of its addresses', () => {
+    const kinds = (subsets: ReturnType<typeof endpointSubsets>) => endpointSlicesOf(subsets, 6443).map((s) => [s.metadata?.name, s.addressType, s.endpoints.map((e) => e.addresses[0])]);
+    const v6 = endpointSubsets(undefined, { ip: '::1', port: 6443 }, true);
+    expect(kinds(v6)).toEqual([['kubernetes', 'IPv6', ['::1']]]);
+    expect(kinds(endpointSubsets(v6, { ip: '127.0.0.1', port: 6443 }, true))).toEqual([
+      ['kubernetes', 'IPv4', ['127.0.0.1']],
+      ['kubernetes-ipv6', 'IPv6', ['::1']],
+    ]);
+  });
+
+  it('refuses a hostname as the API server address, naming it', () => {
+    expect(() => createKubernetesService({ client: undefined as never, self: { ip: 'localhost', port: 6443 } })).toThrow(/self.ip must be an IP address .*got "localhost"/);
   });
 });

@@ -7,6 +7,7 @@
  * each add their own address to the list and take it out when they stop; one that crashed stays
  * listed (kube-apiserver's lease-based endpoint reconciler expires them; berth has no such lease yet).
  */
+import { isIP } from 'node:net';
 import type { EndpointPort, EndpointSubset, Service } from 'kubernetes-types/core/v1.js';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import { StatusError } from './api/errors.js';
@@ -36,7 +37,7 @@ export interface ApiServerAddress {
 export interface KubernetesServiceOptions {
   /** the API server's own client (writes in the default namespace) */
   client: Client;
-  /** this API server's address as clients reach it (not 0.0.0.0) and its port */
+  /** this API server's address as clients reach it (an IP, not 0.0.0.0 nor a hostname) and its port */
   self: ApiServerAddress;
   /** the cluster's service CIDR (default 10.96.0.0/12): the Service gets its first IP */
   serviceCIDR?: string;
@@ -92,20 +93,29 @@ export function endpointSubsets(current: EndpointSubset[] | undefined, self: Api
 
 /**
  * The EndpointSlices of the subsets: `kubernetes` for the Service's targetPort (or the first port),
- * `kubernetes-<port>` for API servers on other ports.
+ * `kubernetes-<port>` for API servers on other ports. A slice holds one address family (its
+ * addressType, from the addresses); IPv6 addresses of a port that also has IPv4 ones get their own
+ * slice, named with `-ipv6`.
  */
 export function endpointSlicesOf(subsets: EndpointSubset[], servicePort: number | undefined): SliceObject[] {
   const primary = subsets.some((s) => s.ports![0].port === servicePort) ? servicePort : subsets[0]?.ports![0].port;
-  return subsets.map((s) => {
+  return subsets.flatMap((s) => {
     const port = s.ports![0].port;
-    return {
+    const name = port === primary ? KUBERNETES_SERVICE : `${KUBERNETES_SERVICE}-${port}`;
+    const ips = (s.addresses ?? []).map((a) => a.ip);
+    const v4 = ips.filter((ip) => isIP(ip) !== 6);
+    const v6 = ips.filter((ip) => isIP(ip) === 6);
+    const slice = (sliceName: string, addressType: 'IPv4' | 'IPv6', addrs: string[]): SliceObject => ({
       apiVersion: 'discovery.k8s.io/v1',
       kind: 'EndpointSlice',
-      metadata: { name: port === primary ? KUBERNETES_SERVICE : `${KUBERNETES_SERVICE}-${port}`, namespace: NAMESPACE, labels: { [SERVICE_NAME_LABEL]: KUBERNETES_SERVICE, [MANAGED_BY_LABEL]: MANAGED_BY } },
-      addressType: 'IPv4',
-      endpoints: (s.addresses ?? []).map((a) => ({ addresses: [a.ip], conditions: { ready: true } })),
+      metadata: { name: sliceName, namespace: NAMESPACE, labels: { [SERVICE_NAME_LABEL]: KUBERNETES_SERVICE, [MANAGED_BY_LABEL]: MANAGED_BY } },
+      addressType,
+      endpoints: addrs.map((ip) => ({ addresses: [ip], conditions: { ready: true } })),
       ports: [{ name: PORT_NAME, port, protocol: 'TCP' }],
-    };
+    });
+    if (v6.length === 0) return [slice(name, 'IPv4', v4)];
+    if (v4.length === 0) return [slice(name, 'IPv6', v6)];
+    return [slice(name, 'IPv4', v4), slice(`${name}-ipv6`, 'IPv6', v6)];
   });
 }
 
@@ -120,6 +130,7 @@ function isReason(e: unknown, ...reasons: string[]): boolean {
 /** The reconciler as a Runnable; stopping it takes this API server's address out of the lists. */
 export function createKubernetesService(opts: KubernetesServiceOptions): Runnable {
   const { client, self } = opts;
+  if (!isIP(self.ip)) throw new Error(`kubernetes service: self.ip must be an IP address (Endpoints and EndpointSlices hold IPs), got "${self.ip}"; resolve a hostname first`);
   const log = opts.log ?? (() => {});
   const desired = kubernetesService(opts.serviceCIDR ?? DEFAULT_SERVICE_CIDR, self.port);
   const byName = { namespace: NAMESPACE, fieldSelector: `metadata.name=${KUBERNETES_SERVICE}` };

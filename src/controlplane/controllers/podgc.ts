@@ -34,13 +34,17 @@ export function podGCController(opts: PodGCOptions = {}): Controller {
     setup(ctx: ControllerContext) {
       const pods = ctx.informers.get<Pod & KubeObject>(refs.pods);
       const nodes = ctx.informers.get<Node & KubeObject>(refs.nodes);
-      /** node name → when this process first saw it missing */
+      /** node name → when this process first saw it missing (while it is missing and has pods) */
       const missingSince = new Map<string, number>();
       const consider = (p: Pod & KubeObject) => {
         const node = p.spec?.nodeName;
         if (node && !nodes.get(node)) ctx.enqueue(objectKey(p));
       };
-      pods.on({ onAdd: consider, onUpdate: (_o, p) => consider(p) });
+      const podGone = (p: Pod & KubeObject) => {
+        const node = p.spec?.nodeName ?? '';
+        if (missingSince.has(node) && pods.list((x) => x.spec?.nodeName === node).length === 0) missingSince.delete(node);
+      };
+      pods.on({ onAdd: consider, onUpdate: (_o, p) => consider(p), onDelete: podGone });
       nodes.on({
         onAdd: (n) => missingSince.delete(n.metadata?.name ?? ''),
         onDelete: (n) => {
@@ -68,9 +72,10 @@ export function podGCController(opts: PodGCOptions = {}): Controller {
           const phase = pod.status?.phase;
           if (phase !== 'Succeeded' && phase !== 'Failed') {
             const at = new Date(now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
-            const conditions = [...(pod.status?.conditions ?? []).filter((c) => c.type !== 'DisruptionTarget'), { type: 'DisruptionTarget', status: 'True', reason: 'DeletionByPodGC', message: 'PodGC: node no longer exists', lastTransitionTime: at }];
+            const disruption = { type: 'DisruptionTarget', status: 'True', reason: 'DeletionByPodGC', message: 'PodGC: node no longer exists', lastTransitionTime: at };
             try {
-              await ctx.client.patch(refs.pods, pod.metadata!.name!, 'merge', { status: { phase: 'Failed', conditions } }, { namespace: pod.metadata?.namespace, subresource: 'status' });
+              // strategic merge: conditions merge by type, so one another writer added meanwhile stays
+              await ctx.client.patch(refs.pods, pod.metadata!.name!, 'strategic', { status: { phase: 'Failed', conditions: [disruption] } }, { namespace: pod.metadata?.namespace, subresource: 'status' });
             } catch (e) {
               if (isNotFound(e)) return {};
               throw e;

@@ -4,7 +4,7 @@
  * the commands, SPDY tunnelled in a WebSocket for port-forward.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,7 +60,14 @@ function kubectlOnTerminal(args: string[], rows: number, cols: number) {
       const stty = spawn('stty', ['-F', tty, 'rows', String(r), 'cols', String(cl)]);
       await new Promise((resolve) => stty.once('close', resolve));
     },
-    stop: () => child.pid && process.kill(-child.pid, 'SIGKILL'),
+    /** kills kubectl and its terminal and removes the temporary directory */
+    stop: () => {
+      try {
+        if (child.pid) process.kill(-child.pid, 'SIGKILL');
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
   };
 }
 

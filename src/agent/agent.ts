@@ -17,11 +17,11 @@ import type { CommandOutput, RemoteCommandOptions, RemoteCommandSession } from '
 import type { Client } from '../controlplane/client/client.js';
 import { EventRecorder } from '../controlplane/client/events.js';
 import { Informer } from '../controlplane/client/informer.js';
+import { LeanClient } from '../controlplane/client/lean-client.js';
 import { refs } from '../controlplane/client/refs.js';
 import type { KubeObject } from '../controlplane/resources/types.js';
 import type { Runnable } from '../controlplane/runtime/runnable.js';
 import type { PodConnectorRegistry, PodStreamSource } from './connector.js';
-import { LeanClient } from './lean-client.js';
 import { LocalVolumeCleaner } from './local-volumes.js';
 import { machineCapacity, nodeObject, nodeStatus, type NodeCapacity, type NodeSpecOptions } from './node-object.js';
 import { cleanUpAfterCrash, ProcessRuntime, type ProcessRuntimeOptions } from './runtime/process/process-runtime.js';

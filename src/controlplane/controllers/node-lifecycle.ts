@@ -22,7 +22,7 @@ import { Informer } from '../client/informer.js';
 import { refs } from '../client/refs.js';
 import type { KubeObject } from '../resources/types.js';
 import type { Runnable } from '../runtime/runnable.js';
-import { LeanClient } from '../../agent/lean-client.js';
+import { LeanClient } from '../client/lean-client.js';
 
 export const NODE_LIFECYCLE_CONTROLLER = 'node-lifecycle-controller';
 

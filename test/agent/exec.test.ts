@@ -3,15 +3,14 @@
  * (and the sim runtime's refusal), with the real kubectl 1.32: WebSockets (v5.channel.k8s.io) for
  * the commands, SPDY tunnelled in a WebSocket for port-forward.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publishAgentKey, startAgentServer, type AgentServer } from '../../src/agent/agent-server.js';
 import { nodeUser, type Agent } from '../../src/agent/agent.js';
-import { startAgentCluster, until, type AgentCluster } from './agent-harness.js';
+import { kubectlOnTerminal, startAgentCluster, until, type AgentCluster } from './agent-harness.js';
 
 let c: AgentCluster;
 let remoteServer: AgentServer | undefined;
@@ -39,36 +38,6 @@ async function portForward(pod: string, port: number): Promise<{ local: string; 
     pf.kill();
     throw e;
   }
-}
-
-/**
- * Runs kubectl on a terminal of its own (under util-linux `script`), `rows`×`cols` at the start;
- * `resize` changes that terminal's size, which kubectl sees as SIGWINCH.
- */
-function kubectlOnTerminal(args: string[], rows: number, cols: number) {
-  const dir = mkdtempSync(join(tmpdir(), 'berth-tty-'));
-  const quote = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
-  const kubectl = ['kubectl', '--kubeconfig', c.cluster.kubeconfig, '--cache-dir', join(c.cluster.dir, 'kube-cache'), ...args].map(quote).join(' ');
-  const child = spawn('script', ['-q', '-f', '-e', '-c', `tty > ${join(dir, 'tty')}; stty rows ${rows} cols ${cols}; exec ${kubectl}`, '/dev/null'], { detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
-  child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
-  return {
-    output: () => out,
-    resize: async (r: number, cl: number) => {
-      const tty = await until(() => readFileSync(join(dir, 'tty'), 'utf8').trim() || undefined, 10_000, 'the terminal of kubectl');
-      const stty = spawn('stty', ['-F', tty, 'rows', String(r), 'cols', String(cl)]);
-      await new Promise((resolve) => stty.once('close', resolve));
-    },
-    /** kills kubectl and its terminal and removes the temporary directory */
-    stop: () => {
-      try {
-        if (child.pid) process.kill(-child.pid, 'SIGKILL');
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
-    },
-  };
 }
 
 const HTTP_SERVER = "require('http').createServer((q,s)=>s.end('hello from '+q.url)).listen(process.env.PORT)";
@@ -129,7 +98,7 @@ describe('kubectl exec', () => {
   it('-it: the terminal has the size kubectl sends, and follows its resizes', { timeout: 90_000 }, async () => {
     // prints the terminal size whenever it changes
     const watch = 'l=; while :; do s=$(stty size); if [ "$s" != "$l" ]; then echo "size $s"; l=$s; fi; sleep 0.05; done';
-    const k = kubectlOnTerminal(['exec', '-it', 'shell', '--', 'sh', '-c', watch], 20, 77);
+    const k = kubectlOnTerminal(c, ['exec', '-it', 'shell', '--', 'sh', '-c', watch], 20, 77);
     try {
       await until(() => k.output().includes('size 20 77'), 30_000, `the first size (output: ${JSON.stringify(k.output())})`);
       await k.resize(31, 99);

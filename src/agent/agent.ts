@@ -10,7 +10,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Duplex } from 'node:stream';
 import type { Lease } from 'kubernetes-types/coordination/v1.js';
-import type { Node, PersistentVolume, PersistentVolumeClaim, Pod, Taint } from 'kubernetes-types/core/v1.js';
+import type { Node, PersistentVolume, PersistentVolumeClaim, Pod, Service, Taint } from 'kubernetes-types/core/v1.js';
 import { StatusError } from '../controlplane/api/errors.js';
 import type { UserInfo } from '../controlplane/api/request.js';
 import type { CommandOutput, RemoteCommandOptions, RemoteCommandSession } from '../controlplane/api/streaming/session.js';
@@ -179,6 +179,10 @@ class AgentCore implements Agent {
       statusChanged: (uid) => this.markDirty(slot, uid),
       event: (pod, type, reason, message) => void slot.events.record(pod as never, type, reason, message),
       lookup: async (kind, ns, name) => slot.client.find(kind === 'ConfigMap' ? refs.configmaps : refs.secrets, name, ns),
+      services: async (ns) => {
+        const [inNamespace, api] = await Promise.all([slot.client.list<Service & KubeObject>(refs.services, { namespace: ns }), ns === 'default' ? undefined : slot.client.find<Service>(refs.services, 'kubernetes', 'default')]);
+        return api ? [...inNamespace.items, api] : inNamespace.items;
+      },
       lookupClaim: async (ns, name) => {
         const claim = await slot.client.find<PersistentVolumeClaim>(refs.persistentvolumeclaims, name, ns);
         const volumeName = claim?.spec?.volumeName;

@@ -12,6 +12,7 @@ import { createAgent, createSimNodes, nodeUser } from './agent.js';
 import { servePodSubresources } from './connector.js';
 import type { SimRuntimeOptions } from './runtime/sim/sim-runtime.js';
 import { createServiceProxy, type ServiceProxyOptions } from './proxy/service-proxy.js';
+import { serviceHostFor } from './runtime/process/service-env.js';
 
 export interface NodeComponentsOptions {
   /** node agents to start (0: none, but the proxy still runs) */
@@ -51,7 +52,7 @@ export function nodeComponents(api: RunningApiServer, opts: NodeComponentsOption
   } else {
     for (let i = 1; i <= opts.nodes; i++) {
       const name = `${prefix}${i}`;
-      out.push(createAgent({ client: api.client(nodeUser(name), 'berth-agent'), name, runtime: opts.runtime, dataDir: join(opts.dataDir, 'agents', name), connectors: registry, process: { gitRepos: join(opts.dataDir, 'repos') }, log: opts.log }));
+      out.push(createAgent({ client: api.client(nodeUser(name), 'berth-agent'), name, runtime: opts.runtime, dataDir: join(opts.dataDir, 'agents', name), connectors: registry, process: { gitRepos: join(opts.dataDir, 'repos'), serviceHost: serviceHostFor(opts.proxy?.host) }, log: opts.log }));
     }
   }
   out.push(createServiceProxy({ client: api.client(PROXY_USER, 'berth-proxy'), ...opts.proxy, log: opts.log }));

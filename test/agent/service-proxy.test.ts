@@ -102,6 +102,19 @@ describe('service proxy', () => {
     await reaches(port, ['web-a', 'web-b']);
   });
 
+  it('gives a pod started later the Service environment variables, which reach the Service through the proxy', async () => {
+    const port = (await proxyPorts('web'))['80/TCP'];
+    // a client that finds the Service as Kubernetes apps do: WEB_SERVICE_HOST/PORT (and the link form)
+    const client = `require('http').get('http://'+process.env.WEB_SERVICE_HOST+':'+process.env.WEB_SERVICE_PORT+'/',(r)=>{let b='';r.on('data',(d)=>b+=d);r.on('end',()=>console.log(process.env.WEB_PORT+' '+process.env.WEB_PORT_80_TCP_ADDR+' -> '+b))})`;
+    await c.createPod({ metadata: { name: 'finder' }, spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'node', command: ['node', '-e', client] }] } });
+    await c.waitPod('finder', (p) => p.status?.phase === 'Succeeded', 20_000);
+    expect((await c.cluster.kubectl(['logs', 'finder'])).stdout).toMatch(new RegExp(`^tcp://127\\.0\\.0\\.1:${port} 127\\.0\\.0\\.1 -> web-[ab]\n$`));
+    // enableServiceLinks: false leaves them out
+    await c.createPod({ metadata: { name: 'unlinked' }, spec: { restartPolicy: 'Never', enableServiceLinks: false, containers: [{ name: 'c', image: 'busybox', command: ['sh', '-c', 'echo "[${WEB_SERVICE_HOST:-none}]"'] }] } });
+    await c.waitPod('unlinked', (p) => p.status?.phase === 'Succeeded', 20_000);
+    expect((await c.cluster.kubectl(['logs', 'unlinked'])).stdout).toBe('[none]\n');
+  });
+
   it('serves a NodePort Service (kubectl expose) on its nodePort on the machine address and loopback', async () => {
     const r = await c.cluster.kubectl(['expose', 'pod', 'web-a', '--name=web-np', '--type=NodePort', '--port=80', '--target-port=http', '--selector=app=web']);
     expect(r.stderr).toBe('');

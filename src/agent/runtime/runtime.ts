@@ -5,7 +5,7 @@
  * processes) and `sim` (kwok-like stages, no process). Both pass runtime-conformance.ts.
  */
 import type { Duplex } from 'node:stream';
-import type { PersistentVolume, PersistentVolumeClaim, Pod, PodStatus } from 'kubernetes-types/core/v1.js';
+import type { PersistentVolume, PersistentVolumeClaim, Pod, PodStatus, Service } from 'kubernetes-types/core/v1.js';
 import type { CommandOutput, RemoteCommandOptions, RemoteCommandSession } from '../../controlplane/api/streaming/session.js';
 
 /** The node facts a runtime needs to fill pod status (hostIP, podIP) and the downward API. */
@@ -25,6 +25,8 @@ export interface RuntimeHost {
   event(pod: Pod, type: 'Normal' | 'Warning', reason: string, message: string): void;
   /** reads a ConfigMap or Secret for env and volumes; undefined when it does not exist */
   lookup(kind: 'ConfigMap' | 'Secret', namespace: string, name: string): Promise<{ data?: Record<string, string>; binaryData?: Record<string, string> } | undefined>;
+  /** the Services of `namespace` and the default namespace's `kubernetes` Service, for Service environment variables */
+  services(namespace: string): Promise<Service[]>;
   /** reads a PersistentVolumeClaim and, once it is bound, its PersistentVolume (either undefined when missing) */
   lookupClaim(namespace: string, name: string): Promise<{ claim?: PersistentVolumeClaim; volume?: PersistentVolume }>;
   /**

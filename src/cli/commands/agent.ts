@@ -17,6 +17,7 @@ import { machineAddress, parseLabels, parseTaint } from '../../agent/node-object
 import { parseQuantity } from '../../agent/quantity.js';
 import { loadStages } from '../../agent/runtime/sim/stages.js';
 import { createServiceProxy } from '../../agent/proxy/service-proxy.js';
+import { serviceHostFor } from '../../agent/runtime/process/service-env.js';
 import type { Runnable } from '../../controlplane/runtime/runnable.js';
 import { nodePortAddressesArg } from '../main.js';
 
@@ -108,7 +109,7 @@ export function register(program: Command): void {
         if (o.runtime !== 'sim') throw new Error('--sim-nodes needs --runtime sim');
         agent = createSimNodes({ client, count: o.simNodes, namePrefix: `${o.name}-`, labels, taints, capacity, sim, leaseRenewMs: o.leaseRenewSeconds * 1000, log: console.log });
       } else {
-        agent = createAgent({ client, name: o.name, runtime: o.runtime, labels, taints, capacity, sim, dataDir: resolve(o.dataDir), process: { gitRepos: o.gitRepos && resolve(o.gitRepos) }, address: o.address ?? machineAddress(), agentPort: server.port, leaseRenewMs: o.leaseRenewSeconds * 1000, log: console.log });
+        agent = createAgent({ client, name: o.name, runtime: o.runtime, labels, taints, capacity, sim, dataDir: resolve(o.dataDir), process: { gitRepos: o.gitRepos && resolve(o.gitRepos), serviceHost: serviceHostFor(o.proxyHost) }, address: o.address ?? machineAddress(), agentPort: server.port, leaseRenewMs: o.leaseRenewSeconds * 1000, log: console.log });
         await publishAgentKey(client, o.name, server.key);
       }
       // the node's identity may not write Services: this proxy serves the ports berth up's proxy records

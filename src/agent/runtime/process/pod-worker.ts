@@ -15,6 +15,7 @@ import { timestamp } from '../../../controlplane/api/metadata.js';
 import { computePodStatus } from '../../pods/pod-status.js';
 import { parseQuantity } from '../../quantity.js';
 import { containerLimits } from './resource-limits.js';
+import { serviceEnv } from './service-env.js';
 import { enterPidNamespace, executableExists, inNewPidNamespace, onPath, pidNamespaceReady, SharedPidNamespace, type PidNamespaceTools } from './pid-namespace.js';
 import type { CommandOutput, RemoteCommandOptions, RemoteCommandSession } from '../../../controlplane/api/streaming/session.js';
 import { RuntimeError, type NodeContext, type RuntimeHost } from '../runtime.js';
@@ -39,6 +40,8 @@ export interface WorkerOptions {
   baseEnv: Record<string, string>;
   /** checks out `git.berth.local/NAME@REV` images */
   images: GitImages;
+  /** where this node's Service proxy answers, for the Service environment variables (service-env.ts) */
+  serviceHost: string;
   /** when set, each container run gets a PID namespace of its own (pid-namespace.ts) */
   pidNamespaces?: PidNamespaceTools;
 }
@@ -449,7 +452,8 @@ export class PodWorker {
     let mounts: Mount[];
     try {
       mounts = containerMounts(c, this.volumes);
-      env = await containerEnv({ pod: this.pod, container: c, node: this.node, host: this.host, ports: slot.ports, base: { ...this.opts.baseEnv, HOSTNAME: this.pod.metadata?.name ?? '', ...volumeEnv(c, this.volumes) } });
+      const services = serviceEnv(await this.host.services(this.pod.metadata?.namespace ?? 'default'), this.pod.metadata?.namespace ?? 'default', this.opts.serviceHost, this.pod.spec?.enableServiceLinks !== false);
+      env = await containerEnv({ pod: this.pod, container: c, node: this.node, host: this.host, ports: slot.ports, base: { ...this.opts.baseEnv, ...services, HOSTNAME: this.pod.metadata?.name ?? '', ...volumeEnv(c, this.volumes) } });
       for (const k of Object.keys(env)) env[k] = rewritePath(env[k], mounts);
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;

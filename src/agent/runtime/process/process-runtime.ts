@@ -29,6 +29,8 @@ export interface ProcessRuntimeOptions {
   volumeRefreshMs?: number;
   /** berth's hosted repositories (`<data dir>/repos`), for `git.berth.local/NAME@REV` images */
   gitRepos?: string;
+  /** where this node's Service proxy serves ClusterIP Services' ports (default 127.0.0.1): the Service environment variables name it */
+  serviceHost?: string;
   /** a PID namespace per container run (default: where the machine allows it, i.e. as root on Linux) */
   pidNamespaces?: boolean;
 }
@@ -80,6 +82,7 @@ export class ProcessRuntime implements PodRuntime {
       baseEnv: this.opts.baseEnv ?? { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin', HOME: process.env.HOME ?? '/' },
       images: this.images,
       pidNamespaces: this.pidNamespaces,
+      serviceHost: this.opts.serviceHost ?? '127.0.0.1',
     });
     this.workers.set(uid, worker);
     this.host.statusChanged(uid);

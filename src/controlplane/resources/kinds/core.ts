@@ -4,7 +4,7 @@
  * and limit ranges — names, short names, categories, subresources and field selectors as the
  * Kubernetes apiserver registers them.
  */
-import type { ConfigMap, Namespace, PersistentVolume, PersistentVolumeClaim, Pod, ReplicationController, Secret, Service } from 'kubernetes-types/core/v1.js';
+import type { ConfigMap, Namespace, Node, PersistentVolume, PersistentVolumeClaim, Pod, ReplicationController, Secret, Service } from 'kubernetes-types/core/v1.js';
 import {
   defaultEndpoints,
   defaultLimitRange,
@@ -38,6 +38,7 @@ import {
   validateConfigMap,
   validateImmutableData,
   validateNamespace,
+  validateNode,
   validatePersistentVolume,
   validatePersistentVolumeClaim,
   validateSecret,
@@ -167,6 +168,7 @@ export const coreKinds: ResourceType[] = [
     printer: nodePrinter,
     fieldSelectors: { 'spec.unschedulable': fieldAt('spec.unschedulable', 'false') },
     defaults: defaultNode,
+    validate: (obj) => validateNode(as<Node>(obj)),
   }),
   defineKind({ ...core, kind: 'Event', resource: 'events', namespaced: true, shortNames: ['ev'], printer: eventPrinter, fieldSelectors: EVENT_FIELD_SELECTORS }),
   defineKind({

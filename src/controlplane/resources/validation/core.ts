@@ -1,19 +1,21 @@
 /**
  * Semantic checks of core/v1 kinds other than pods and controllers: Service ports and types,
  * ConfigMap and Secret keys (and secret types' required keys), immutable ConfigMaps/Secrets,
- * Namespace finalizers, PersistentVolume(Claim) access modes and sizes.
+ * Namespace finalizers, PersistentVolume(Claim) access modes and sizes, Node taints and resources.
  */
-import type { ConfigMap, Namespace, PersistentVolume, PersistentVolumeClaim, Secret, Service } from 'kubernetes-types/core/v1.js';
+import type { ConfigMap, Namespace, Node, PersistentVolume, PersistentVolumeClaim, Secret, Service } from 'kubernetes-types/core/v1.js';
 import type { StatusCause } from '../../api/errors.js';
 import { jsonEqual } from '../object.js';
 import { child, duplicate, forbidden, index, invalid, key, notSupported, required, tooLong } from './field.js';
 import { validateLabels } from './metadata.js';
-import { isConfigMapKey, isDNS1123Label, isDNS1123Subdomain, isQualifiedName, isValidPortName, isValidPortNum } from './names.js';
+import { isConfigMapKey, isDNS1123Label, isDNS1123Subdomain, isQualifiedName, isValidLabelValue, isValidPortName, isValidPortNum } from './names.js';
+import { parseAmount } from '../quantities.js';
 
 const SERVICE_TYPES = ['ClusterIP', 'ExternalName', 'LoadBalancer', 'NodePort'];
 const PROTOCOLS = ['SCTP', 'TCP', 'UDP'];
 const ACCESS_MODES = ['ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOnce', 'ReadWriteOncePod'];
 const MAX_CONFIG_BYTES = 1024 * 1024;
+const TAINT_EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
 
 export function validateService(svc: Service): StatusCause[] {
   const spec = svc.spec ?? {};
@@ -145,5 +147,56 @@ export function validatePersistentVolume(pv: PersistentVolume): StatusCause[] {
   const sources = Object.keys(spec).filter((k) => !plain.has(k) && spec[k] !== null && typeof spec[k] === 'object');
   if (sources.length === 0) causes.push(required('spec', 'must specify a volume type'));
   for (const extra of sources.slice(1)) causes.push(forbidden(child('spec', extra), 'may not specify more than 1 volume type'));
+  return causes;
+}
+
+/**
+ * Whether a resource is counted in whole units (apimachinery's IsIntegerResourceName, for what a
+ * Node reports): pods, and extended resources (a domain-prefixed name outside kubernetes.io).
+ */
+function isIntegerResource(name: string): boolean {
+  if (name === 'pods') return true;
+  const slash = name.indexOf('/');
+  if (slash < 0 || name.startsWith('requests.')) return false;
+  const domain = name.slice(0, slash);
+  return domain !== 'kubernetes.io' && !domain.endsWith('.kubernetes.io');
+}
+
+/**
+ * ValidateNode's checks of what an agent registers: taints (key a qualified name, value a label
+ * value, a known effect, unique by key and effect) and capacity/allocatable quantities (≥ 0, whole
+ * numbers for integer resources). Without them a Node could claim `cpu: -2` or `pods: 2.5`, which the
+ * scheduler then counts with.
+ */
+export function validateNode(node: Node): StatusCause[] {
+  const causes: StatusCause[] = [];
+  const seen = new Set<string>();
+  (node.spec?.taints ?? []).forEach((t, i) => {
+    const path = index('spec.taints', i);
+    if (!t.key) causes.push(required(child(path, 'key')));
+    else for (const msg of isQualifiedName(t.key)) causes.push(invalid(child(path, 'key'), t.key, msg));
+    if (t.value) for (const msg of isValidLabelValue(t.value)) causes.push(invalid(child(path, 'value'), t.value, msg));
+    if (!t.effect) causes.push(required(child(path, 'effect')));
+    else if (!TAINT_EFFECTS.includes(t.effect)) causes.push(notSupported(child(path, 'effect'), t.effect, TAINT_EFFECTS));
+    const id = `${t.key}\0${t.effect}`;
+    if (seen.has(id)) {
+      const dup = duplicate(path, t);
+      causes.push({ ...dup, message: `${dup.message}: taints must be unique by key and effect pair` });
+    }
+    seen.add(id);
+  });
+  for (const list of ['capacity', 'allocatable'] as const) {
+    for (const [name, q] of Object.entries(node.status?.[list] ?? {})) {
+      const path = key(`status.${list}`, name);
+      let nano: bigint;
+      try {
+        nano = parseAmount(q).nano;
+      } catch {
+        continue; // the schema check reports a malformed quantity
+      }
+      if (nano < 0n) causes.push(invalid(path, q, 'must be greater than or equal to 0'));
+      else if (isIntegerResource(name) && nano % 1_000_000_000n !== 0n) causes.push(invalid(path, q, 'must be an integer'));
+    }
+  }
   return causes;
 }

@@ -58,6 +58,8 @@ describe('Jobs on process agents', () => {
     expect(pods[0].spec?.nodeName).toBe('node-j');
     expect(pods[0].status?.phase).toBe('Succeeded');
     expect(pods[0].status?.containerStatuses?.[0]?.state?.terminated).toMatchObject({ exitCode: 0, reason: 'Completed' });
+    const listed = await c.cluster.kubectl(['get', 'job', 'hello', '--no-headers']);
+    expect(listed.stdout).toMatch(/^hello\s+Complete\s+1\/1\s/);
     const logs = await c.cluster.kubectl(['logs', 'job/hello']);
     expect(logs.code, logs.stderr).toBe(0);
     expect(logs.stdout).toMatch(/^\S.*\d{2}:\d{2}:\d{2}.*\nHello\n$/);

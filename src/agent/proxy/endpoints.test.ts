@@ -1,7 +1,7 @@
 /** Service backends from pods (selector, readiness, host ports): table tests. */
 import type { Pod, Service } from 'kubernetes-types/core/v1.js';
 import { describe, expect, it } from 'vitest';
-import { backends, endpointsBackends, hostPorts } from './endpoints.js';
+import { backends, endpointsBackends, forbiddenEndpointIP, hostPorts } from './endpoints.js';
 
 function pod(name: string, opts: { labels?: Record<string, string>; ready?: boolean; ns?: string; hostPorts?: string; deleting?: boolean } = {}): Pod {
   const conditions = [{ type: 'Ready', status: opts.ready === false ? 'False' : 'True' }];
@@ -48,4 +48,25 @@ describe('endpoints backends (Services without a selector)', () => {
     expect(endpointsBackends(subsets, sp).map((b) => [b.host, b.port])).toEqual(want);
   });
   it('no Endpoints: no backends', () => expect(endpointsBackends(undefined, { port: 443 })).toEqual([]));
+
+  it('skips loopback and link-local addresses unless trusted (the API server\'s own kubernetes Endpoints)', () => {
+    const local = [{ addresses: [{ ip: '127.0.0.1' }, { ip: '169.254.169.254' }, { ip: '::1' }, { ip: '10.0.0.9' }], ports: [{ port: 6379 }] }];
+    expect(endpointsBackends(local, { port: 6379 }).map((b) => b.host)).toEqual(['10.0.0.9']);
+    expect(endpointsBackends(local, { port: 6379 }, true).map((b) => b.host).sort()).toEqual(['10.0.0.9', '127.0.0.1', '169.254.169.254', '::1'].sort());
+  });
+
+  it.each([
+    ['127.0.0.1', true],
+    ['127.9.9.9', true],
+    ['169.254.0.1', true],
+    ['0.0.0.0', true],
+    ['::1', true],
+    ['::', true],
+    ['fe80::1', true],
+    ['::ffff:127.0.0.1', true],
+    ['not-an-ip', true],
+    ['10.0.0.1', false],
+    ['192.168.1.20', false],
+    ['2001:db8::1', false],
+  ])('forbiddenEndpointIP(%s) = %s', (ip, want) => expect(forbiddenEndpointIP(ip)).toBe(want));
 });

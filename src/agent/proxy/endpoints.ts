@@ -5,6 +5,7 @@
  * without a selector balances over the addresses of its Endpoints (written by whoever owns them, as
  * the API server does for `kubernetes`). Pure.
  */
+import net from 'node:net';
 import type { EndpointSubset, Pod, Service, ServicePort } from 'kubernetes-types/core/v1.js';
 
 export interface Backend {
@@ -61,15 +62,29 @@ export function backends(svc: Service, sp: ServicePort, pods: Iterable<Pod>): Ba
 }
 
 /**
+ * Addresses Kubernetes refuses in Endpoints (loopback, link-local, unspecified): a selector-less
+ * Service must not let whoever writes Endpoints aim the proxy at this machine's own services (the
+ * Redis behind the API, the agent) — CVE-2020-8554, CVE-2021-25740.
+ */
+export function forbiddenEndpointIP(ip: string): boolean {
+  const v4 = net.isIPv4(ip) ? ip : /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip)?.[1];
+  if (v4) return /^(127\.|169\.254\.|0\.)/.test(v4) || v4 === '255.255.255.255';
+  const v6 = ip.toLowerCase();
+  return v6 === '::1' || v6 === '::' || /^fe[89ab]/.test(v6) || !net.isIP(ip);
+}
+
+/**
  * Ready addresses of a selector-less Service's Endpoints for service port `sp`: the subset port of
  * the same name (an unnamed service port takes a subset's only port), as kube-proxy matches them.
+ * Loopback and link-local addresses are skipped unless `trusted` (the API server's own `kubernetes`
+ * Endpoints, which berth writes with the address the API listens on).
  */
-export function endpointsBackends(subsets: EndpointSubset[] | undefined, sp: ServicePort): Backend[] {
+export function endpointsBackends(subsets: EndpointSubset[] | undefined, sp: ServicePort, trusted = false): Backend[] {
   const out: Backend[] = [];
   for (const s of subsets ?? []) {
     const port = sp.name ? s.ports?.find((p) => p.name === sp.name) : s.ports?.length === 1 ? s.ports[0] : undefined;
     if (!port || (port.protocol ?? 'TCP') !== (sp.protocol ?? 'TCP')) continue;
-    for (const a of s.addresses ?? []) out.push({ pod: a.targetRef?.name ?? a.ip, host: a.ip, port: port.port });
+    for (const a of s.addresses ?? []) if (trusted || !forbiddenEndpointIP(a.ip)) out.push({ pod: a.targetRef?.name ?? a.ip, host: a.ip, port: port.port });
   }
   return out.sort((a, b) => a.host.localeCompare(b.host) || a.port - b.port);
 }

@@ -17,7 +17,7 @@ import { refs } from '../../controlplane/client/refs.js';
 import type { KubeObject } from '../../controlplane/resources/types.js';
 import type { Runnable } from '../../controlplane/runtime/runnable.js';
 import { EventRecorder } from '../../controlplane/client/events.js';
-import { LeanClient } from '../lean-client.js';
+import { LeanClient } from '../../controlplane/client/lean-client.js';
 import { backends, endpointsBackends, type Backend } from './endpoints.js';
 import { candidates, DEFAULT_PROXY_PORT_RANGE, nodePortHosts, proxyPortSpan } from './proxy-ports.js';
 
@@ -100,7 +100,7 @@ export function createServiceProxy(opts: ServiceProxyOptions): Runnable {
     const svc = services.get(l.key);
     const sp = svc?.spec?.ports?.find((p) => portKey(p) === l.portKey);
     if (!svc || !sp) return [];
-    return Object.keys(svc.spec?.selector ?? {}).length ? backends(svc, sp, pods.list()) : endpointsBackends(endpoints.get(l.key)?.subsets, sp);
+    return Object.keys(svc.spec?.selector ?? {}).length ? backends(svc, sp, pods.list()) : endpointsBackends(endpoints.get(l.key)?.subsets, sp, l.key === 'default/kubernetes');
   };
 
   const handle = (l: Listener, client: net.Socket) => {

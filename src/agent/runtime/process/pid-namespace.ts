@@ -131,9 +131,10 @@ export class SharedPidNamespace {
 }
 
 /**
- * Resolves true once the namespace of the `unshare` at `pid` exists with its own /proc: unshare has
- * forked PID 1 and PID 1 has exec'd the shell (it mounts /proc first). Until then
- * /proc/PID/ns/pid_for_children is still the host's, and nsenter would join the host's namespaces.
+ * Resolves true once the namespace of the `unshare` at `pid` exists with its own /proc and its
+ * command: unshare has forked PID 1, PID 1 has exec'd the shell (it mounts /proc first) and forked
+ * the command as PID 2. Until then /proc/PID/ns/pid_for_children is still the host's, and nsenter
+ * would join the host's namespaces — or, a moment later, take PID 2 from the command.
  * False if `exited` comes first or it takes longer than `timeoutMs`.
  */
 export async function pidNamespaceReady(pid: number, exited: Promise<unknown>, timeoutMs = 5000): Promise<boolean> {
@@ -147,10 +148,13 @@ export async function pidNamespaceReady(pid: number, exited: Promise<unknown>, t
   return initExecd(pid);
 }
 
+function childrenOf(pid: number): string[] {
+  return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+}
+
 function initExecd(pid: number): boolean {
   try {
-    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
-    return children.some((c) => readFileSync(`/proc/${c}/cmdline`, 'utf8').startsWith('/bin/sh\0'));
+    return childrenOf(pid).some((c) => readFileSync(`/proc/${c}/cmdline`, 'utf8').startsWith('/bin/sh\0') && childrenOf(Number(c)).length > 0);
   } catch {
     return false;
   }

@@ -1,8 +1,25 @@
 /** Restart back-off and restartPolicy: table tests. */
 import { describe, expect, it } from 'vitest';
-import { nextRestartDelay, restartsAfter } from './restart-backoff.js';
+import { KUBELET_BACKOFF, nextRestartDelay, restartsAfter } from './restart-backoff.js';
 
 const o = { baseMs: 10_000, maxMs: 300_000 };
+
+describe('KUBELET_BACKOFF', () => {
+  it("is the kubelet's: 10 s base, 5 min cap", () => {
+    expect(KUBELET_BACKOFF).toEqual({ baseMs: 10_000, maxMs: 300_000 });
+  });
+
+  it("gives a crash loop the kubelet's delays: at once, 10 s, doubling to 5 min, then 5 min", () => {
+    const delays: number[] = [];
+    let backoffMs = 0;
+    for (let i = 0; i < 8; i++) {
+      const next = nextRestartDelay(backoffMs, 1000, KUBELET_BACKOFF);
+      delays.push(next.delayMs / 1000);
+      backoffMs = next.backoffMs;
+    }
+    expect(delays).toEqual([0, 10, 20, 40, 80, 160, 300, 300]);
+  });
+});
 
 describe('nextRestartDelay', () => {
   it.each([

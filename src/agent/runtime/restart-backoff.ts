@@ -12,6 +12,9 @@ export interface RestartBackoff {
   maxMs: number;
 }
 
+/** The kubelet's back-off: 10 s base, 5 min cap. Both runtimes default to it; tests shorten it. */
+export const KUBELET_BACKOFF: Readonly<RestartBackoff> = { baseMs: 10_000, maxMs: 300_000 };
+
 /** Back-off resets after a container ran this long without failing (kubelet: 2 × the cap, 10 min). */
 const RESET_FACTOR = 2;
 

@@ -9,6 +9,7 @@ import type { Duplex } from 'node:stream';
 import type { Pod, PodStatus } from 'kubernetes-types/core/v1.js';
 import type { CommandOutput, RemoteCommandOptions, RemoteCommandSession } from '../../../controlplane/api/streaming/session.js';
 import { RuntimeError, type LogOptions, type LogStream, type NodeContext, type PodRuntime, type RuntimeHost } from '../runtime.js';
+import { KUBELET_BACKOFF } from '../restart-backoff.js';
 import { DEFAULT_LOG_LIMITS, logStream, type LogLimits } from './container-log.js';
 import { PodWorker } from './pod-worker.js';
 import { pidNamespaceTools, type PidNamespaceTools } from './pid-namespace.js';
@@ -76,8 +77,8 @@ export class ProcessRuntime implements PodRuntime {
       return;
     }
     const worker = new PodWorker(pod, this.node, this.host, this.podsDir, {
-      backoffBaseMs: this.opts.backoffBaseMs ?? 10_000,
-      backoffMaxMs: this.opts.backoffMaxMs ?? 300_000,
+      backoffBaseMs: this.opts.backoffBaseMs ?? KUBELET_BACKOFF.baseMs,
+      backoffMaxMs: this.opts.backoffMaxMs ?? KUBELET_BACKOFF.maxMs,
       logLimits: { ...DEFAULT_LOG_LIMITS, ...this.opts.logLimits },
       baseEnv: this.opts.baseEnv ?? { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin', HOME: process.env.HOME ?? '/' },
       images: this.images,

@@ -12,7 +12,7 @@ import { timestamp } from '../../../controlplane/api/metadata.js';
 import { computePodStatus } from '../../pods/pod-status.js';
 import type { LogOptions, LogStream, NodeContext, PodRuntime, RuntimeHost } from '../runtime.js';
 import { RuntimeError } from '../runtime.js';
-import { backoffEventMessage, backoffMessage, nextRestartDelay, restartsAfter } from '../restart-backoff.js';
+import { backoffEventMessage, backoffMessage, KUBELET_BACKOFF, nextRestartDelay, restartsAfter } from '../restart-backoff.js';
 import { defaultStages, matchStage, stageOutcome, type SimPhase, type Stage } from './stages.js';
 
 export interface SimRuntimeOptions {
@@ -64,7 +64,7 @@ export class SimRuntime implements PodRuntime {
     opts: SimRuntimeOptions = {},
   ) {
     this.stages = opts.stages ?? defaultStages();
-    this.backoff = { baseMs: opts.backoffBaseMs ?? 10_000, maxMs: opts.backoffMaxMs ?? 300_000 };
+    this.backoff = { baseMs: opts.backoffBaseMs ?? KUBELET_BACKOFF.baseMs, maxMs: opts.backoffMaxMs ?? KUBELET_BACKOFF.maxMs };
   }
 
   sync(pod: Pod): void {

@@ -13,7 +13,7 @@ import { computePodStatus } from '../../pods/pod-status.js';
 import type { LogOptions, LogStream, NodeContext, PodRuntime, RuntimeHost } from '../runtime.js';
 import { RuntimeError } from '../runtime.js';
 import { backoffEventMessage, backoffMessage, KUBELET_BACKOFF, nextRestartDelay, restartsAfter } from '../restart-backoff.js';
-import { defaultStages, matchStage, stageOutcome, type SimPhase, type Stage } from './stages.js';
+import { ANNOTATIONS, defaultStages, failureExitCode, matchStage, parseDuration, stageOutcome, type SimPhase, type Stage } from './stages.js';
 
 export interface SimRuntimeOptions {
   /** default: defaultStages() */
@@ -29,7 +29,7 @@ interface SimPod {
   pod: Pod;
   phase: SimPhase;
   ready: boolean;
-  /** what the Running stage said about readiness, restored when restarted containers run again */
+  /** the readiness the containers started with (the stage that made them Running), again after a restart */
   readyWhenRunning: boolean;
   createdAt: string;
   startedAt?: string;
@@ -42,11 +42,19 @@ interface SimPod {
   backoffMs: number;
   /** the delay of the restart being held back (CrashLoopBackOff) */
   backoffDelayMs?: number;
+  /** set once the pod is being deleted: when its containers end, and who waits for it */
+  stopping?: { atMs: number; killed: boolean; timer?: NodeJS.Timeout; done: Promise<void>; finish: () => void };
 }
 
-function exitCode(phase: 'Succeeded' | 'Failed'): number {
-  return phase === 'Failed' ? 1 : 0;
+function exitCode(phase: 'Succeeded' | 'Failed', pod: Pod): number {
+  return phase === 'Failed' ? failureExitCode(pod) : 0;
 }
+
+/** setTimeout's longest delay; a longer one would fire at once */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** The exit code of a container killed at the end of its grace period (SIGKILL), as a runtime reports it. */
+const KILLED = 137;
 
 function noProcesses(pod: Pod, what: string): RuntimeError {
   return new RuntimeError('BadRequest', `pod ${pod.metadata?.name} runs on the sim runtime of node ${pod.spec?.nodeName}: it has no processes to ${what}; run it on a node with the process runtime`);
@@ -81,20 +89,21 @@ export class SimRuntime implements PodRuntime {
   }
 
   private schedule(uid: string, p: SimPod): void {
-    const stage = matchStage(this.stages, p.pod, p.phase);
+    const stage = matchStage(this.stages, p.pod, p.phase, p.ready);
     if (!stage) return;
     const out = stageOutcome(stage, p.pod);
     p.timer = setTimeout(() => {
       p.timer = undefined;
       if (this.pods.get(uid) !== p) return;
       if (out.phase === 'Running') {
-        p.readyWhenRunning = out.ready;
-        if (p.phase !== 'Running') this.run(p);
-        else p.ready = out.ready;
+        if (p.phase !== 'Running') {
+          p.readyWhenRunning = out.ready;
+          this.run(p);
+        } else p.ready = out.ready;
       } else if (out.phase === 'Pending') {
         p.phase = 'Pending';
         p.ready = false;
-      } else if (p.phase === 'Running' && restartsAfter(p.pod.spec?.restartPolicy, exitCode(out.phase))) {
+      } else if (p.phase === 'Running' && restartsAfter(p.pod.spec?.restartPolicy, exitCode(out.phase, p.pod))) {
         return this.restart(uid, p, out.phase);
       } else {
         p.phase = out.phase;
@@ -116,7 +125,7 @@ export class SimRuntime implements PodRuntime {
 
   /** The containers ended (`how`) and the restartPolicy restarts them: at once, or after a back-off. */
   private restart(uid: string, p: SimPod, how: 'Succeeded' | 'Failed'): void {
-    const code = exitCode(how);
+    const code = exitCode(how, p.pod);
     p.lastTerminated = { exitCode: code, reason: code === 0 ? 'Completed' : 'Error', startedAt: p.startedAt ?? p.createdAt, finishedAt: timestamp() };
     p.restartCount++;
     p.ready = false;
@@ -138,14 +147,56 @@ export class SimRuntime implements PodRuntime {
     }, delayMs);
   }
 
-  async terminate(pod: Pod): Promise<void> {
-    const p = this.pods.get(pod.metadata?.uid ?? '');
-    if (p) clearTimeout(p.timer);
+  /**
+   * Running containers stop after the stop-after annotation's delay (at once without it), as a
+   * process that handles SIGTERM; one that takes longer than `gracePeriodSeconds` is killed then
+   * (exit code 137). A later call with a shorter grace period brings the end forward.
+   */
+  async terminate(pod: Pod, gracePeriodSeconds: number): Promise<void> {
+    const uid = pod.metadata?.uid ?? '';
+    const p = this.pods.get(uid);
+    if (!p) return;
+    p.pod = pod;
+    clearTimeout(p.timer);
+    p.timer = undefined;
+    const killAtMs = Date.now() + Math.max(0, gracePeriodSeconds) * 1000;
+    if (!p.stopping) {
+      if (p.phase !== 'Running' || p.backoffDelayMs !== undefined) return;
+      const stopAfter = parseDuration(pod.metadata?.annotations?.[ANNOTATIONS.stopAfter] ?? '') ?? 0;
+      let finish = () => {};
+      const done = new Promise<void>((r) => (finish = r));
+      p.stopping = { atMs: Date.now() + stopAfter, killed: false, done, finish };
+      p.ready = false;
+      this.host.statusChanged(uid);
+    }
+    const s = p.stopping;
+    if (p.phase !== 'Running') return s.done;
+    if (killAtMs < s.atMs) {
+      s.atMs = killAtMs;
+      s.killed = true;
+    }
+    clearTimeout(s.timer);
+    s.timer = setTimeout(() => {
+      if (this.pods.get(uid) !== p) return;
+      p.phase = s.killed ? 'Failed' : 'Succeeded';
+      p.finishedAt = timestamp();
+      this.host.statusChanged(uid);
+      s.finish();
+    }, Math.min(MAX_TIMER_MS, Math.max(0, s.atMs - Date.now())));
+    return s.done;
   }
 
   async forget(uid: string): Promise<void> {
-    clearTimeout(this.pods.get(uid)?.timer);
+    const p = this.pods.get(uid);
     this.pods.delete(uid);
+    if (p) this.drop(p);
+  }
+
+  /** Stops the pod's timers and lets whoever waits for its termination go on. */
+  private drop(p: SimPod): void {
+    clearTimeout(p.timer);
+    clearTimeout(p.stopping?.timer);
+    p.stopping?.finish();
   }
 
   status(uid: string): PodStatus | undefined {
@@ -158,9 +209,9 @@ export class SimRuntime implements PodRuntime {
       if (p.phase === 'Pending') return { ...base, started: false, state: { waiting: { reason: 'ContainerCreating' } } };
       if (p.backoffDelayMs !== undefined && !init) return { ...base, started: false, state: { waiting: { reason: 'CrashLoopBackOff', message: backoffMessage(p.backoffDelayMs, name, p.pod) } } };
       if (p.phase === 'Running' && !init) return { ...base, ready: p.ready, started: true, state: { running: { startedAt: started } } };
-      const ok = init || p.phase !== 'Failed';
+      const code = init || p.phase !== 'Failed' ? 0 : p.stopping?.killed ? KILLED : failureExitCode(p.pod);
       const finishedAt = init ? p.createdAt : (p.finishedAt ?? started);
-      return { ...base, started: false, state: { terminated: { exitCode: ok ? 0 : 1, reason: ok ? 'Completed' : 'Error', startedAt: init ? p.createdAt : started, finishedAt } } };
+      return { ...base, started: false, state: { terminated: { exitCode: code, reason: code === 0 ? 'Completed' : 'Error', startedAt: init ? p.createdAt : started, finishedAt } } };
     };
     return computePodStatus({
       pod: p.pod,
@@ -173,11 +224,19 @@ export class SimRuntime implements PodRuntime {
     });
   }
 
+  /** Simulated containers print nothing: a run's log is empty; errors are the process runtime's. */
   async logs(pod: Pod, opts: LogOptions): Promise<LogStream> {
-    const names = (pod.spec?.containers ?? []).map((c) => c.name);
+    const name = pod.metadata?.name;
+    const p = this.pods.get(pod.metadata?.uid ?? '');
+    if (!p) throw new RuntimeError('NotFound', `pod "${name}" is not running on this node (yet)`);
+    const containers = pod.spec?.containers ?? [];
+    const names = [...(pod.spec?.initContainers ?? []), ...containers].map((c) => c.name);
     const container = opts.container ?? (names.length === 1 ? names[0] : undefined);
-    if (!container || !names.includes(container)) throw new RuntimeError('BadRequest', `a container name must be specified for pod ${pod.metadata?.name}, choose one of: [${names.join(' ')}]`);
-    // Simulated containers print nothing.
+    if (!container) throw new RuntimeError('BadRequest', `a container name must be specified for pod ${name}, choose one of: [${names.join(' ')}]`);
+    if (!names.includes(container)) throw new RuntimeError('BadRequest', `container ${container} is not valid for pod ${name}`);
+    const init = !containers.some((c) => c.name === container);
+    if (opts.previous && (init || p.restartCount === 0)) throw new RuntimeError('BadRequest', `previous terminated container "${container}" in pod "${name}" not found`);
+    if (!opts.previous && !init && p.phase === 'Pending') throw new RuntimeError('BadRequest', `container "${container}" in pod "${name}" is waiting to start`);
     return { start: (_write, end) => (end(), () => {}) };
   }
 
@@ -194,7 +253,7 @@ export class SimRuntime implements PodRuntime {
   }
 
   async close(): Promise<void> {
-    for (const p of this.pods.values()) clearTimeout(p.timer);
+    for (const p of this.pods.values()) this.drop(p);
     this.pods.clear();
   }
 }

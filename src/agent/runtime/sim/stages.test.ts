@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { describe, expect, it } from 'vitest';
-import { ANNOTATIONS, defaultStages, loadStages, matchStage, parseDuration, stageOutcome, validateStage } from './stages.js';
+import { ANNOTATIONS, defaultStages, failureExitCode, loadStages, matchStage, parseDuration, stageOutcome, validateStage } from './stages.js';
 
 const stages = defaultStages({ runningAfterMs: 100, completeAfterMs: 1000 });
 const jobPod: Pod = { metadata: { ownerReferences: [{ apiVersion: 'batch/v1', kind: 'Job', name: 'j', uid: 'u', controller: true }] }, spec: { restartPolicy: 'Never', containers: [] } };
@@ -23,6 +23,31 @@ describe('sim stages', () => {
     const s = matchStage(stages, pod as Pod, phase);
     expect(s?.name).toBe(stage);
     if (s) expect(stageOutcome(s, pod as Pod)).toMatchObject({ delayMs, phase: next });
+  });
+
+  const flapping: Pod = { metadata: { annotations: { [ANNOTATIONS.readyAfter]: '300ms', [ANNOTATIONS.unreadyAfter]: '2s', [ANNOTATIONS.completeAfter]: '5s' } }, spec: { containers: [] } };
+  const unready: Pod = { metadata: { annotations: { [ANNOTATIONS.unreadyAfter]: '2s', [ANNOTATIONS.completeAfter]: '5s' } }, spec: { containers: [] } };
+  it.each([
+    ['ready-after: runs unready first', flapping, 'Pending', false, 'pod-running-unready', 100, 'Running', false],
+    ['ready-after: then ready', flapping, 'Running', false, 'pod-becomes-ready', 300, 'Running', true],
+    ['unready-after: ready turns unready', flapping, 'Running', true, 'pod-becomes-unready', 2000, 'Running', false],
+    ['unready-after alone: ready at once', unready, 'Pending', false, 'pod-ready', 100, 'Running', true],
+    ['unready-after alone: once unready, completes', unready, 'Running', false, 'pod-complete-annotated', 5000, 'Succeeded', false],
+  ] as const)('readiness stages: %s', (_what, pod, phase, ready, stage, delayMs, next, nextReady) => {
+    const s = matchStage(stages, pod, phase, ready);
+    expect(s?.name).toBe(stage);
+    expect(stageOutcome(s!, pod)).toEqual({ delayMs, phase: next, ready: nextReady });
+  });
+
+  it.each([
+    [undefined, 1],
+    ['3', 3],
+    ['255', 255],
+    ['0', 1],
+    ['256', 1],
+    ['x', 1],
+  ])('failureExitCode with exit-code %s: %s', (v, want) => {
+    expect(failureExitCode({ metadata: { annotations: v === undefined ? {} : { [ANNOTATIONS.exitCode]: v } } })).toBe(want);
   });
 
   it.each([
@@ -48,6 +73,7 @@ describe('stage validation', () => {
     ['a typo', { ...ok, delay: { ms: 1, jiter: 5 } }, 'delay.jiter must be one of the known fields (ms, jitterMs, annotation) (got 5)'],
     ['no name', { ...ok, name: undefined }, 'f: document 1: name must be a non-empty string (got nothing)'],
     ['ready not a boolean', { ...ok, next: { phase: 'Running', ready: 'yes' } }, 'next.ready must be a boolean (got "yes")'],
+    ['selector.ready not a boolean', { ...ok, selector: { ready: 'no' } }, 'selector.ready must be a boolean (got "no")'],
   ])('%s', (_what, doc, message) => {
     expect(() => validateStage(doc, 'f: document 1')).toThrow(message);
   });

@@ -20,6 +20,8 @@ export interface Stage {
     ownerKinds?: string[];
     /** annotations the pod must carry (any value) */
     annotations?: string[];
+    /** whether the containers currently report ready (false before Running) */
+    ready?: boolean;
   };
   /** how long after entering the current phase the stage fires */
   delay: {
@@ -42,6 +44,14 @@ export const ANNOTATIONS = {
   runningAfter: 'sim.berth.dev/running-after',
   completeAfter: 'sim.berth.dev/complete-after',
   result: 'sim.berth.dev/result',
+  /** containers run unready this long before they report ready */
+  readyAfter: 'sim.berth.dev/ready-after',
+  /** ready containers turn unready after this long (with ready-after: readiness flaps) */
+  unreadyAfter: 'sim.berth.dev/unready-after',
+  /** exit code of failed containers (default 1) */
+  exitCode: 'sim.berth.dev/exit-code',
+  /** how long the containers take to stop after SIGTERM (default at once); past the grace period they are killed */
+  stopAfter: 'sim.berth.dev/stop-after',
 } as const;
 
 export interface StageTimings {
@@ -52,13 +62,20 @@ export interface StageTimings {
   jitterMs?: number;
 }
 
-/** kwok's pod-ready and pod-complete, as documents. */
+/**
+ * kwok's pod-ready and pod-complete, as documents, and readiness by annotation: a pod with
+ * ready-after runs unready first, one with unready-after turns unready (with both, it flaps).
+ */
 export function defaultStages(t: StageTimings = {}): Stage[] {
   const jitterMs = t.jitterMs ?? 0;
   const complete = { ms: t.completeAfterMs ?? 1000, jitterMs, annotation: ANNOTATIONS.completeAfter };
   const next = { phase: 'Succeeded' as const, phaseAnnotation: ANNOTATIONS.result };
+  const running = { ms: t.runningAfterMs ?? 0, jitterMs, annotation: ANNOTATIONS.runningAfter };
   return [
-    { name: 'pod-ready', selector: { phase: ['Pending'] }, delay: { ms: t.runningAfterMs ?? 0, jitterMs, annotation: ANNOTATIONS.runningAfter }, next: { phase: 'Running', ready: true } },
+    { name: 'pod-running-unready', selector: { phase: ['Pending'], annotations: [ANNOTATIONS.readyAfter] }, delay: running, next: { phase: 'Running', ready: false } },
+    { name: 'pod-ready', selector: { phase: ['Pending'] }, delay: running, next: { phase: 'Running', ready: true } },
+    { name: 'pod-becomes-ready', selector: { phase: ['Running'], ready: false, annotations: [ANNOTATIONS.readyAfter] }, delay: { ms: 0, annotation: ANNOTATIONS.readyAfter }, next: { phase: 'Running', ready: true } },
+    { name: 'pod-becomes-unready', selector: { phase: ['Running'], ready: true, annotations: [ANNOTATIONS.unreadyAfter] }, delay: { ms: 0, annotation: ANNOTATIONS.unreadyAfter }, next: { phase: 'Running', ready: false } },
     { name: 'pod-complete', selector: { phase: ['Running'], ownerKinds: ['Job'] }, delay: complete, next },
     { name: 'pod-complete-annotated', selector: { phase: ['Running'], annotations: [ANNOTATIONS.completeAfter] }, delay: complete, next },
   ];
@@ -105,7 +122,8 @@ export function validateStage(doc: unknown, where: string): Stage {
   const selector = d.selector ?? {};
   if (!isObject(selector)) fail('selector', 'an object', selector);
   const sel = selector as Record<string, unknown>;
-  only(sel, 'selector', ['phase', 'restartPolicy', 'ownerKinds', 'annotations']);
+  only(sel, 'selector', ['phase', 'restartPolicy', 'ownerKinds', 'annotations', 'ready']);
+  optional(sel, 'selector.ready', 'boolean');
   strings(sel, 'selector', 'phase', PHASES);
   strings(sel, 'selector', 'restartPolicy', ['Always', 'OnFailure', 'Never']);
   strings(sel, 'selector', 'ownerKinds');
@@ -139,6 +157,12 @@ export function loadStages(path: string): Stage[] {
   return stages;
 }
 
+/** The exit code of a pod's failed simulated containers: the exit-code annotation (1–255), else 1. */
+export function failureExitCode(pod: Pod): number {
+  const v = Number(pod.metadata?.annotations?.[ANNOTATIONS.exitCode]);
+  return Number.isInteger(v) && v >= 1 && v <= 255 ? v : 1;
+}
+
 /** "500ms", "3s", "2m", "1h" or a number of seconds, in ms; undefined when malformed. */
 export function parseDuration(v: string): number | undefined {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(v.trim());
@@ -147,8 +171,8 @@ export function parseDuration(v: string): number | undefined {
   return Number(m[1]) * unit;
 }
 
-/** The stage that applies to a pod in `phase`, if any. */
-export function matchStage(stages: Stage[], pod: Pod, phase: SimPhase): Stage | undefined {
+/** The stage that applies to a pod in `phase` whose containers are `ready` (or not), if any. */
+export function matchStage(stages: Stage[], pod: Pod, phase: SimPhase, ready = false): Stage | undefined {
   const ann = pod.metadata?.annotations ?? {};
   const owner = pod.metadata?.ownerReferences?.find((o) => o.controller)?.kind;
   return stages.find((s) => {
@@ -157,6 +181,7 @@ export function matchStage(stages: Stage[], pod: Pod, phase: SimPhase): Stage | 
     if (sel.restartPolicy && !sel.restartPolicy.includes(pod.spec?.restartPolicy ?? 'Always')) return false;
     if (sel.ownerKinds && !(owner && sel.ownerKinds.includes(owner))) return false;
     if (sel.annotations && !sel.annotations.every((a) => a in ann)) return false;
+    if (sel.ready !== undefined && sel.ready !== ready) return false;
     return true;
   });
 }

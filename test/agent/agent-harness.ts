@@ -68,6 +68,7 @@ export async function startAgentCluster(agent: Partial<AgentOptions> & { name: s
       dataDir: join(dataDir, o.name),
       connectors: registry,
       process: { backoffBaseMs: 200, backoffMaxMs: 2000, volumeRefreshMs: 300 },
+      sim: { backoffBaseMs: 200, backoffMaxMs: 2000 },
       leaseRenewMs: 1000,
       ...o,
     });

@@ -28,6 +28,8 @@ import { cleanUpAfterCrash, ProcessRuntime, type ProcessRuntimeOptions } from '.
 import type { LogOptions, LogStream, NodeContext, PodRuntime, RuntimeHost } from './runtime/runtime.js';
 import { RuntimeError } from './runtime/runtime.js';
 import { SimRuntime, type SimRuntimeOptions } from './runtime/sim/sim-runtime.js';
+import { NodeUsage } from './metrics/node-usage.js';
+import type { NodeUsageSummary } from '../controlplane/api/metrics/metrics-objects.js';
 
 /** The identity an agent for `nodeName` runs as. */
 function readyOf(status: Pod['status']): string | undefined {
@@ -101,6 +103,7 @@ interface NodeSlot {
   leaseRv?: string;
   lastStatusMs: number;
   timer?: NodeJS.Timeout;
+  usage: NodeUsage;
 }
 
 interface CoreOptions extends CommonOptions {
@@ -159,8 +162,10 @@ class AgentCore implements Agent {
         events: new EventRecorder(client, 'kubelet', n.spec.name),
         runtime: undefined as unknown as PodRuntime,
         lastStatusMs: 0,
+        usage: undefined as unknown as NodeUsage,
       };
       slot.runtime = n.runtime(slot.ctx, this.hostFor(slot));
+      slot.usage = new NodeUsage({ node: slot.name, runtime: slot.runtime, pods: () => this.podInformer.list((p) => p.spec?.nodeName === slot.name) });
       this.slots.set(slot.name, slot);
     }
     const lean = new LeanClient(opts.client);
@@ -456,6 +461,12 @@ class AgentCore implements Agent {
 
   async portForward(pod: Pod, port: number): Promise<Duplex> {
     return this.runtimeOf(pod).portForward(pod, port);
+  }
+
+  async resourceUsage(nodeName: string): Promise<NodeUsageSummary> {
+    const slot = this.slots.get(nodeName);
+    if (!slot) throw new RuntimeError('NotFound', `node ${nodeName} is not served by this agent`);
+    return slot.usage.summary();
   }
 }
 

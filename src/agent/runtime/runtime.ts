@@ -7,6 +7,7 @@
 import type { Duplex } from 'node:stream';
 import type { PersistentVolume, PersistentVolumeClaim, Pod, PodStatus, Service } from 'kubernetes-types/core/v1.js';
 import type { CommandOutput, RemoteCommandOptions, RemoteCommandSession } from '../../controlplane/api/streaming/session.js';
+import type { UsageSample } from '../metrics/usage-rates.js';
 
 /** The node facts a runtime needs to fill pod status (hostIP, podIP) and the downward API. */
 export interface NodeContext {
@@ -79,6 +80,12 @@ export interface PodRuntime {
   attach(pod: Pod, opts: RemoteCommandOptions, output: CommandOutput): Promise<RemoteCommandSession>;
   /** a TCP connection to the pod's `port` (a containerPort reaches the host port the runtime gave it) */
   portForward(pod: Pod, port: number): Promise<Duplex>;
+  /**
+   * For the Metrics API: the counters of every running container, by pod uid, then container name
+   * (metrics/usage-rates.ts turns them into rates), read at `nowMs`. The sim runtime reports a
+   * container's requests as its usage.
+   */
+  usage(nowMs: number): Map<string, Map<string, UsageSample>>;
   /** stops every pod (as at shutdown of the agent: processes must not outlive it) */
   close(): Promise<void>;
   /** drops what an earlier agent left on this machine of pods other than `uids` (the node's pods, listed at start) */

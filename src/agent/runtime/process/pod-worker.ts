@@ -235,6 +235,11 @@ export class PodWorker {
     return slot.logs.get(previous ? current - 1 : current);
   }
 
+  /** The process group of each running container, and when its run started (for the Metrics API). */
+  runningGroups(): { container: string; pgid: number; startedAtMs: number }[] {
+    return this.slots.flatMap((s) => (s.run?.pid && !s.run.stopping ? [{ container: s.spec.name, pgid: s.run.pid, startedAtMs: s.lastStartMs }] : []));
+  }
+
   containerNames(): string[] {
     return this.slots.map((s) => s.spec.name);
   }

@@ -2,6 +2,7 @@
  * Process groups: every container (and exec handler) runs as the leader of its own group, so a
  * signal to the group reaches everything it started and nothing is left behind when a pod goes.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -26,6 +27,11 @@ export interface ProcStat {
   pgrp: number;
   /** resident set, in pages */
   rssPages: number;
+  /** CPU time in clock ticks: user and system, and those of its children it waited for */
+  utime: number;
+  stime: number;
+  cutime: number;
+  cstime: number;
 }
 
 /** Every process on this machine, from /proc (Linux only; nothing elsewhere). */
@@ -39,10 +45,59 @@ export function* procStats(): Generator<ProcStat> {
     } catch {
       continue;
     }
-    // pid (comm) state ppid pgrp … rss (field 24); comm may hold spaces and parentheses
+    // pid (comm) state ppid pgrp … utime stime cutime cstime (fields 14-17) … rss (field 24); comm may hold spaces and parentheses
     const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    yield { pid: Number(d), state: rest[0], pgrp: Number(rest[2]), rssPages: Number(rest[21]) };
+    yield { pid: Number(d), state: rest[0], pgrp: Number(rest[2]), rssPages: Number(rest[21]), utime: Number(rest[11]), stime: Number(rest[12]), cutime: Number(rest[13]), cstime: Number(rest[14]) };
   }
+}
+
+const confCache = new Map<string, number>();
+/** A getconf value (PAGESIZE, CLK_TCK), read once; `fallback` where getconf is missing. */
+function conf(name: string, fallback: number): number {
+  let v = confCache.get(name);
+  if (v === undefined) {
+    try {
+      v = Number(execFileSync('getconf', [name], { encoding: 'utf8' }).trim()) || fallback;
+    } catch {
+      v = fallback;
+    }
+    confCache.set(name, v);
+  }
+  return v;
+}
+
+/** /proc/PID/stat counts resident memory in pages. */
+export function pageSize(): number {
+  return conf('PAGESIZE', 4096);
+}
+
+/** /proc/PID/stat counts CPU time in clock ticks. */
+export function clockTicks(): number {
+  return conf('CLK_TCK', 100);
+}
+
+/** CPU and memory of a process group, summed over its members. */
+export interface GroupUsage {
+  /** CPU seconds of the live members and of the children they reaped */
+  cpuSeconds: number;
+  /** resident set of the live members, in bytes */
+  memoryBytes: number;
+}
+
+/** Usage of each group of `pgids`, from one /proc scan; groups with no live member are missing. */
+export function groupUsage(pgids: Set<number>): Map<number, GroupUsage> {
+  const out = new Map<number, GroupUsage>();
+  if (pgids.size === 0) return out;
+  const tick = clockTicks();
+  const page = pageSize();
+  for (const p of procStats()) {
+    if (!pgids.has(p.pgrp) || p.state === 'Z' || p.state === 'X') continue;
+    const u = out.get(p.pgrp) ?? { cpuSeconds: 0, memoryBytes: 0 };
+    u.cpuSeconds += (p.utime + p.stime + p.cutime + p.cstime) / tick;
+    u.memoryBytes += p.rssPages * page;
+    out.set(p.pgrp, u);
+  }
+  return out;
 }
 
 /**

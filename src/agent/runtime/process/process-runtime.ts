@@ -13,7 +13,8 @@ import { KUBELET_BACKOFF } from '../restart-backoff.js';
 import { DEFAULT_LOG_LIMITS, logStream, type LogLimits } from './container-log.js';
 import { PodWorker } from './pod-worker.js';
 import { pidNamespaceTools, type PidNamespaceTools } from './pid-namespace.js';
-import { reapOrphans } from './process-group.js';
+import { groupUsage, reapOrphans } from './process-group.js';
+import type { UsageSample } from '../../metrics/usage-rates.js';
 import { removePodDir } from './volumes.js';
 import { GitImages } from './git-image.js';
 
@@ -122,6 +123,22 @@ export class ProcessRuntime implements PodRuntime {
       throw new RuntimeError('BadRequest', opts.previous ? `previous terminated container "${container}" in pod "${name}" not found` : `container "${container}" in pod "${name}" is waiting to start`);
     }
     return logStream(log, opts);
+  }
+
+  /** Each running container's process group, read from /proc in one scan (process-group.ts). */
+  usage(): Map<string, Map<string, UsageSample>> {
+    const groups = [...this.workers.values()].map((w) => ({ uid: w.uid, runs: w.runningGroups() }));
+    const read = groupUsage(new Set(groups.flatMap((g) => g.runs.map((r) => r.pgid))));
+    const out = new Map<string, Map<string, UsageSample>>();
+    for (const g of groups) {
+      const containers = new Map<string, UsageSample>();
+      for (const r of g.runs) {
+        const u = read.get(r.pgid);
+        if (u) containers.set(r.container, { ...u, startedAtMs: r.startedAtMs });
+      }
+      if (containers.size) out.set(g.uid, containers);
+    }
+    return out;
   }
 
   private worker(pod: Pod): PodWorker {

@@ -10,10 +10,9 @@
  * and the JVM reserve far more address space than they use, so `ulimit -v` stops them from
  * starting at all. Without a cpu cgroup, cpu limits are not enforced.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { killGroup, procStats } from './process-group.js';
+import { killGroup, pageSize, procStats } from './process-group.js';
 
 type Controller = 'memory' | 'cpu';
 
@@ -166,19 +165,6 @@ function removeWhenEmpty(dir: string, attempt = 0): void {
 
 const HAS_PROC = existsSync('/proc/self/stat');
 const POLL_MS = 250;
-
-let pageSizeBytes: number | undefined;
-/** /proc/PID/stat counts resident memory in pages. */
-function pageSize(): number {
-  if (pageSizeBytes === undefined) {
-    try {
-      pageSizeBytes = Number(execFileSync('getconf', ['PAGESIZE'], { encoding: 'utf8' }).trim()) || 4096;
-    } catch {
-      pageSizeBytes = 4096;
-    }
-  }
-  return pageSizeBytes;
-}
 
 /**
  * One /proc scan per tick for every watched process group: a group whose resident memory passes

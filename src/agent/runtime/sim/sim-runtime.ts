@@ -12,6 +12,8 @@ import { timestamp } from '../../../controlplane/api/metadata.js';
 import { computePodStatus } from '../../pods/pod-status.js';
 import type { LogOptions, LogStream, NodeContext, PodRuntime, RuntimeHost } from '../runtime.js';
 import { RuntimeError } from '../runtime.js';
+import type { UsageSample } from '../../metrics/usage-rates.js';
+import { parseQuantity } from '../../quantity.js';
 import { backoffEventMessage, backoffMessage, KUBELET_BACKOFF, nextRestartDelay, restartsAfter } from '../restart-backoff.js';
 import { ANNOTATIONS, defaultStages, failureExitCode, matchStage, parseDuration, stageOutcome, type SimPhase, type Stage } from './stages.js';
 
@@ -113,6 +115,27 @@ export class SimRuntime implements PodRuntime {
       this.host.statusChanged(uid);
       this.schedule(uid, p);
     }, out.delayMs);
+  }
+
+  /**
+   * No process runs, so a Running pod's containers use what they request: CPU spent at the
+   * requested rate since they started, memory as requested (zero without requests).
+   */
+  usage(nowMs: number): Map<string, Map<string, UsageSample>> {
+    const out = new Map<string, Map<string, UsageSample>>();
+    for (const [uid, p] of this.pods) {
+      if (p.phase !== 'Running') continue;
+      const containers = new Map<string, UsageSample>();
+      for (const c of p.pod.spec?.containers ?? []) {
+        const req = (name: 'cpu' | 'memory') => {
+          const q = c.resources?.requests?.[name];
+          return q === undefined ? 0 : parseQuantity(String(q));
+        };
+        containers.set(c.name, { cpuSeconds: (req('cpu') * Math.max(0, nowMs - p.startedAtMs)) / 1000, memoryBytes: req('memory'), startedAtMs: p.startedAtMs });
+      }
+      out.set(uid, containers);
+    }
+    return out;
   }
 
   /** The containers (re)start: Running, with the readiness the Running stage gave. */

@@ -1,7 +1,8 @@
 /**
  * The agent's own HTTP server, for API servers in other processes, as the kubelet serves its port
- * to the API server: `GET /pods/{ns}/{name}/log` with the pods/log query, and WebSocket upgrades
- * of `/pods/{ns}/{name}/exec|attach` (the pods/exec query, v5.channel.k8s.io) and
+ * to the API server: `GET /pods/{ns}/{name}/log` with the pods/log query, `GET
+ * /nodes/{name}/metrics/resource` (the node's usage summary, JSON: metrics-objects.ts), and
+ * WebSocket upgrades of `/pods/{ns}/{name}/exec|attach` (the pods/exec query, v5.channel.k8s.io) and
  * `/pods/{ns}/{name}/portforward?port=N` (one TCP connection's bytes, and with the half-close header
  * each direction's end: socket-relay.ts). Only
  * a caller holding the agent key (published in a Secret in kube-node-lease that only the API server
@@ -88,12 +89,27 @@ async function onUpgrade(agent: () => Agent | undefined, key: string, req: http.
   }
 }
 
+/** A node's usage summary for the Metrics API (connector.ts asks for it). */
+async function serveUsage(a: Agent | undefined, key: string, nodeName: string, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  if (!sameKey(req.headers.authorization ?? '', `Bearer ${key}`)) return sendStatus(res, 401, 'Unauthorized', 'the node agent accepts only the API server');
+  if (!a || !a.nodeNames.includes(nodeName)) return sendStatus(res, 404, 'NotFound', `node "${nodeName}" is not served by this agent`);
+  try {
+    const body = JSON.stringify(await a.resourceUsage(nodeName));
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(body);
+  } catch (e) {
+    sendStatus(res, 500, 'InternalError', (e as Error).message);
+  }
+}
+
 /** Serves pods/log of `agent()` (resolved per request, so the server can start before the agent). */
 export async function startAgentServer(agent: () => Agent | undefined, opts: { host?: string; port?: number; key?: string } = {}): Promise<AgentServer> {
   const key = opts.key ?? randomBytes(24).toString('base64url');
   const server = http.createServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://agent');
+      const usage = /^\/nodes\/([^/]+)\/metrics\/resource$/.exec(url.pathname);
+      if (req.method === 'GET' && usage) return serveUsage(agent(), key, decodeURIComponent(usage[1]), req, res);
       const m = /^\/pods\/([^/]+)\/([^/]+)\/log$/.exec(url.pathname);
       if (req.method !== 'GET' || !m) return sendStatus(res, 404, 'NotFound', `${req.method} ${url.pathname} is not served by the node agent`);
       if (!sameKey(req.headers.authorization ?? '', `Bearer ${key}`)) return sendStatus(res, 401, 'Unauthorized', 'the node agent accepts only the API server');

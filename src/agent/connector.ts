@@ -1,10 +1,11 @@
 /**
- * How the API server reaches node agents for pods/log, exec, attach and portforward: a registry
- * keyed by node name, installed on the API handler with `servePodSubresources`. Agents in the same
- * process (`berth up`) register themselves; for other nodes the registry asks the agent's own server
- * (agent-server.ts) at the node's InternalIP and daemonEndpoints port, authenticated with the node's
- * agent key: plain HTTP for logs, a WebSocket for the streams (v5.channel.k8s.io for exec and
- * attach; one TCP connection's bytes and half-closes for a port, socket-relay.ts).
+ * How the API server reaches node agents for pods/log, exec, attach, portforward and the Metrics
+ * API's usage summaries: a registry keyed by node name, installed on the API handler with
+ * `servePodSubresources`. Agents in the same process (`berth up`) register themselves; for other
+ * nodes the registry asks the agent's own server (agent-server.ts) at the node's InternalIP and
+ * daemonEndpoints port, authenticated with the node's agent key: plain HTTP for logs and usage, a
+ * WebSocket for the streams (v5.channel.k8s.io for exec and attach; one TCP connection's bytes and
+ * half-closes for a port, socket-relay.ts).
  */
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -14,6 +15,8 @@ import type { ApiHandler } from '../controlplane/api/handler.js';
 import { errors, REASON_CODES, StatusError, type StatusReason } from '../controlplane/api/errors.js';
 import type { ApiResponse } from '../controlplane/api/request.js';
 import { setPodConnector, type PodConnector } from '../controlplane/api/subresources.js';
+import { setMetricsSource, type MetricsSource } from '../controlplane/api/metrics/metrics-api.js';
+import type { NodeUsageSummary } from '../controlplane/api/metrics/metrics-objects.js';
 import type { KubeObject } from '../controlplane/resources/types.js';
 import type { Client } from '../controlplane/client/client.js';
 import { refs } from '../controlplane/client/refs.js';
@@ -29,6 +32,8 @@ export interface PodStreamSource {
   exec(pod: Pod, opts: RemoteCommandOptions, output: CommandOutput): Promise<RemoteCommandSession>;
   attach(pod: Pod, opts: RemoteCommandOptions, output: CommandOutput): Promise<RemoteCommandSession>;
   portForward(pod: Pod, port: number): Promise<Duplex>;
+  /** the usage summary of one of the agent's nodes, for the Metrics API (metrics/node-usage.ts) */
+  resourceUsage(nodeName: string): Promise<NodeUsageSummary>;
 }
 
 /** A runtime's refusal as the Status the client sees. */
@@ -98,8 +103,16 @@ export interface RegistryOptions {
   client?: Client;
 }
 
-/** The registry of node agents the API server proxies pods/log to. */
-export class PodConnectorRegistry implements PodConnector {
+/** How long the API server waits for an agent's usage summary before leaving the node out. */
+const SUMMARY_TIMEOUT_MS = 5_000;
+
+/** The path of a node's usage summary on the agent's server. */
+function summaryPath(nodeName: string): string {
+  return `/nodes/${encodeURIComponent(nodeName)}/metrics/resource`;
+}
+
+/** The registry of node agents the API server proxies pods/log to, and asks for the Metrics API's usage. */
+export class PodConnectorRegistry implements PodConnector, MetricsSource {
   private readonly local = new Map<string, PodStreamSource>();
 
   constructor(private readonly opts: RegistryOptions = {}) {}
@@ -141,6 +154,24 @@ export class PodConnectorRegistry implements PodConnector {
     if (source) return source.portForward(pod, port).catch((e) => Promise.reject(runtimeStatus(e)));
     // an agent that answers the half-close header passes each direction's end on (socket-relay.ts)
     return this.dial(pod, `portforward?port=${port}`, [], { [HALF_CLOSE_HEADER]: '1' }).then(({ ws, headers }) => (headers[HALF_CLOSE_HEADER] === '1' ? relayStream(ws) : createWebSocketStream(ws)));
+  }
+
+  async nodeSummary(nodeName: string, signal?: AbortSignal): Promise<NodeUsageSummary> {
+    const source = this.local.get(nodeName);
+    if (source) return source.resourceUsage(nodeName);
+    const { address, port, token } = await this.endpoint(nodeName);
+    const timeout = AbortSignal.timeout(SUMMARY_TIMEOUT_MS);
+    const body = await new Promise<string>((resolve, reject) => {
+      const r = http.request({ host: address, port, path: summaryPath(nodeName), method: 'GET', headers: { authorization: `Bearer ${token}` }, signal: signal ? AbortSignal.any([signal, timeout]) : timeout }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => (res.statusCode === 200 ? resolve(Buffer.concat(chunks).toString('utf8')) : reject(new StatusError('ServiceUnavailable', `node agent of "${nodeName}" answered ${res.statusCode} for its usage`))));
+        res.on('error', reject);
+      });
+      r.on('error', (e) => reject(new StatusError('ServiceUnavailable', `node agent of "${nodeName}" at ${address}:${port}: ${e.message}`)));
+      r.end();
+    });
+    return JSON.parse(body) as NodeUsageSummary;
   }
 
   /** The in-process agent of the pod's node; undefined when the node's agent runs elsewhere. */
@@ -222,11 +253,12 @@ export class PodConnectorRegistry implements PodConnector {
 export { agentKeySecretName };
 
 /**
- * Installs a registry on an API server so pods/log reaches the agents; `client` (the API server's
- * own) lets it reach agents in other processes too.
+ * Installs a registry on an API server so pods/log, exec, attach, portforward and the Metrics API
+ * reach the agents; `client` (the API server's own) lets it reach agents in other processes too.
  */
 export function servePodSubresources(handler: ApiHandler, opts: RegistryOptions = {}): PodConnectorRegistry {
   const registry = new PodConnectorRegistry(opts);
   setPodConnector(handler.objects, registry);
+  setMetricsSource(handler.objects, registry);
   return registry;
 }

@@ -2,7 +2,7 @@
  * The conformance suite every runtime passes (STYLE: one interface, several implementations, one
  * suite): node registration and Lease, pod phases and conditions, Job-style completion and failure
  * with exit codes, restarts and CrashLoopBackOff, readiness that flips, init containers, graceful
- * deletion with its grace period, and logs through pods/log.
+ * deletion with its grace period, logs through pods/log, and usage for the Metrics API.
  *
  * A pod here carries both what the process runtime runs (commands, probes) and what drives the sim
  * runtime (stage annotations), so each check is one pod and one set of expectations; the hooks
@@ -92,6 +92,17 @@ export function runtimeConformance(runtime: 'process' | 'sim'): void {
       expect(p.status?.podIP).toBeTruthy();
       expect(p.status?.hostIP).toBe(p.status?.podIP);
       expect(p.status?.startTime).toBeTruthy();
+    });
+
+    it('reports the running pod\'s usage to the Metrics API: measured (process) or its requests, none here (sim)', async () => {
+      const r = await c.cluster.kubectl(['get', '--raw', '/apis/metrics.k8s.io/v1beta1/namespaces/default/pods/long']);
+      expect(r.code, r.stderr).toBe(0);
+      const pm = JSON.parse(r.stdout) as { containers: { name: string; usage: { cpu: string; memory: string } }[] };
+      expect(pm.containers.map((x) => x.name)).toEqual(['main']);
+      const { cpu, memory } = pm.containers[0].usage;
+      expect(cpu).toMatch(/^\d+n$/);
+      if (runtime === 'sim') expect(memory).toBe('0Ki');
+      else expect(Number(/^(\d+)Ki$/.exec(memory)?.[1])).toBeGreaterThan(0);
     });
 
     it('finishes a completing pod as Succeeded and a failing one as Failed', async () => {

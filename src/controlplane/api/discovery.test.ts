@@ -55,6 +55,22 @@ describe('aggregated discovery', () => {
     expect(admission.versions.map((v) => v.version)).toEqual(['v1', 'v1beta1']);
   });
 
+  it('lists the Metrics API beside the registry\'s groups, as an aggregated metrics-server is listed', () => {
+    const items = aggregatedDiscovery('apis').items as Array<{ metadata: { name: string }; versions: Array<{ version: string; resources: Resource[] }> }>;
+    const metrics = items.find((i) => i.metadata.name === 'metrics.k8s.io')!;
+    expect(metrics.versions.map((v) => v.version)).toEqual(['v1beta1']);
+    expect(metrics.versions[0].resources.map((r) => [r.resource, r.scope, (r.responseKind as { kind: string }).kind, r.verbs])).toEqual([
+      ['nodes', 'Cluster', 'NodeMetrics', ['get', 'list']],
+      ['pods', 'Namespaced', 'PodMetrics', ['get', 'list']],
+    ]);
+    expect((apiGroupList().groups as Array<{ name: string }>).map((g) => g.name)).toContain('metrics.k8s.io');
+    expect(apiGroup('metrics.k8s.io')).toMatchObject({ preferredVersion: { groupVersion: 'metrics.k8s.io/v1beta1', version: 'v1beta1' } });
+    expect(apiResourceList('metrics.k8s.io', 'v1beta1')!.resources).toEqual([
+      { name: 'nodes', singularName: '', namespaced: false, kind: 'NodeMetrics', verbs: ['get', 'list'] },
+      { name: 'pods', singularName: '', namespaced: true, kind: 'PodMetrics', verbs: ['get', 'list'] },
+    ]);
+  });
+
   it('reports Kubernetes 1.32', () => {
     expect(versionInfo()).toMatchObject({ major: '1', minor: '32', gitVersion: 'v1.32.0-berth' });
     expect(versionInfo().platform).toMatch(/^[a-z0-9]+\/[a-z0-9]+$/);

@@ -6,6 +6,7 @@
  */
 import { registry as defaultRegistry, type Registry } from '../resources/registry.js';
 import type { ResourceType, SubresourceType } from '../resources/types.js';
+import { METRICS_GROUP, METRICS_RESOURCES, METRICS_VERBS, METRICS_VERSION } from './metrics/metrics-objects.js';
 
 /** Content-Type of an aggregated discovery reply (client-go picks the format from it). */
 export const AGGREGATED_DISCOVERY_CONTENT_TYPE = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList';
@@ -65,14 +66,22 @@ function apiGroupBody(g: { name: string; versions: string[]; preferredVersion: s
   };
 }
 
+/** The Metrics API, served beside the registry's kinds (metrics/metrics-api.ts), as an aggregated metrics-server's group is. */
+const METRICS_GROUP_INFO = { name: METRICS_GROUP, versions: [METRICS_VERSION], preferredVersion: METRICS_VERSION };
+
+/** The named groups: the registry's and the Metrics API. */
+function namedGroups(reg: Registry): Array<{ name: string; versions: string[]; preferredVersion: string }> {
+  return [...reg.groups().filter((g) => g.name !== ''), METRICS_GROUP_INFO];
+}
+
 /** `/apis`: every named group (the core group is served under `/api`). */
 export function apiGroupList(reg: Registry = defaultRegistry): Record<string, unknown> {
-  return { kind: 'APIGroupList', apiVersion: 'v1', groups: reg.groups().filter((g) => g.name !== '').map(apiGroupBody) };
+  return { kind: 'APIGroupList', apiVersion: 'v1', groups: namedGroups(reg).map(apiGroupBody) };
 }
 
 /** `/apis/<group>`, or undefined for a group we do not serve. */
 export function apiGroup(group: string, reg: Registry = defaultRegistry): Record<string, unknown> | undefined {
-  const g = reg.groups().find((x) => x.name === group && group !== '');
+  const g = namedGroups(reg).find((x) => x.name === group);
   return g ? { kind: 'APIGroup', apiVersion: 'v1', ...apiGroupBody(g) } : undefined;
 }
 
@@ -95,6 +104,10 @@ function legacySubresource(t: ResourceType, s: SubresourceType): Record<string, 
 
 /** `/api/v1` or `/apis/<g>/<v>`: resources and their subresources (`pods/status`...). */
 export function apiResourceList(group: string, version: string, reg: Registry = defaultRegistry): Record<string, unknown> | undefined {
+  if (group === METRICS_GROUP && version === METRICS_VERSION) {
+    const resources = METRICS_RESOURCES.map((r) => ({ name: r.resource, singularName: '', namespaced: r.namespaced, kind: r.kind, verbs: METRICS_VERBS }));
+    return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: `${group}/${version}`, resources };
+  }
   const types = reg.groupVersion(group, version);
   if (types.length === 0) return undefined;
   const resources: Record<string, unknown>[] = [];
@@ -131,7 +144,7 @@ function aggregatedResource(t: ResourceType): Record<string, unknown> {
  */
 export function aggregatedDiscovery(which: 'api' | 'apis', reg: Registry = defaultRegistry): Record<string, unknown> {
   const groups = reg.groups().filter((g) => (which === 'api' ? g.name === '' : g.name !== ''));
-  return {
+  const doc: Record<string, unknown> = {
     kind: 'APIGroupDiscoveryList',
     apiVersion: 'apidiscovery.k8s.io/v2',
     metadata: {},
@@ -143,5 +156,21 @@ export function aggregatedDiscovery(which: 'api' | 'apis', reg: Registry = defau
         freshness: 'Current',
       })),
     })),
+  };
+  if (which === 'apis') (doc.items as unknown[]).push(metricsDiscovery());
+  return doc;
+}
+
+/** The Metrics API's APIGroupDiscovery. */
+function metricsDiscovery(): Record<string, unknown> {
+  return {
+    metadata: { name: METRICS_GROUP },
+    versions: [
+      {
+        version: METRICS_VERSION,
+        resources: METRICS_RESOURCES.map((r) => ({ resource: r.resource, responseKind: { group: METRICS_GROUP, version: METRICS_VERSION, kind: r.kind }, scope: r.namespaced ? 'Namespaced' : 'Cluster', singularResource: '', verbs: METRICS_VERBS })),
+        freshness: 'Current',
+      },
+    ],
   };
 }

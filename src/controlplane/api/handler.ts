@@ -15,6 +15,8 @@ import { discoveryResponse } from './discovery-routes.js';
 import type { ObjectStore } from '../store/types.js';
 import { registry } from '../resources/registry.js';
 import type { AuditLog, RequestAudit } from './audit/audit-log.js';
+import { serveMetrics } from './metrics/metrics-api.js';
+import { METRICS_GROUP } from './metrics/metrics-objects.js';
 
 /**
  * Create-only endpoints answered by the policy engine and never stored (authorization.k8s.io and
@@ -133,6 +135,11 @@ export class ApiHandler {
       const verb = verbOf(method, false, false);
       await this.authorize({ user, verb, group: rp.group, version: rp.version, resource: rp.resource, subresource: rp.subresource, namespace: rp.namespace, name: rp.name, resourceRequest: true }, audit);
       return this.reviews.handle(req, user, rp);
+    }
+    if (rp.group === METRICS_GROUP) {
+      const watch = req.query.get('watch') === 'true' || req.query.get('watch') === '1';
+      await this.authorize({ user, verb: verbOf(method, rp.name !== undefined, watch), group: rp.group, version: rp.version, resource: rp.resource, subresource: rp.subresource, namespace: rp.namespace, name: rp.name, resourceRequest: true }, audit);
+      return serveMetrics(this.objects, req, rp, method);
     }
     const type = registry.find(rp.group, rp.version, rp.resource);
     if (!type) {

@@ -107,6 +107,8 @@ export function bootstrapClusterRoles(): ClusterRole[] {
     clusterRole('system:aggregate-to-admin', ADMIN_RULES, {}, { [`${AGG}admin`]: 'true' }),
     clusterRole('system:aggregate-to-edit', EDIT_RULES, {}, { [`${AGG}edit`]: 'true' }),
     clusterRole('system:aggregate-to-view', VIEW_RULES, {}, { [`${AGG}view`]: 'true' }),
+    // as metrics-server installs it: view, edit and admin read the Metrics API (`kubectl top`)
+    clusterRole('system:aggregated-metrics-reader', [rule(['get', 'list'], ['metrics.k8s.io'], ['nodes', 'pods'])], {}, { [`${AGG}view`]: 'true', [`${AGG}edit`]: 'true', [`${AGG}admin`]: 'true' }),
     clusterRole('system:basic-user', [
       rule(['create'], ['authorization.k8s.io'], ['selfsubjectaccessreviews', 'selfsubjectrulesreviews']),
       rule(['create'], ['authentication.k8s.io'], ['selfsubjectreviews']),

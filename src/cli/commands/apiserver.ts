@@ -9,6 +9,7 @@ import { Option, type Command } from 'commander';
 import { Manager } from '../../controlplane/runtime/runnable.js';
 import { intArg } from '../main.js';
 import { writeKubeconfig } from '../kubeconfig.js';
+import { servePodSubresources } from '../../agent/connector.js';
 import { adminToken, startPolicedApi } from '../up.js';
 import { addAuditFlags, auditLogOf, type AuditFlags } from '../audit-flags.js';
 import { addTolerationFlags, defaultTolerations, type TolerationFlags } from '../node-health-flags.js';
@@ -42,6 +43,8 @@ export function register(program: Command): void {
       const token = adminToken(dataDir);
       const manager = new Manager();
       const { api, caPem } = await startPolicedApi({ dataDir, redisUrl, host: o.host, port: o.port, tokensFile: o.tokensFile, policies: o.policies, adminToken: token, auditLog: auditLogOf(dataDir, o), serviceCIDR: o.serviceCidr, defaultTolerations: defaultTolerations(o) }, manager, console.log);
+      // pods/log, exec, attach, port-forward and the Metrics API reach the agents (`berth agent`) over their servers
+      servePodSubresources(api.handler, { client: api.client() });
       const kubeconfig = join(dataDir, 'kubeconfig');
       writeKubeconfig(kubeconfig, api.url, token, caPem);
       console.log(`API server listening on ${api.url}`);

@@ -146,3 +146,25 @@ export function kubectlOnTerminal(c: AgentCluster, args: string[], rows: number,
     },
   };
 }
+
+/**
+ * Collects the back-off delays (`10s`, `200ms`, …) a pod's CrashLoopBackOff messages announce, from
+ * a watch of pod `name` in default; `stop` ends the watch and returns them in the order seen.
+ */
+export function watchBackOffDelays(c: AgentCluster, name: string): { stop: () => Promise<string[]> } {
+  const delays = new Set<string>();
+  const ac = new AbortController();
+  const watching = (async () => {
+    for await (const ev of c.client.watch<Pod & KubeObject>(refs.pods, { namespace: 'default', fieldSelector: `metadata.name=${name}`, signal: ac.signal })) {
+      const w = containerStatus(ev.object)?.state?.waiting;
+      if (w?.reason === 'CrashLoopBackOff') delays.add(w.message!.split(' ')[1]);
+    }
+  })();
+  return {
+    stop: async () => {
+      ac.abort();
+      await watching;
+      return [...delays];
+    },
+  };
+}

@@ -16,7 +16,7 @@ import { groupMembers } from '../../src/agent/runtime/process/process-group.js';
 import { HOST_PORTS_CONDITION } from '../../src/agent/runtime/process/pod-worker.js';
 import { cgroupRoot } from '../../src/agent/runtime/process/resource-limits.js';
 import { pidNamespaceTools } from '../../src/agent/runtime/process/pid-namespace.js';
-import { condition, containerStatus, startAgentCluster, until, type AgentCluster } from './agent-harness.js';
+import { condition, containerStatus, startAgentCluster, until, watchBackOffDelays, type AgentCluster } from './agent-harness.js';
 
 let c: AgentCluster;
 let scratch: string;
@@ -252,21 +252,13 @@ describe('process runtime', () => {
   });
 
   it('backs off crashing containers with growing delays (CrashLoopBackOff)', async () => {
-    const messages = new Set<string>();
-    const ac = new AbortController();
-    const watching = (async () => {
-      for await (const ev of c.client.watch<Pod & KubeObject>(refs.pods, { namespace: 'default', fieldSelector: 'metadata.name=crash', signal: ac.signal })) {
-        const w = containerStatus(ev.object)?.state?.waiting;
-        if (w?.reason === 'CrashLoopBackOff') messages.add(w.message!.split(' ')[1]);
-      }
-    })();
+    const backoff = watchBackOffDelays(c, 'crash');
     await c.createPod({ metadata: { name: 'crash' }, spec: { containers: [{ name: 'c', image: 'busybox', command: ['sh', '-c', 'echo run; exit 3'] }] } });
     const p = await c.waitPod('crash', (p) => (containerStatus(p)?.restartCount ?? 0) >= 4, 20_000);
-    ac.abort();
-    await watching;
+    const delays = await backoff.stop();
     expect(p.status?.phase).toBe('Running');
     expect(containerStatus(p)?.lastState?.terminated).toMatchObject({ exitCode: 3, reason: 'Error' });
-    expect([...messages]).toEqual(expect.arrayContaining(['200ms', '400ms', '800ms']));
+    expect(delays).toEqual(expect.arrayContaining(['200ms', '400ms', '800ms']));
     expect((await c.cluster.kubectl(['logs', 'crash', '--previous'])).stdout).toBe('run\n');
     // only the current run's log and the previous one's stay on disk
     const logDir = join(c.dataDir, 'node-a', 'pods', `default_crash_${p.metadata?.uid}`, 'logs', 'c');

@@ -5,14 +5,13 @@
  * OnFailure Job fails once the restarts reach its backoffLimit (the Job controller counts them).
  */
 import type { Job } from 'kubernetes-types/batch/v1.js';
-import type { Pod } from 'kubernetes-types/core/v1.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refs } from '../../src/controlplane/client/refs.js';
 import { createControllerManager, CONTROLLER_MANAGER_USER, type ControllerManager } from '../../src/controlplane/controllers/index.js';
 import { jobController } from '../../src/controlplane/controllers/job-controller.js';
 import type { KubeObject } from '../../src/controlplane/resources/types.js';
 import { ANNOTATIONS } from '../../src/agent/runtime/sim/stages.js';
-import { containerStatus, startAgentCluster, until, type AgentCluster } from './agent-harness.js';
+import { containerStatus, startAgentCluster, until, watchBackOffDelays, type AgentCluster } from './agent-harness.js';
 
 const NODE = 'sim-restarts';
 let c: AgentCluster;
@@ -40,21 +39,13 @@ const failing = { [ANNOTATIONS.completeAfter]: '50ms', [ANNOTATIONS.result]: 'Fa
 
 describe('sim runtime restarts', () => {
   it('restarts failing containers of a restartPolicy Always pod with growing back-off (CrashLoopBackOff)', async () => {
-    const messages = new Set<string>();
-    const ac = new AbortController();
-    const watching = (async () => {
-      for await (const ev of c.client.watch<Pod & KubeObject>(refs.pods, { namespace: 'default', fieldSelector: 'metadata.name=crash', signal: ac.signal })) {
-        const w = containerStatus(ev.object)?.state?.waiting;
-        if (w?.reason === 'CrashLoopBackOff') messages.add(w.message!.split(' ')[1]);
-      }
-    })();
+    const backoff = watchBackOffDelays(c, 'crash');
     await c.createPod({ metadata: { name: 'crash', annotations: failing }, spec: { containers: [{ name: 'app', image: 'nginx' }] } });
     const p = await c.waitPod('crash', (p) => (containerStatus(p)?.restartCount ?? 0) >= 4, 15_000);
-    ac.abort();
-    await watching;
+    const delays = await backoff.stop();
     expect(p.status?.phase).toBe('Running');
     expect(containerStatus(p)?.lastState?.terminated).toMatchObject({ exitCode: 1, reason: 'Error' });
-    expect([...messages]).toEqual(expect.arrayContaining(['100ms', '200ms', '400ms']));
+    expect(delays).toEqual(expect.arrayContaining(['100ms', '200ms', '400ms']));
     const described = await c.cluster.kubectl(['get', 'pod', 'crash', '-o', 'jsonpath={.status.containerStatuses[0].restartCount}']);
     expect(Number(described.stdout)).toBeGreaterThanOrEqual(4);
   });

@@ -62,7 +62,8 @@ describe('node failover', () => {
   it('kill -9 of an agent: its pod goes not ready, is evicted after its toleration and replaced on the other agent; kubectl delete node lets podgc remove it', async () => {
     const env = { ...process.env };
     delete env.REDIS_URL;
-    const up = spawn(process.execPath, [BERTH, 'up', '--api-port', '0', '--data-dir', dataDir, '--nodes', '0', '--node-monitor-grace-period', '2s', '--node-monitor-period', '200ms', '--default-unreachable-toleration-seconds', '3', '--pod-gc-quarantine', '1s'], { stdio: ['ignore', 'pipe', 'pipe'], env, detached: true });
+    // 4 s: eight renewals of 0.5 s may come late on a loaded machine without the live agent flapping
+    const up = spawn(process.execPath, [BERTH, 'up', '--api-port', '0', '--data-dir', dataDir, '--nodes', '0', '--node-monitor-grace-period', '4s', '--node-monitor-period', '200ms', '--default-unreachable-toleration-seconds', '3', '--pod-gc-quarantine', '1s'], { stdio: ['ignore', 'pipe', 'pipe'], env, detached: true });
     children.push(up);
     let out = '';
     up.stdout!.on('data', (d) => (out += d));

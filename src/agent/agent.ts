@@ -31,11 +31,12 @@ import { SimRuntime, type SimRuntimeOptions } from './runtime/sim/sim-runtime.js
 import { NodeUsage } from './metrics/node-usage.js';
 import type { NodeUsageSummary } from '../controlplane/api/metrics/metrics-objects.js';
 
-/** The identity an agent for `nodeName` runs as. */
-function readyOf(status: Pod['status']): string | undefined {
+/** The Ready condition's status in a pod's or node's status. */
+function readyOf(status: Pod['status'] | Node['status']): string | undefined {
   return status?.conditions?.find((c) => c.type === 'Ready')?.status;
 }
 
+/** The identity an agent for `nodeName` runs as. */
 export function nodeUser(nodeName: string): UserInfo {
   return { username: `system:node:${nodeName}`, groups: ['system:nodes', 'system:authenticated'] };
 }
@@ -305,8 +306,10 @@ class AgentCore implements Agent {
     if (this.signal?.aborted) return;
     const work = async () => {
       await this.renewLease(slot);
-      if (Date.now() - slot.lastStatusMs >= (this.opts.nodeStatusReportMs ?? 300_000)) {
-        await this.writeNodeStatus(slot, this.nodeInformer.get(slot.name));
+      const node = this.nodeInformer.get(slot.name);
+      // Ready put back (nodeChanged) may have failed: a heartbeat that still sees it not True retries
+      if (Date.now() - slot.lastStatusMs >= (this.opts.nodeStatusReportMs ?? 300_000) || (node && readyOf(node.status) !== 'True')) {
+        await this.writeNodeStatus(slot, node);
       }
     };
     const beat = work()

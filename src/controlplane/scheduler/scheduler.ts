@@ -24,7 +24,7 @@ import { profilesFrom, type SchedulerConfiguration } from './config.js';
 import { FitError, Framework } from './framework.js';
 import { podInfo } from './pod-info.js';
 import { findPreemption, type DisruptionBudget, type Preemption } from './preemption.js';
-import { backoffMs, SchedulingQueue, type Outcome } from './queue.js';
+import { backoffMs, MAX_BACKOFF_MS, SchedulingQueue, type Outcome } from './queue.js';
 import { Reservations } from './reservations.js';
 import type { PodInfo } from './types.js';
 import { claimsToSelect } from './plugins/volume-binding.js';
@@ -37,6 +37,8 @@ export const SCHEDULER_USER = { username: 'system:kube-scheduler', groups: ['sys
 const UNSCHEDULABLE_FLUSH_MS = 5 * 60_000;
 /** Reservation conflicts with another scheduler retried at once, with the conflict counted. */
 const MAX_RESERVE_ROUNDS = 5;
+/** Bindings in flight per queue worker slot before an attempt waits for one to finish. */
+const BINDS_PER_SLOT = 4;
 
 export interface SchedulerOptions {
   /** a client acting as SCHEDULER_USER */
@@ -46,7 +48,10 @@ export interface SchedulerOptions {
   /** key prefix of the queue and reservations in Redis */
   prefix?: string;
   config?: SchedulerConfiguration;
-  /** parallel attempts: decisions stay one at a time, binds overlap */
+  /**
+   * parallel attempts: decisions stay one at a time, reservations overlap; bindings run after the
+   * attempt (as kube-scheduler's binding cycle), up to 4× this many at once
+   */
   concurrency?: number;
   log?: (line: string) => void;
   /** called with every decision as it is made (node, or undefined when none fits): for benchmarks and tracing */
@@ -124,6 +129,8 @@ class SchedulerImpl implements Scheduler {
   /** pending pods the API shows Unschedulable (maybe by another scheduler process) */
   private readonly unschedulableKeys = new Set<string>();
   private eventSeq = 0;
+  /** bindings in flight, off the queue's worker slots */
+  private readonly binding = new Set<Promise<void>>();
   private redis?: Redis;
   private queue?: SchedulingQueue;
   private reservations?: Reservations;
@@ -261,6 +268,7 @@ class SchedulerImpl implements Scheduler {
           clearInterval(flush);
           void (async () => {
             await this.queue?.close();
+            await Promise.all(this.binding);
             await Promise.all([this.pods.stopped(), this.nodes.stopped(), this.namespaces.stopped(), this.pdbs.stopped(), ...this.storage.map((i) => i.stopped())]);
             this.redis?.disconnect();
             resolve();
@@ -308,12 +316,31 @@ class SchedulerImpl implements Scheduler {
         this.cache.addForeign(node, reserved.foreign);
         continue;
       }
-      return this.bind(pod, info, node);
+      await this.startBind(pod, info, node);
+      return { done: true };
     }
     return { retryAfterMs: backoffMs(1) };
   }
 
-  private async bind(pod: Pod, info: PodInfo, node: string): Promise<Outcome> {
+  /**
+   * The binding cycle, apart from the attempt: the queue slot takes the next pod while the API
+   * writes the binding (the pod stays assumed, so a new job for it ends at once). Waits only when
+   * BINDS_PER_SLOT bindings per slot are in flight. A binding that fails for a reason other than
+   * the pod being bound elsewhere or gone queues the pod again after the maximum backoff.
+   */
+  private async startBind(pod: Pod, info: PodInfo, node: string): Promise<void> {
+    const b: Promise<void> = this.bind(pod, info, node)
+      .catch((e: Error) => {
+        this.log(`scheduler: binding ${info.key} to ${node}: ${e.message}; retrying in ${MAX_BACKOFF_MS} ms`);
+        const latest = this.pods.get(info.key) as Pod | undefined;
+        if (latest && this.pending(latest)) this.enqueue(latest, MAX_BACKOFF_MS);
+      })
+      .finally(() => this.binding.delete(b));
+    this.binding.add(b);
+    while (this.binding.size >= BINDS_PER_SLOT * (this.opts.concurrency ?? 16)) await Promise.race(this.binding);
+  }
+
+  private async bind(pod: Pod, info: PodInfo, node: string): Promise<void> {
     const ns = info.namespace;
     const name = pod.metadata?.name ?? '';
     try {
@@ -327,13 +354,12 @@ class SchedulerImpl implements Scheduler {
       this.cache.forget(info.key);
       await this.reservations!.release(node, info.uid).catch(() => {});
       // Conflict: bound by someone else or being deleted; NotFound: gone. Both end here.
-      if (e instanceof StatusError && (e.reason === 'Conflict' || e.reason === 'NotFound')) return { done: true };
+      if (e instanceof StatusError && (e.reason === 'Conflict' || e.reason === 'NotFound')) return;
       throw e;
     }
     this.stats.bound++;
     this.waiting.delete(info.key);
     void this.events.record(pod as KubeObject, 'Normal', 'Scheduled', `Successfully assigned ${ns}/${name} to ${node}`);
-    return { done: true };
   }
 
   private async unschedulable(pod: Pod, info: PodInfo, framework: Framework, fit: FitError, seq: number): Promise<Outcome> {

@@ -26,7 +26,7 @@ import { podInfo } from './pod-info.js';
 import { findPreemption, type DisruptionBudget, type Preemption } from './preemption.js';
 import { backoffMs, MAX_BACKOFF_MS, SchedulingQueue, type Outcome } from './queue.js';
 import { Reservations } from './reservations.js';
-import type { PodInfo } from './types.js';
+import type { NodeInfo, PodInfo } from './types.js';
 import { claimsToSelect } from './plugins/volume-binding.js';
 import { SELECTED_NODE_ANNOTATION } from '../controllers/persistentvolume.js';
 
@@ -37,8 +37,8 @@ export const SCHEDULER_USER = { username: 'system:kube-scheduler', groups: ['sys
 const UNSCHEDULABLE_FLUSH_MS = 5 * 60_000;
 /** Reservation conflicts with another scheduler retried at once, with the conflict counted. */
 const MAX_RESERVE_ROUNDS = 5;
-/** Bindings in flight per queue worker slot before an attempt waits for one to finish. */
-const BINDS_PER_SLOT = 4;
+/** Binding cycles in flight per queue worker slot before an attempt waits for one to finish. */
+const BINDS_PER_SLOT = 16;
 
 export interface SchedulerOptions {
   /** a client acting as SCHEDULER_USER */
@@ -49,8 +49,8 @@ export interface SchedulerOptions {
   prefix?: string;
   config?: SchedulerConfiguration;
   /**
-   * parallel attempts: decisions stay one at a time, reservations overlap; bindings run after the
-   * attempt (as kube-scheduler's binding cycle), up to 4× this many at once
+   * parallel attempts: decisions stay one at a time; each decided pod's reservation and binding
+   * run after its attempt (as kube-scheduler's binding cycle), up to 16× this many at once
    */
   concurrency?: number;
   log?: (line: string) => void;
@@ -129,7 +129,7 @@ class SchedulerImpl implements Scheduler {
   /** pending pods the API shows Unschedulable (maybe by another scheduler process) */
   private readonly unschedulableKeys = new Set<string>();
   private eventSeq = 0;
-  /** bindings in flight, off the queue's worker slots */
+  /** binding cycles in flight, off the queue's worker slots */
   private readonly binding = new Set<Promise<void>>();
   private redis?: Redis;
   private queue?: SchedulingQueue;
@@ -303,41 +303,59 @@ class SchedulerImpl implements Scheduler {
     this.stats.attempts++;
     const seq = this.eventSeq;
     const info = podInfo(pod);
-    for (let round = 0; round < MAX_RESERVE_ROUNDS; round++) {
-      const result = framework.schedule(info, this.cache);
-      this.opts.onDecision?.(key, result instanceof FitError ? undefined : result.node.name);
-      if (result instanceof FitError) return this.unschedulable(pod, info, framework, result, seq);
-      const node = result.node.name;
-      this.cache.assume(info, node);
-      const reserved = await this.reservations!.reserve(info, result.node);
-      if (!reserved.ok) {
-        this.stats.reserveConflicts++;
-        this.cache.forget(key);
-        this.cache.addForeign(node, reserved.foreign);
-        continue;
-      }
-      await this.startBind(pod, info, node);
-      return { done: true };
-    }
-    return { retryAfterMs: backoffMs(1) };
+    const result = this.decide(framework, info);
+    if (result instanceof FitError) return this.unschedulable(pod, info, framework, result, seq);
+    const b: Promise<void> = this.bindingCycle(pod, info, framework, result.node, seq).finally(() => this.binding.delete(b));
+    this.binding.add(b);
+    while (this.binding.size >= BINDS_PER_SLOT * (this.opts.concurrency ?? 16)) await Promise.race(this.binding);
+    return { done: true };
+  }
+
+  /** The framework's decision for `info`; a node found is assumed at once, so the next decision counts the pod there. */
+  private decide(framework: Framework, info: PodInfo): ReturnType<Framework['schedule']> {
+    const result = framework.schedule(info, this.cache);
+    this.opts.onDecision?.(info.key, result instanceof FitError ? undefined : result.node.name);
+    if (!(result instanceof FitError)) this.cache.assume(info, result.node.name);
+    return result;
   }
 
   /**
-   * The binding cycle, apart from the attempt: the queue slot takes the next pod while the API
-   * writes the binding (the pod stays assumed, so a new job for it ends at once). Waits only when
-   * BINDS_PER_SLOT bindings per slot are in flight. A binding that fails for a reason other than
-   * the pod being bound elsewhere or gone queues the pod again after the maximum backoff.
+   * The binding cycle, apart from the attempt (as kube-scheduler's): the queue slot takes the next
+   * pod while this reserves the node in Redis and writes the binding; the pod stays assumed
+   * meanwhile, so a new job for it ends at once. A reservation refused by another scheduler's is
+   * counted and the pod decided again, up to MAX_RESERVE_ROUNDS times, then queued after its
+   * backoff. A failure other than the pod being bound elsewhere or gone queues it again after the
+   * maximum backoff. The attempt waits only when BINDS_PER_SLOT cycles per slot are in flight.
    */
-  private async startBind(pod: Pod, info: PodInfo, node: string): Promise<void> {
-    const b: Promise<void> = this.bind(pod, info, node)
-      .catch((e: Error) => {
-        this.log(`scheduler: binding ${info.key} to ${node}: ${e.message}; retrying in ${MAX_BACKOFF_MS} ms`);
-        const latest = this.pods.get(info.key) as Pod | undefined;
-        if (latest && this.pending(latest)) this.enqueue(latest, MAX_BACKOFF_MS);
-      })
-      .finally(() => this.binding.delete(b));
-    this.binding.add(b);
-    while (this.binding.size >= BINDS_PER_SLOT * (this.opts.concurrency ?? 16)) await Promise.race(this.binding);
+  private async bindingCycle(pod: Pod, info: PodInfo, framework: Framework, node: NodeInfo, seq: number): Promise<void> {
+    try {
+      for (let round = 1; ; round++) {
+        const reserved = await this.reservations!.reserve(info, node);
+        if (reserved.ok) break;
+        this.stats.reserveConflicts++;
+        this.cache.forget(info.key);
+        this.cache.addForeign(node.name, reserved.foreign);
+        if (round === MAX_RESERVE_ROUNDS) return this.requeue(info.key, backoffMs(1));
+        const result = this.decide(framework, info);
+        if (result instanceof FitError) {
+          const outcome = await this.unschedulable(pod, info, framework, result, seq);
+          if ('retryAfterMs' in outcome) this.requeue(info.key, outcome.retryAfterMs);
+          return;
+        }
+        node = result.node;
+      }
+      await this.bind(pod, info, node.name);
+    } catch (e) {
+      this.cache.forget(info.key);
+      this.log(`scheduler: binding ${info.key} to ${node.name}: ${(e as Error).message}; retrying in ${MAX_BACKOFF_MS} ms`);
+      this.requeue(info.key, MAX_BACKOFF_MS);
+    }
+  }
+
+  /** Queues the pod with `key` again after `delayMs`, if it still waits for a node. */
+  private requeue(key: string, delayMs: number): void {
+    const pod = this.pods.get(key) as Pod | undefined;
+    if (pod && this.pending(pod)) this.enqueue(pod, delayMs);
   }
 
   private async bind(pod: Pod, info: PodInfo, node: string): Promise<void> {

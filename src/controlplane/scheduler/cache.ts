@@ -6,6 +6,7 @@
  * against; decisions run synchronously on it, so no copy is taken.
  */
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
+import { objectKey } from '../client/informer.js';
 import { addPod, nodeInfo, removePod } from './node-info.js';
 import { labelCountKey, podInfo } from './pod-info.js';
 import type { ForeignReservation } from './reservations.js';
@@ -248,7 +249,7 @@ export class SchedulerCache implements Snapshot {
   }
 
   removePod(pod: Pod): void {
-    const key = podInfo(pod).key;
+    const key = objectKey(pod as Parameters<typeof objectKey>[0]);
     this.unplace(key);
     this.setNominated(undefined, key);
   }

@@ -144,7 +144,17 @@ export function termMatches(term: AffinityTerm, pod: PodInfo, namespaceLabels: (
   return term.selector.matches(pod.labels);
 }
 
+/** Facts by pod object: the informer's add, the attempt and the cache see the same object. */
+const infos = new WeakMap<Pod, PodInfo>();
+
+/** The pod's scheduling facts, worked out once per object (pods are never changed in place: informers hand out new objects). */
 export function podInfo(pod: Pod): PodInfo {
+  let info = infos.get(pod);
+  if (!info) infos.set(pod, (info = factsOf(pod)));
+  return info;
+}
+
+function factsOf(pod: Pod): PodInfo {
   const ns = pod.metadata?.namespace ?? 'default';
   const nonZero = podRequests(pod, nonZeroRequestsOf);
   const aff = pod.spec?.affinity;

@@ -53,3 +53,11 @@ it('reservations expire after their TTL', async () => {
   await new Promise((r) => setTimeout(r, 5));
   expect(await new Reservations(conn, 't').reserve(p2, nodeInfo(node))).toEqual({ ok: true });
 });
+
+it('reservations asked for together are decided in order, each seeing the ones before it', async () => {
+  const a = new Reservations(conn, 't');
+  const other = makeNode({ name: 'm', cpu: '2' });
+  // two views of `n` that do not know each other's pod (as two schedulers' caches), and one of `m`
+  const results = await Promise.all([a.reserve(p1, nodeInfo(node)), a.reserve(p2, nodeInfo(node)), a.reserve(p2, nodeInfo(other))]);
+  expect(results).toEqual([{ ok: true }, { ok: false, foreign: [{ uid: p1.uid, requests: { milliCPU: 1500, memory: 0, ephemeralStorage: 0, pods: 1 } }] }, { ok: true }]);
+});

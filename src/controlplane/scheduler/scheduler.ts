@@ -321,11 +321,12 @@ class SchedulerImpl implements Scheduler {
 
   /**
    * The binding cycle, apart from the attempt (as kube-scheduler's): the queue slot takes the next
-   * pod while this reserves the node in Redis and writes the binding; the pod stays assumed
-   * meanwhile, so a new job for it ends at once. A reservation refused by another scheduler's is
-   * counted and the pod decided again, up to MAX_RESERVE_ROUNDS times, then queued after its
-   * backoff. A failure other than the pod being bound elsewhere or gone queues it again after the
-   * maximum backoff. The attempt waits only when BINDS_PER_SLOT cycles per slot are in flight.
+   * pod while this reserves the node in Redis, writes the binding and records the Scheduled event;
+   * the pod stays assumed meanwhile, so a new job for it ends at once. A reservation refused by
+   * another scheduler's is counted and the pod decided again, up to MAX_RESERVE_ROUNDS times, then
+   * queued after its backoff. A failure other than the pod being bound elsewhere or gone queues it
+   * again after the maximum backoff. The attempt waits only when BINDS_PER_SLOT cycles per slot
+   * are in flight.
    */
   private async bindingCycle(pod: Pod, info: PodInfo, framework: Framework, node: NodeInfo, seq: number): Promise<void> {
     try {
@@ -377,7 +378,8 @@ class SchedulerImpl implements Scheduler {
     }
     this.stats.bound++;
     this.waiting.delete(info.key);
-    void this.events.record(pod as KubeObject, 'Normal', 'Scheduled', `Successfully assigned ${ns}/${name} to ${node}`);
+    // part of the cycle, so a busy API holds back new cycles rather than a growing heap of events
+    await this.events.record(pod as KubeObject, 'Normal', 'Scheduled', `Successfully assigned ${ns}/${name} to ${node}`);
   }
 
   private async unschedulable(pod: Pod, info: PodInfo, framework: Framework, fit: FitError, seq: number): Promise<Outcome> {

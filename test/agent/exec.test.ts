@@ -3,7 +3,7 @@
  * (and the sim runtime's refusal), with the real kubectl 1.32: WebSockets (v5.channel.k8s.io) for
  * the commands, SPDY tunnelled in a WebSocket for port-forward.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,9 +20,18 @@ beforeAll(async () => {
   await c.createPod({ metadata: { name: 'shell' }, spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image: 'busybox', command: ['sh', '-c', 'echo payload > data.txt; exec sleep 1000'], env: [{ name: 'GREETING', value: 'from-env' }] }] } });
   await c.waitPod('shell', (p) => p.status?.phase === 'Running', 30_000);
 });
+/** Scratch directories of the kubectl cp tests, removed at the end. */
+const scratch: string[] = [];
+const scratchDir = (prefix: string) => {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  scratch.push(d);
+  return d;
+};
+
 afterAll(async () => {
   await c?.stop();
   await remoteServer?.close();
+  for (const d of scratch) rmSync(d, { recursive: true, force: true });
 });
 
 /** Runs `kubectl port-forward pod/NAME :PORT` and resolves the local port once it listens. */
@@ -115,14 +124,14 @@ describe('kubectl exec', () => {
   });
 
   it('kubectl cp copies a file out of the pod', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'berth-cp-'));
+    const dir = scratchDir('berth-cp-');
     const r = await c.cluster.kubectl(['cp', 'default/shell:data.txt', join(dir, 'out.txt')]);
     expect(r.code, r.stderr).toBe(0);
     expect(readFileSync(join(dir, 'out.txt'), 'utf8')).toBe('payload\n');
   });
 
   it('kubectl cp copies a file into the pod', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'berth-cp-'));
+    const dir = scratchDir('berth-cp-');
     writeFileSync(join(dir, 'in.txt'), 'uploaded\n');
     const r = await c.cluster.kubectl(['cp', join(dir, 'in.txt'), 'default/shell:in.txt']);
     expect(r.code, r.stderr).toBe(0);
@@ -133,7 +142,7 @@ describe('kubectl exec', () => {
 describe('kubectl cp under a volume mount', () => {
   let dir: string;
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'berth-cp-vol-'));
+    dir = scratchDir('berth-cp-vol-');
     await c.createPod({
       metadata: { name: 'vol' },
       spec: {

@@ -13,6 +13,7 @@ import { KUBELET_BACKOFF } from '../restart-backoff.js';
 import { DEFAULT_LOG_LIMITS, logStream, type LogLimits } from './container-log.js';
 import { PodWorker } from './pod-worker.js';
 import { pidNamespaceTools, type PidNamespaceTools } from './pid-namespace.js';
+import { sweepStaleCgroups } from './resource-limits.js';
 import { groupUsage, reapOrphans } from './process-group.js';
 import type { UsageSample } from '../../metrics/usage-rates.js';
 import { removePodDir } from './volumes.js';
@@ -38,11 +39,13 @@ export interface ProcessRuntimeOptions {
 }
 
 /**
- * Kills what an agent killed with -9 left running in `dataDir`; call before starting the runtime
- * (createAgent does).
+ * Kills what an agent killed with -9 left running in `dataDir`, and removes the empty cgroups it
+ * left; call before starting the runtime (createAgent does).
  */
-export function cleanUpAfterCrash(dataDir: string): Promise<number> {
-  return reapOrphans(join(dataDir, 'pods'));
+export async function cleanUpAfterCrash(dataDir: string): Promise<number> {
+  const killed = await reapOrphans(join(dataDir, 'pods'));
+  sweepStaleCgroups();
+  return killed;
 }
 
 export class ProcessRuntime implements PodRuntime {

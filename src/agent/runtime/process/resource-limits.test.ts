@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { MemoryPoller } from './resource-limits.js';
+import { existsSync, mkdirSync, rmdirSync, utimesSync } from 'node:fs';
+import { join } from 'node:path';
+import { cgroupRoot, MemoryPoller, sweepStaleCgroups } from './resource-limits.js';
 
 describe('the memory poller (memory limits without a memory cgroup)', () => {
   it('SIGKILLs a process group whose resident memory passes its limit, and only that one', async () => {
@@ -22,6 +24,30 @@ describe('the memory poller (memory limits without a memory cgroup)', () => {
       poller.unwatch(small.pid!);
       hog.kill('SIGKILL');
       small.kill('SIGKILL');
+    }
+  });
+});
+
+describe('sweepStaleCgroups', () => {
+  it('removes empty berth cgroups older than the age given, and keeps fresh ones', (ctx) => {
+    const root = cgroupRoot('cpu') ?? cgroupRoot('memory');
+    if (!root) {
+      console.log('skipped: no writable cgroup here');
+      ctx.skip();
+      return;
+    }
+    // the default age only: other tests' fresh cgroups (made, not yet joined) must stay
+    const dir = join(root.dir, `berth-sweep-test-${process.pid}`);
+    mkdirSync(dir);
+    try {
+      sweepStaleCgroups();
+      expect(existsSync(dir)).toBe(true);
+      const hourAgo = new Date(Date.now() - 3_600_000);
+      utimesSync(dir, hourAgo, hourAgo);
+      expect(sweepStaleCgroups()).toBeGreaterThanOrEqual(1);
+      expect(existsSync(dir)).toBe(false);
+    } finally {
+      if (existsSync(dir)) rmdirSync(dir);
     }
   });
 });

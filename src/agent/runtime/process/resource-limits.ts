@@ -10,7 +10,7 @@
  * and the JVM reserve far more address space than they use, so `ulimit -v` stops them from
  * starting at all. Without a cpu cgroup, cpu limits are not enforced.
  */
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { killGroup, pageSize, procStats } from './process-group.js';
 
@@ -57,6 +57,34 @@ export function cgroupRoot(controller: Controller): Root | null {
   }
   roots.set(controller, found);
   return found;
+}
+
+/**
+ * Removes the empty `berth-*` cgroups a killed agent left (a cgroup is empty once its processes are
+ * gone). Agents on one machine share the parent cgroup, so only directories untouched for `minAgeMs`
+ * go: one another agent has just made is still being joined. Returns how many were removed.
+ */
+export function sweepStaleCgroups(minAgeMs = 60_000): number {
+  let removed = 0;
+  const dirs = new Set<string>();
+  for (const c of ['memory', 'cpu'] as const) {
+    const r = cgroupRoot(c);
+    if (r) dirs.add(r.dir);
+  }
+  for (const dir of dirs) {
+    for (const name of readdirSync(dir)) {
+      if (!name.startsWith('berth-') || name.startsWith('berth-probe-')) continue;
+      const path = join(dir, name);
+      try {
+        if (Date.now() - statSync(path).mtimeMs < minAgeMs) continue;
+        rmdirSync(path);
+        removed++;
+      } catch {
+        // in use, or not a directory of ours
+      }
+    }
+  }
+  return removed;
 }
 
 /** The limits of one container run. */

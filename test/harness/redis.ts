@@ -55,13 +55,18 @@ async function waitForPing(port: number, child: ChildProcess, timeoutMs = 10_000
   throw new Error(`redis-server on port ${port} did not answer PING within ${timeoutMs} ms`);
 }
 
-/** Starts redis-server; `dir` reuses a data dir (to test restarts), otherwise a new temp dir. */
-export async function startRedis(opts: { dir?: string; port?: number } = {}): Promise<TestRedis> {
+/**
+ * Starts redis-server; `dir` reuses a data dir (to test restarts), otherwise a new temp dir. AOF
+ * fsync is `everysec` unless `fsync: 'always'`: a test that kill -9s Redis and expects every
+ * acknowledged write back needs `always` — with `everysec` Redis postpones AOF writes for up to 2 s
+ * while a slow fsync runs (a loaded CI machine), and still answers the clients.
+ */
+export async function startRedis(opts: { dir?: string; port?: number; fsync?: 'always' | 'everysec' } = {}): Promise<TestRedis> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'berth-redis-'));
   const port = opts.port ?? (await freePort());
   const child = spawn(
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '', '--daemonize', 'no', '--loglevel', 'warning'],
+    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', opts.fsync ?? 'everysec', '--save', '', '--daemonize', 'no', '--loglevel', 'warning'],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let stderr = '';

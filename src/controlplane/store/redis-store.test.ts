@@ -395,7 +395,7 @@ describe('RedisStore watch', () => {
 
 describe('RedisStore durability', () => {
   it('keeps objects, the counter and the stream across a redis-server crash (AOF)', async () => {
-    const r1 = await startRedis();
+    const r1 = await startRedis({ fsync: 'always' });
     const dir = r1.dir;
     const port = r1.port;
     const c1 = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 1 });
@@ -411,7 +411,7 @@ describe('RedisStore durability', () => {
     expect(Date.now() - t0).toBeLessThan(1000);
     c1.disconnect();
 
-    const r2 = await startRedis({ dir, port });
+    const r2 = await startRedis({ dir, port, fsync: 'always' });
     try {
       const c2 = r2.client();
       const s2 = new RedisStore({ redis: c2, prefix: 'dur' });

@@ -3,6 +3,7 @@
  * on them with a fresh queue prefix, waiting for a condition by watching (no sleeps), and marking pods
  * Running/Ready in place of a node agent.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import type { Client } from '../../src/controlplane/client/client.js';
 import { refs } from '../../src/controlplane/client/refs.js';
@@ -167,4 +168,22 @@ export function deploymentManifest(name: string, ns: string, replicas: number, i
     metadata: { name, namespace: ns },
     spec: { replicas, strategy, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'c', image }] } } },
   };
+}
+
+/**
+ * Starts `berth controller-manager` as a child process against `cluster` with `args` (a `--prefix`
+ * of its own among them) and resolves once it says its controllers run; rejects with its output if
+ * it exits first.
+ */
+export function spawnControllerManager(cluster: TestCluster, args: string[]): Promise<{ child: ChildProcess; out: () => string }> {
+  const p = spawn(process.execPath, ['bin/berth.js', 'controller-manager', '--server', cluster.api.url, '--token', cluster.token, '--redis-url', cluster.redis.url, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  return new Promise((resolve, reject) => {
+    p.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('running')) resolve({ child: p, out: () => out });
+    });
+    p.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    p.on('exit', (code) => reject(new Error(`controller-manager exited (${code}): ${out}`)));
+  });
 }

@@ -3,13 +3,13 @@
  * one in this process. The child is killed with SIGKILL in the middle of a rollout; the other one
  * takes over its keys (BullMQ's lock expires) and finishes the rollout.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refs } from '../../src/controlplane/client/refs.js';
 import type { Deployment, ReplicaSet } from '../../src/controlplane/controllers/deployment-rollout.js';
 import { ADMIN_USER } from '../../src/policy/authn/tokens.js';
 import { startCluster, type TestCluster } from '../harness/cluster.js';
-import { autoReady, deploymentManifest, listPods, markReady, namespace, newPrefix, startManager, waitUntil } from './helpers.js';
+import { autoReady, deploymentManifest, listPods, markReady, namespace, newPrefix, spawnControllerManager, startManager, waitUntil } from './helpers.js';
 
 let cluster: TestCluster;
 let child: ChildProcess | undefined;
@@ -21,27 +21,13 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-/** Starts `berth controller-manager` and resolves once it says its controllers run. */
-function startChild(prefix: string): Promise<ChildProcess> {
-  const args = ['bin/berth.js', 'controller-manager', '--server', cluster.api.url, '--token', cluster.token, '--redis-url', cluster.redis.url, '--prefix', prefix, '--lock-duration', '1000'];
-  const p = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    p.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('running')) resolve(p);
-    });
-    p.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    p.on('exit', (code) => reject(new Error(`controller-manager exited (${code}): ${out}`)));
-  });
-}
 
 describe('two controller-managers', () => {
   it('a rollout finishes after one of them is killed with SIGKILL mid-rollout', async () => {
     const admin = cluster.api.client(ADMIN_USER);
     const ns = await namespace(admin, 'multi');
     const prefix = newPrefix();
-    child = await startChild(prefix);
+    child = (await spawnControllerManager(cluster, ['--prefix', prefix, '--lock-duration', '1000'])).child;
 
     // the child alone deploys version 1
     const stopReady = autoReady(admin, ns);

@@ -4,7 +4,7 @@
  * goes Ready=Unknown, gets the unreachable taints and its pod is marked not ready; after the Node is
  * deleted the pod bound to it is deleted once the quarantine has passed.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refs } from '../../src/controlplane/client/refs.js';
@@ -12,7 +12,7 @@ import type { KubeObject } from '../../src/controlplane/resources/types.js';
 import { ADMIN_USER } from '../../src/policy/authn/tokens.js';
 import { startCluster, type TestCluster } from '../harness/cluster.js';
 import { until } from '../harness/wait.js';
-import { newPrefix } from './helpers.js';
+import { newPrefix, spawnControllerManager } from './helpers.js';
 
 let cluster: TestCluster;
 let child: ChildProcess | undefined;
@@ -24,18 +24,7 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-function startChild(args: string[]): Promise<{ child: ChildProcess; out: () => string }> {
-  const p = spawn(process.execPath, ['bin/berth.js', 'controller-manager', '--server', cluster.api.url, '--token', cluster.token, '--redis-url', cluster.redis.url, '--prefix', newPrefix(), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  return new Promise((resolve, reject) => {
-    p.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('running')) resolve({ child: p, out: () => out });
-    });
-    p.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    p.on('exit', (code) => reject(new Error(`controller-manager exited (${code}): ${out}`)));
-  });
-}
+const startChild = (args: string[]) => spawnControllerManager(cluster, ['--prefix', newPrefix(), ...args]);
 
 describe('berth controller-manager: node health', () => {
   it('rejects a malformed duration, naming the flag', async () => {

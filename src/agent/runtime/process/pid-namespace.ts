@@ -21,7 +21,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
 import { ConfigError } from './container-env.js';
-import { reapGroup, removePidFile, writePidFile } from './process-group.js';
+import { childrenOf, reapGroup, removePidFile, writePidFile } from './process-group.js';
 
 /** The absolute path of `file` in one of `path`'s directories, if there is one. */
 export function onPath(file: string, path: string | undefined): string | undefined {
@@ -148,14 +148,12 @@ export async function pidNamespaceReady(pid: number, exited: Promise<unknown>, t
   return initExecd(pid);
 }
 
-function childrenOf(pid: number): string[] {
-  return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
-}
-
 function initExecd(pid: number): boolean {
-  try {
-    return childrenOf(pid).some((c) => readFileSync(`/proc/${c}/cmdline`, 'utf8').startsWith('/bin/sh\0') && childrenOf(Number(c)).length > 0);
-  } catch {
-    return false;
-  }
+  return childrenOf(pid).some((c) => {
+    try {
+      return readFileSync(`/proc/${c}/cmdline`, 'utf8').startsWith('/bin/sh\0') && childrenOf(c).length > 0;
+    } catch {
+      return false;
+    }
+  });
 }

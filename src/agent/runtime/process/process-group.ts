@@ -51,6 +51,15 @@ export function* procStats(): Generator<ProcStat> {
   }
 }
 
+/** The children of process `pid` (of every thread of it), from /proc; none when it is gone. */
+export function childrenOf(pid: number): number[] {
+  try {
+    return readdirSync(`/proc/${pid}/task`).flatMap((t) => readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').split(' ').filter(Boolean).map(Number));
+  } catch {
+    return [];
+  }
+}
+
 const confCache = new Map<string, number>();
 /** A getconf value (PAGESIZE, CLK_TCK), read once; `fallback` where getconf is missing. */
 function conf(name: string, fallback: number): number {

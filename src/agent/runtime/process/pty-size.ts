@@ -5,15 +5,8 @@
  * its size; the kernel then sends SIGWINCH to the program on that terminal, as with a real one.
  */
 import { execFile } from 'node:child_process';
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
-
-function children(pid: number): number[] {
-  try {
-    return readdirSync(`/proc/${pid}/task`).flatMap((t) => readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').split(' ').filter(Boolean).map(Number));
-  } catch {
-    return [];
-  }
-}
+import { readlinkSync } from 'node:fs';
+import { childrenOf } from './process-group.js';
 
 function stdinTerminal(pid: number): string | undefined {
   try {
@@ -26,11 +19,11 @@ function stdinTerminal(pid: number): string | undefined {
 
 /** The pseudo-terminal (`/dev/pts/N`) the nearest process under `pid` reads from; undefined when none has one (yet). */
 export function terminalUnder(pid: number): string | undefined {
-  const queue = children(pid);
+  const queue = childrenOf(pid);
   for (let i = 0; i < queue.length && i < 1000; i++) {
     const tty = stdinTerminal(queue[i]);
     if (tty) return tty;
-    queue.push(...children(queue[i]));
+    queue.push(...childrenOf(queue[i]));
   }
   return undefined;
 }
